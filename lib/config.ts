@@ -1,0 +1,100 @@
+/**
+ * Configuration from environment variables: one table says every variable, its default and
+ * what it means (the README's configuration table is checked against it). Parsed once per
+ * cold start; a bad value is a ConfigError naming the variable, never a silent default.
+ */
+import { SIGNATURE_METHODS, type HttpMethod, type SignatureMethod } from "./upstream/sign";
+import type { LogLevel } from "./log";
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  constructor(readonly variable: string, reason: string) {
+    super(`${variable} ${reason}`);
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+interface Setting<T> {
+  env: string;
+  default: T;
+  doc: string;
+  parse: (raw: string, name: string) => T;
+}
+
+const int = (min: number, max: number) => (raw: string, name: string): number => {
+  if (!/^-?\d+$/.test(raw.trim())) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
+  return n;
+};
+const oneOf = <T extends string>(values: readonly T[]) => (raw: string, name: string): T => {
+  if (!(values as readonly string[]).includes(raw)) throw new ConfigError(name, `must be one of ${values.join(", ")}, got "${raw}"`);
+  return raw as T;
+};
+const text = (raw: string) => raw;
+const url = (schemes: readonly string[]) => (raw: string, name: string): string => {
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, "must be an absolute URL");
+  }
+  if (!schemes.includes(parsed.protocol)) throw new ConfigError(name, `must use ${schemes.join(" or ")}`);
+  return raw;
+};
+const list = (raw: string) => raw.split(",").map((s) => s.trim()).filter(Boolean);
+
+const setting = <T>(env: string, def: T, parse: Setting<T>["parse"], doc: string): Setting<T> => ({ env, default: def, parse, doc });
+
+/** Every variable nettask-relay reads (credentials are read by lib/upstream/credentials.ts). */
+export const SETTINGS = {
+  endpoint: setting("NETTASK_ENDPOINT", "https://vpc.api.qcloud.com/v2/index.php", url(["https:", "http:"]), "Full URL of the legacy VPC API (DescribeNetTaskResult), path included."),
+  signatureMethod: setting<SignatureMethod>("NETTASK_SIGNATURE_METHOD", "HmacSHA256", oneOf(SIGNATURE_METHODS), "Request signature: HmacSHA256 or HmacSHA1."),
+  httpMethod: setting<HttpMethod>("NETTASK_HTTP_METHOD", "POST", oneOf(["GET", "POST"] as const), "GET or POST (form-encoded; keeps the signature out of URL logs)."),
+  requestTimeoutMs: setting("NETTASK_TIMEOUT_MS", 10_000, int(100, 120_000), "Timeout of one upstream request."),
+  maxAttempts: setting("NETTASK_MAX_ATTEMPTS", 4, int(1, 10), "Attempts per upstream call on retryable errors (first try included)."),
+  storeUrl: setting("STORE_URL", "sqlite:./.data/nettask.db", text, "Watch store: sqlite:<path> (embedded) or redis://host:port[/db]."),
+  apiToken: setting("API_TOKEN", "", text, "Bearer token the HTTP API requires. Empty refuses every authenticated route."),
+  pollRateLimit: setting("POLL_RATE_LIMIT", 10, int(1, 1000), "Upstream requests per second across one poll invocation."),
+  pollConcurrency: setting("POLL_CONCURRENCY", 8, int(1, 256), "Watches worked on at once by one poll invocation."),
+  pollBatchSize: setting("POLL_BATCH_SIZE", 50, int(1, 1000), "Due watches claimed per store round trip."),
+  pollMinDelayMs: setting("POLL_MIN_DELAY_MS", 2_000, int(10, 3_600_000), "Waiter minDelay: first re-poll of a running task."),
+  pollMaxDelayMs: setting("POLL_MAX_DELAY_MS", 60_000, int(10, 3_600_000), "Waiter maxDelay: longest wait between polls of one task."),
+  leaseMs: setting("POLL_LEASE_MS", 60_000, int(1_000, 900_000), "How long a claimed watch stays with its poller before others may take it."),
+  safetyMarginMs: setting("POLL_SAFETY_MARGIN_MS", 3_000, int(0, 60_000), "Time kept back from the platform's remaining time when looping."),
+  pollBudgetMs: setting("POLL_BUDGET_MS", 55_000, int(100, 900_000), "Longest poll loop when the platform does not say how much time is left."),
+  defaultDeadlineSeconds: setting("WATCH_DEFAULT_DEADLINE_SECONDS", 86_400, int(60, 604_800), "Deadline of a watch registered without deadlineSeconds."),
+  webhookTimeoutMs: setting("WEBHOOK_TIMEOUT_MS", 15_000, int(100, 60_000), "A webhook attempt fails unless a 2xx arrives within this time."),
+  webhookAllow: setting("WEBHOOK_ALLOW", [] as string[], list, "Comma-separated CIDRs a webhook may reach despite the SSRF guard (plain http is allowed only to these)."),
+  eventSource: setting("EVENT_SOURCE", "urn:nettask-relay", text, "CloudEvents `source` of delivered events."),
+  cmqEndpoint: setting("CMQ_ENDPOINT", "https://tdmq.tencentcloudapi.com", url(["https:", "http:"]), "TDMQ API 3.0 endpoint for SendCmqMsg."),
+  amqpUrl: setting("AMQP_URL", "", text, "Default broker for amqp destinations without their own url."),
+  logLevel: setting<LogLevel>("LOG_LEVEL", "info", oneOf(["debug", "info", "warn", "error"] as const), "debug, info, warn or error."),
+} as const;
+
+type Settings = typeof SETTINGS;
+export type Config = { -readonly [K in keyof Settings]: Settings[K]["default"] } & {
+  /** Where the code runs: decides which stores are safe. */
+  platform: "scf" | "lambda" | "local";
+};
+
+export function detectPlatform(env: Env): Config["platform"] {
+  if (env.TENCENTCLOUD_RUNENV === "SCF") return "scf";
+  if (env.AWS_LAMBDA_FUNCTION_NAME) return "lambda";
+  return "local";
+}
+
+/** Reads and checks every setting; throws a ConfigError naming the first bad variable. */
+export function loadConfig(env: Env = process.env): Config {
+  const out: Record<string, unknown> = { platform: detectPlatform(env) };
+  for (const [key, s] of Object.entries(SETTINGS) as [string, Setting<unknown>][]) {
+    const raw = env[s.env];
+    out[key] = raw === undefined || raw === "" ? s.default : s.parse(raw, s.env);
+  }
+  const config = out as Config;
+  if (config.pollMaxDelayMs < config.pollMinDelayMs) {
+    throw new ConfigError("POLL_MAX_DELAY_MS", `(${config.pollMaxDelayMs}) must not be below POLL_MIN_DELAY_MS (${config.pollMinDelayMs})`);
+  }
+  return config;
+}

@@ -1,0 +1,26 @@
+/**
+ * What delivery promises the rest of the library: one attempt to hand one event to one
+ * destination. Retry timing, dead letters and state live with the watch, not here.
+ */
+import type { CloudEvent, Destination } from "../schemas/index";
+
+export interface DeliveryOutcome {
+  ok: boolean;
+  /** HTTP status of a webhook attempt. */
+  status?: number;
+  /** Why the attempt failed; safe to store and show (no secrets). */
+  error?: string;
+  /** The receiver wants no more deliveries to this destination (webhook 410 Gone). */
+  disable?: boolean;
+  /** Retrying cannot help (refused by the SSRF guard, message too large, bad destination). */
+  permanent?: boolean;
+  /** The receiver asked to wait this long before the next attempt (Retry-After). */
+  retryAfterMs?: number;
+  durationMs: number;
+}
+
+export interface Deliverer {
+  deliver(event: CloudEvent, destination: Destination, signal?: AbortSignal): Promise<DeliveryOutcome>;
+  /** Releases connections (AMQP channels, keep-alive sockets). */
+  close(): Promise<void>;
+}

@@ -1,0 +1,60 @@
+/**
+ * Structured JSON logs, one line per event, with a correlation id (the platform request id).
+ * Values under secret-looking keys, and passwords inside URLs, never reach the output.
+ */
+export type LogLevel = "debug" | "info" | "warn" | "error";
+const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+export type LogSink = (line: string) => void;
+export type LogFields = Record<string, unknown>;
+
+export interface Logger {
+  debug(message: string, fields?: LogFields): void;
+  info(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
+  /** A logger that adds `bindings` (e.g. `correlation_id`) to every line. */
+  child(bindings: LogFields): Logger;
+}
+
+export interface LoggerOptions {
+  level?: LogLevel;
+  service?: string;
+  sink?: LogSink;
+  bindings?: LogFields;
+}
+
+const SECRET_KEY = /secret|token|password|passwd|authorization|signature|credential|api[-_]?key|cookie/i;
+const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)[^\s@/]*@/gi;
+
+/** A copy of `value` safe to log: secret-looking keys redacted, URL passwords masked. */
+export function redact(value: unknown, depth = 0): unknown {
+  if (typeof value === "string") return value.replace(URL_PASSWORD, "$1***@");
+  if (value instanceof Error) return { name: value.name, message: redact(value.message), ...(redact({ ...value }, depth + 1) as object) };
+  if (value === null || typeof value !== "object") return value;
+  if (depth > 8) return "[too deep]";
+  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = SECRET_KEY.test(k) && v != null && v !== "" ? "[redacted]" : redact(v, depth + 1);
+  return out;
+}
+
+const stdout: LogSink = (line) => process.stdout.write(`${line}\n`);
+
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const min = LEVELS[options.level ?? "info"];
+  const sink = options.sink ?? stdout;
+  const base = { service: options.service ?? "nettask-relay", ...options.bindings };
+  const emit = (level: LogLevel, message: string, fields?: LogFields) => {
+    if (LEVELS[level] < min) return;
+    const entry = redact({ level, message, timestamp: new Date().toISOString(), ...base, ...fields });
+    sink(JSON.stringify(entry));
+  };
+  return {
+    debug: (m, f) => emit("debug", m, f),
+    info: (m, f) => emit("info", m, f),
+    warn: (m, f) => emit("warn", m, f),
+    error: (m, f) => emit("error", m, f),
+    child: (bindings) => createLogger({ ...options, bindings: { ...options.bindings, ...bindings } }),
+  };
+}

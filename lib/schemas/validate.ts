@@ -1,0 +1,132 @@
+/**
+ * Typed access to the precompiled validators, and the one place that turns ajv's errors into
+ * messages a user can act on: which field, which rule, what was expected.
+ */
+import * as compiled from "./validators.generated.js";
+import type { CloudEvent } from "./event";
+import { patternHint } from "./patterns";
+import type { TaskInput, TaskResult, UpstreamResponse } from "./task";
+import type { Destination, TimerArgument, WatchRequest } from "./watch";
+import { destinationSchema } from "./watch";
+
+export interface Validated {
+  taskInput: TaskInput;
+  upstreamResponse: UpstreamResponse;
+  taskResult: TaskResult;
+  destination: Destination;
+  watchRequest: WatchRequest;
+  timerArgument: TimerArgument;
+  cloudEvent: CloudEvent;
+}
+export type ValidatorName = keyof Validated;
+
+/** One reason a value was refused: `field` is a dotted path (`destination.url`, `watches[0].taskId`). */
+export interface FieldError {
+  field: string;
+  rule: string;
+  message: string;
+}
+
+export class ValidationError extends Error {
+  override readonly name = "ValidationError";
+  constructor(
+    /** What was being validated, e.g. "request body" or "upstream response". */
+    readonly subject: string,
+    readonly errors: FieldError[],
+  ) {
+    super(`invalid ${subject}: ${errors.map((e) => `${e.field || "(value)"} ${e.message}`).join("; ")}`);
+  }
+}
+
+interface AjvError {
+  instancePath: string;
+  schemaPath: string;
+  keyword: string;
+  params: Record<string, unknown>;
+}
+type CompiledValidator = ((data: unknown) => boolean) & { errors?: AjvError[] | null };
+const validators = compiled as unknown as Record<ValidatorName, CompiledValidator>;
+
+export type CheckResult<N extends ValidatorName> =
+  | { ok: true; value: Validated[N] }
+  | { ok: false; errors: FieldError[] };
+
+/** Validates without throwing. */
+export function check<N extends ValidatorName>(name: N, value: unknown): CheckResult<N> {
+  const fn = validators[name];
+  if (fn(value)) return { ok: true, value: value as Validated[N] };
+  return { ok: false, errors: describeErrors(fn.errors ?? []) };
+}
+
+/** Validates and returns the value typed, or throws a ValidationError naming every bad field. */
+export function validate<N extends ValidatorName>(name: N, value: unknown, subject: string = name): Validated[N] {
+  const result = check(name, value);
+  if (!result.ok) throw new ValidationError(subject, result.errors);
+  return result.value;
+}
+
+const DESTINATION_TYPES = destinationSchema.oneOf.map((s) => s.properties.type.const);
+
+function fieldOf(instancePath: string, child?: string): string {
+  const parts = instancePath.split("/").slice(1).map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
+  if (child !== undefined) parts.push(child);
+  return parts.reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), "");
+}
+
+function describe(e: AjvError): FieldError | undefined {
+  const p = e.params;
+  const at = (message: string, child?: string): FieldError => ({ field: fieldOf(e.instancePath, child), rule: e.keyword, message });
+  switch (e.keyword) {
+    case "required":
+      return at("is required", String(p.missingProperty));
+    case "additionalProperties":
+      return at("is not an allowed property", String(p.additionalProperty));
+    case "type":
+      return at(`must be ${String(p.type).replace(/,/g, " or ")}`);
+    case "minimum":
+    case "maximum":
+    case "exclusiveMinimum":
+    case "exclusiveMaximum":
+      return at(`must be ${String(p.comparison)} ${String(p.limit)}`);
+    case "minLength":
+      return at(`must be at least ${String(p.limit)} characters long`);
+    case "maxLength":
+      return at(`must be at most ${String(p.limit)} characters long`);
+    case "minItems":
+      return at(`must have at least ${String(p.limit)} items`);
+    case "maxItems":
+      return at(`must have at most ${String(p.limit)} items`);
+    case "pattern":
+      return at(patternHint(String(p.pattern)) ?? `must match ${String(p.pattern)}`);
+    case "enum":
+      return at(`must be one of: ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`);
+    case "const":
+      return at(`must be ${JSON.stringify(p.allowedValue)}`);
+    case "discriminator":
+      return at(`must be one of: ${DESTINATION_TYPES.map((t) => JSON.stringify(t)).join(", ")}`, String(p.tag));
+    // Combinators only summarise errors reported on their branches.
+    case "anyOf":
+    case "oneOf":
+    case "if":
+      return undefined;
+    default:
+      return at(`is invalid (${e.keyword})`);
+  }
+}
+
+/**
+ * Ajv reports every branch of `anyOf` (for example "must be object" and "must be null" for a
+ * nullable object). Errors about the same field with the same rule are merged into one.
+ */
+export function describeErrors(errors: readonly AjvError[]): FieldError[] {
+  const out: FieldError[] = [];
+  for (const e of errors) {
+    const d = describe(e);
+    if (!d) continue;
+    const twin = out.find((o) => o.field === d.field && o.rule === d.rule);
+    if (!twin) out.push(d);
+    else if (d.rule === "type" && !twin.message.includes(d.message.slice(8))) twin.message += ` or ${d.message.slice(8)}`;
+  }
+  if (out.length === 0 && errors.length > 0) out.push({ field: fieldOf(errors[0]!.instancePath), rule: errors[0]!.keyword, message: "does not match any allowed form" });
+  return out;
+}

@@ -1,0 +1,76 @@
+/** Watch identity and construction. Ids are derived, so registering twice finds the same watch. */
+import { createHash } from "node:crypto";
+import type { Destination, EventType, Watch, WatchRequest, WatchState } from "../schemas/index";
+
+export const FINAL_STATES: readonly WatchState[] = ["delivered", "failed", "expired", "cancelled"];
+
+export function isFinal(state: WatchState): boolean {
+  return FINAL_STATES.includes(state);
+}
+
+const BASE32 = "abcdefghijklmnopqrstuvwxyz234567";
+
+/** 26 base32 characters (130 bits) of a SHA-256 digest. */
+function digest26(text: string): string {
+  const bytes = createHash("sha256").update(text).digest();
+  let bits = 0;
+  let acc = 0;
+  let out = "";
+  for (const byte of bytes) {
+    acc = (acc << 8) | byte;
+    bits += 8;
+    while (bits >= 5 && out.length < 26) {
+      out += BASE32[(acc >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+    acc &= (1 << bits) - 1;
+    if (out.length === 26) break;
+  }
+  return out;
+}
+
+/** JSON with object keys sorted, so equal values give equal text. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : 1));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** The watch id of a (taskId, region, destination) triple. */
+export function watchIdOf(taskId: number, region: string, destination: Destination): string {
+  return `w_${digest26(canonical({ taskId, region, destination }))}`;
+}
+
+/** The event id of a watch's outcome: the same across retries, redeliveries and restarts. */
+export function eventIdOf(watchId: string, type: EventType): string {
+  return `evt_${digest26(`${watchId}|${type}`)}`;
+}
+
+/** A new pending watch, due at once. */
+export function newWatch(request: WatchRequest, now: number, defaultDeadlineSeconds: number): Watch {
+  const at = new Date(now).toISOString();
+  const deadlineSeconds = request.deadlineSeconds ?? defaultDeadlineSeconds;
+  return {
+    id: watchIdOf(request.taskId, request.region, request.destination),
+    version: 0,
+    taskId: request.taskId,
+    region: request.region,
+    destination: request.destination,
+    state: "pending",
+    createdAt: at,
+    updatedAt: at,
+    deadlineAt: new Date(now + deadlineSeconds * 1000).toISOString(),
+    dueAt: now,
+    lease: null,
+    polls: 0,
+    firstSeenAt: null,
+    lastPolledAt: null,
+    lastResult: null,
+    lastError: null,
+    event: null,
+    delivery: { attempts: [], disabled: false },
+  };
+}

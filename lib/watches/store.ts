@@ -1,0 +1,49 @@
+/**
+ * The persistence layer: one interface, interchangeable backends (SQLite embedded, Redis
+ * shared). Every backend passes the same contract suite (test/watches/store-contract.ts).
+ */
+import type { Watch, WatchState } from "../schemas/index";
+
+export interface ClaimOptions {
+  /** Epoch ms; watches with dueAt <= now are due. */
+  now: number;
+  limit: number;
+  /** Who holds the lease (one id per poll invocation). */
+  owner: string;
+  leaseMs: number;
+}
+
+export interface WatchStore {
+  /** Stores `watch` unless a watch with its id exists; returns whichever is stored. Atomic. */
+  insert(watch: Watch): Promise<{ watch: Watch; created: boolean }>;
+
+  get(id: string): Promise<Watch | undefined>;
+
+  /**
+   * Atomically leases up to `limit` due watches, earliest dueAt first. Each comes back with
+   * `lease = {owner, until: now + leaseMs}`, `dueAt = until` and `version + 1`, so work held by
+   * a crashed invocation comes due again once its lease ends, and no two claimers ever get
+   * the same watch while a lease lasts.
+   */
+  claimDue(options: ClaimOptions): Promise<Watch[]>;
+
+  /**
+   * Compare-and-set: writes `watch` only if the stored version still equals `watch.version`.
+   * Returns the stored document (version + 1, indexes updated from `dueAt`), or undefined when
+   * someone else wrote first (the caller re-reads and decides again).
+   */
+  save(watch: Watch): Promise<Watch | undefined>;
+
+  /** Watch counts by state (health, tests and benchmarks). */
+  countByState(): Promise<Record<WatchState, number>>;
+
+  /** The earliest dueAt of any watch, or null when nothing is scheduled. */
+  nextDueAt(): Promise<number | null>;
+
+  close(): Promise<void>;
+}
+
+/** Thrown for a STORE_URL that cannot work (unknown scheme, SQLite in a temp dir on SCF/Lambda). */
+export class StoreConfigError extends Error {
+  override readonly name = "StoreConfigError";
+}
