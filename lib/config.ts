@@ -44,6 +44,14 @@ const url = (schemes: readonly string[]) => (raw: string, name: string): string 
   return raw;
 };
 const list = (raw: string) => raw.split(",").map((s) => s.trim()).filter(Boolean);
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+/** "0,5s,5m,30m,2h" → [0, 5000, 300000, 1800000, 7200000] */
+const durations = (raw: string, name: string): number[] =>
+  list(raw).map((item) => {
+    const m = /^(\d+)(ms|s|m|h)?$/.exec(item);
+    if (!m) throw new ConfigError(name, `must be a comma-separated list of durations such as 0,5s,5m,2h; "${item}" is not one`);
+    return Number(m[1]) * UNIT_MS[m[2] ?? "ms"]!;
+  });
 
 const setting = <T>(env: string, def: T, parse: Setting<T>["parse"], doc: string): Setting<T> => ({ env, default: def, parse, doc });
 
@@ -66,6 +74,7 @@ export const SETTINGS = {
   pollBudgetMs: setting("POLL_BUDGET_MS", 55_000, int(100, 900_000), "Longest poll loop when the platform does not say how much time is left."),
   defaultDeadlineSeconds: setting("WATCH_DEFAULT_DEADLINE_SECONDS", 86_400, int(60, 604_800), "Deadline of a watch registered without deadlineSeconds."),
   webhookTimeoutMs: setting("WEBHOOK_TIMEOUT_MS", 15_000, int(100, 60_000), "A webhook attempt fails unless a 2xx arrives within this time."),
+  deliverySchedule: setting("DELIVERY_SCHEDULE", [0, 5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000], durations, "Delay before each delivery attempt (±20% jitter); after the last the watch is failed. Default 0,5s,5m,30m,2h,5h,10h,10h."),
   webhookAllow: setting("WEBHOOK_ALLOW", [] as string[], list, "Comma-separated CIDRs a webhook may reach despite the SSRF guard (plain http is allowed only to these)."),
   eventSource: setting("EVENT_SOURCE", "urn:nettask-relay", text, "CloudEvents `source` of delivered events."),
   cmqEndpoint: setting("CMQ_ENDPOINT", "https://tdmq.tencentcloudapi.com", url(["https:", "http:"]), "TDMQ API 3.0 endpoint for SendCmqMsg."),

@@ -11,7 +11,13 @@ export const webhookDestination = {
   properties: {
     type: { const: "webhook" },
     url: { type: "string", maxLength: 2048, pattern: HTTP_URL },
-    secret: { type: "string", pattern: WEBHOOK_SECRET, description: "Signs deliveries (Standard Webhooks)." },
+    secret: {
+      description: "Signs deliveries (Standard Webhooks). Several secrets during a key rotation: one signature each.",
+      anyOf: [
+        { type: "string", pattern: WEBHOOK_SECRET },
+        { type: "array", minItems: 1, maxItems: 3, items: { type: "string", pattern: WEBHOOK_SECRET } },
+      ],
+    },
   },
 } as const;
 
