@@ -162,9 +162,14 @@ export const watchSchema = {
     delivery: {
       type: "object",
       additionalProperties: false,
-      required: ["attempts", "disabled"],
+      required: ["attempts", "roundStart", "disabled"],
       properties: {
-        attempts: { type: "array", items: deliveryAttempt },
+        attempts: { type: "array", items: deliveryAttempt, description: "Every attempt, oldest first (the last 50 are kept)." },
+        roundStart: {
+          type: "integer",
+          minimum: 0,
+          description: "Index in attempts where the current round began; a redelivery starts a new round and a new retry schedule.",
+        },
         disabled: { type: "boolean", description: "Set when the receiver answered 410 Gone." },
       },
     },

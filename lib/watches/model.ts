@@ -71,6 +71,6 @@ export function newWatch(request: WatchRequest, now: number, defaultDeadlineSeco
     lastResult: null,
     lastError: null,
     event: null,
-    delivery: { attempts: [], disabled: false },
+    delivery: { attempts: [], roundStart: 0, disabled: false },
   };
 }
