@@ -1,0 +1,140 @@
+/**
+ * How a watch moves between states, as pure functions of (watch, what happened, now). The
+ * relay does the I/O and saves what these return; keeping the rules here makes them testable
+ * without a store, an upstream or a receiver.
+ *
+ *   pending ──result final──▶ delivering ──2xx──▶ delivered   (expired for a timedout event)
+ *      │                          │  └──attempts exhausted / 410 / refused──▶ failed (replayable)
+ *      └──deadline passed─────────┘
+ *   any non-final state ──cancel──▶ cancelled
+ */
+import type { DeliveryOutcome } from "../delivery/deliverer";
+import { nextAttemptDelay } from "../delivery/schedule";
+import type { CloudEvent, EventType, TaskResult, Watch } from "../schemas/index";
+import { waiterDelay } from "../upstream/backoff";
+import { isFinal } from "./model";
+
+export interface PollBackoff {
+  minDelayMs: number;
+  maxDelayMs: number;
+  random?: () => number;
+}
+
+/** Attempts kept per watch; older ones are dropped (their count is what matters for the schedule). */
+const MAX_ATTEMPTS_KEPT = 50;
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function touched(watch: Watch, now: number, changes: Partial<Watch>): Watch {
+  return { ...watch, ...changes, updatedAt: iso(now) };
+}
+
+export function isPastDeadline(watch: Watch, now: number): boolean {
+  return now >= Date.parse(watch.deadlineAt);
+}
+
+/** The event type for a finished task, or undefined while it runs. */
+export function outcomeOf(result: TaskResult): EventType | undefined {
+  if (result.status === "succeeded") return "com.tencentcloud.vpc.nettask.succeeded";
+  if (result.status === "failed") return "com.tencentcloud.vpc.nettask.failed";
+  return undefined;
+}
+
+export const TIMEDOUT: EventType = "com.tencentcloud.vpc.nettask.timedout";
+
+/** Next poll of a running task: waiter backoff on the number of polls so far, never past the deadline. */
+function nextPollAt(watch: Watch, polls: number, now: number, backoff: PollBackoff): number {
+  const delay = waiterDelay(polls, backoff.minDelayMs, backoff.maxDelayMs, backoff.random);
+  return Math.min(now + delay, Math.max(now, Date.parse(watch.deadlineAt)));
+}
+
+/** An upstream answer arrived for a pending watch. The caller checks `outcomeOf` to finish it. */
+export function recordResult(watch: Watch, result: TaskResult, now: number, backoff: PollBackoff): Watch {
+  const polls = watch.polls + 1;
+  return touched(watch, now, {
+    polls,
+    firstSeenAt: watch.firstSeenAt ?? iso(now),
+    lastPolledAt: iso(now),
+    lastResult: result,
+    lastError: null,
+    dueAt: nextPollAt(watch, polls, now, backoff),
+    lease: null,
+  });
+}
+
+/** A poll failed (after the client's own retries); try again later with the same backoff. */
+export function recordPollError(watch: Watch, error: { code?: number | string; message: string }, now: number, backoff: PollBackoff): Watch {
+  const polls = watch.polls + 1;
+  return touched(watch, now, {
+    polls,
+    lastPolledAt: iso(now),
+    lastError: { ...(error.code === undefined ? {} : { code: error.code }), message: error.message, at: iso(now) },
+    dueAt: nextPollAt(watch, polls, now, backoff),
+    lease: null,
+  });
+}
+
+/** The outcome is known: keep the event (so every copy is byte-identical) and deliver now. */
+export function startDelivery(watch: Watch, event: CloudEvent, now: number): Watch {
+  return touched(watch, now, {
+    state: "delivering",
+    event,
+    dueAt: now,
+    delivery: { ...watch.delivery, roundStart: watch.delivery.attempts.length },
+  });
+}
+
+/** Records one delivery attempt and decides what comes next. */
+export function recordAttempt(watch: Watch, outcome: DeliveryOutcome, now: number, schedule: readonly number[], random?: () => number): Watch {
+  const attempt = {
+    at: iso(now),
+    ok: outcome.ok,
+    ...(outcome.status === undefined ? {} : { status: outcome.status }),
+    ...(outcome.error === undefined ? {} : { error: outcome.error }),
+    durationMs: Math.max(0, Math.round(outcome.durationMs)),
+  };
+  const all = [...watch.delivery.attempts, attempt];
+  const dropped = Math.max(0, all.length - MAX_ATTEMPTS_KEPT);
+  const attempts = all.slice(dropped);
+  const roundStart = Math.max(0, watch.delivery.roundStart - dropped);
+  const attemptsThisRound = watch.delivery.attempts.length - watch.delivery.roundStart + 1;
+  const delivery = { attempts, roundStart, disabled: watch.delivery.disabled || outcome.disable === true };
+
+  if (outcome.ok) {
+    const state = watch.event?.type === TIMEDOUT ? "expired" : "delivered";
+    return touched(watch, now, { state, delivery, dueAt: null, lease: null });
+  }
+  const delay = outcome.disable || outcome.permanent ? null : nextAttemptDelay(attemptsThisRound, [...schedule], outcome.retryAfterMs, random);
+  if (delay === null) return touched(watch, now, { state: "failed", delivery, dueAt: null, lease: null });
+  return touched(watch, now, { delivery, dueAt: now + delay, lease: null });
+}
+
+export function cancel(watch: Watch, now: number): Watch {
+  if (isFinal(watch.state)) return watch;
+  return touched(watch, now, { state: "cancelled", dueAt: null, lease: null });
+}
+
+/** Whether a watch has an outcome that can be sent (again). */
+export function canRedeliver(watch: Watch): boolean {
+  return watch.event !== null;
+}
+
+/** Sends a finished watch's event again: a new round of the retry schedule, 410 forgotten. */
+export function restartDelivery(watch: Watch, now: number): Watch {
+  if (!watch.event) throw new Error(`watch ${watch.id} has no outcome to deliver`);
+  return touched(watch, now, {
+    state: "delivering",
+    dueAt: now,
+    lease: null,
+    delivery: { ...watch.delivery, roundStart: watch.delivery.attempts.length, disabled: false },
+  });
+}
+
+/**
+ * Marks work this invocation does inline (outside claimDue) as leased, so a poller that runs
+ * at the same moment does not take the same watch.
+ */
+export function hold(watch: Watch, owner: string, now: number, leaseMs: number): Watch {
+  const until = now + leaseMs;
+  return { ...watch, lease: { owner, until }, dueAt: until };
+}
