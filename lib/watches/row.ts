@@ -1,0 +1,41 @@
+/**
+ * How both stores lay a watch out: the fields a store indexes or changes by itself (version,
+ * state, dueAt, lease) as plain columns, everything else as one JSON text it never looks
+ * inside. Redis scripts can then update a claim without decoding JSON in Lua (whose cjson
+ * prints epoch milliseconds as 1.7642e+12), and SQLite indexes real columns.
+ */
+import type { Watch, WatchState } from "../schemas/index";
+
+export interface WatchRow {
+  id: string;
+  version: number;
+  state: WatchState;
+  dueAt: number | null;
+  leaseOwner: string | null;
+  leaseUntil: number | null;
+  /** The rest of the document, as JSON. */
+  body: string;
+}
+
+export function toRow(watch: Watch): WatchRow {
+  const { id, version, state, dueAt, lease, ...rest } = watch;
+  return {
+    id,
+    version,
+    state,
+    dueAt,
+    leaseOwner: lease?.owner ?? null,
+    leaseUntil: lease?.until ?? null,
+    body: JSON.stringify(rest),
+  };
+}
+
+export function fromRow(row: WatchRow): Watch {
+  const lease = row.leaseUntil === null ? null : { owner: row.leaseOwner ?? "", until: row.leaseUntil };
+  return { ...JSON.parse(row.body), id: row.id, version: row.version, state: row.state, dueAt: row.dueAt, lease } as Watch;
+}
+
+/** The row after a claim: leased to `owner` until `until`, due again then, one version on. */
+export function claimedRow(row: WatchRow, owner: string, until: number): WatchRow {
+  return { ...row, version: row.version + 1, dueAt: until, leaseOwner: owner, leaseUntil: until };
+}

@@ -1,0 +1,51 @@
+/** Watches for store tests, and the Watch schema check every stored document must pass. */
+import Ajv2020 from "ajv/dist/2020.js";
+import { expect } from "vitest";
+import { watchSchema, type Watch } from "../../lib/schemas/index";
+import { eventIdOf, newWatch } from "../../lib/watches/model";
+
+/** A realistic epoch-ms clock: large enough that a lossy number encoding would show. */
+export const T0 = 1_764_200_000_123;
+
+const validateWatch = new Ajv2020({ allErrors: true, discriminator: true, allowUnionTypes: true, strictRequired: false }).compile(watchSchema);
+
+export function expectValidWatch(value: unknown): void {
+  expect(validateWatch(value), JSON.stringify(validateWatch.errors)).toBe(true);
+}
+
+/** A new pending watch for task `n`, due at `dueAt`. */
+export function watchFor(n: number, dueAt: number | null = T0): Watch {
+  const watch = newWatch({ taskId: n, region: "gz", destination: { type: "webhook", url: `https://hooks.example.com/${n}` } }, T0, 86_400);
+  return { ...watch, dueAt };
+}
+
+export function watchesFor(count: number, dueAt: (i: number) => number | null = () => T0): Watch[] {
+  return Array.from({ length: count }, (_, i) => watchFor(i + 1, dueAt(i)));
+}
+
+/** A delivered watch carrying every optional part of the document (result, event, attempts). */
+export function deliveredWatch(n: number): Watch {
+  const watch = watchFor(n, null);
+  const at = new Date(T0 + 5_000).toISOString();
+  const data = { total: 2, detail: [{ region: "sh", type: "sg", id: "sg-gt6an666", name: "上海安全组" }, { region: "gz", type: "sg", id: "sg-jn3hnxyj", name: "广州安全组" }] };
+  return {
+    ...watch,
+    state: "delivered",
+    polls: 3,
+    firstSeenAt: watch.createdAt,
+    lastPolledAt: at,
+    lastResult: { taskId: n, region: "gz", status: "succeeded", code: 0, output: { code: 0, message: "" }, data },
+    lastError: { code: 9005, message: "system busy", at: watch.createdAt },
+    event: {
+      specversion: "1.0",
+      id: eventIdOf(watch.id, "com.tencentcloud.vpc.nettask.succeeded"),
+      source: "urn:nettask-relay",
+      type: "com.tencentcloud.vpc.nettask.succeeded",
+      subject: String(n),
+      time: at,
+      datacontenttype: "application/json",
+      data: { taskId: n, region: "gz", status: "succeeded", code: 0, output: { code: 0, message: "" }, data, watchId: watch.id, polls: 3, firstSeenAt: watch.createdAt, completedAt: at },
+    },
+    delivery: { ...watch.delivery, attempts: [{ at, ok: false, status: 503, error: "HTTP 503", durationMs: 12 }, { at, ok: true, status: 204, durationMs: 8 }] },
+  };
+}

@@ -1,0 +1,96 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SQL, SqliteWatchStore } from "../../lib/watches/sqlite-store";
+import { T0, watchesFor } from "./fixtures";
+import { storeContract } from "./store-contract";
+
+const scratch = mkdtempSync(join(tmpdir(), "nettask-sqlite-store-"));
+let spaces = 0;
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** A database file in a directory that does not exist yet (the store creates it). */
+const newFile = () => join(scratch, `space-${++spaces}`, "watches.db");
+
+describe("SqliteWatchStore", () => {
+  storeContract(async () => {
+    const file = newFile();
+    return {
+      open: async () => new SqliteWatchStore(file),
+      destroy: async () => rmSync(join(file, ".."), { recursive: true, force: true }),
+    };
+  });
+
+  describe("on disk", () => {
+    let file: string;
+    let store: SqliteWatchStore;
+    let db: Database.Database;
+
+    beforeAll(async () => {
+      file = newFile();
+      store = new SqliteWatchStore(file);
+      db = new Database(file, { readonly: true });
+      return async () => {
+        db.close();
+        await store.close();
+      };
+    });
+
+    it("uses WAL so readers and another process's writer do not block each other", () => {
+      expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
+    });
+
+    it("finds due watches and the next due time through the due_at index, never a table scan", () => {
+      const plan = (sql: string, ...params: number[]) =>
+        (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((r) => r.detail).join("; ");
+      expect(plan(SQL.due, T0, 50)).toMatch(/^SEARCH watches USING INDEX watches_due_at \(due_at<\?\)$/);
+      expect(plan(SQL.nextDueAt)).toMatch(/^SEARCH watches USING COVERING INDEX watches_due_at/);
+      expect(plan(SQL.countByState)).toMatch(/^SCAN watches USING COVERING INDEX watches_state$/);
+    });
+
+    it("bulk-inserts in one transaction and reports how many were new", async () => {
+      const watches = watchesFor(2_000);
+      expect(await store.insertMany(watches)).toBe(2_000);
+      expect(await store.insertMany(watches.slice(0, 10))).toBe(0);
+      expect((await store.countByState()).pending).toBe(2_000);
+      expect(await store.get(watches[1_999]!.id)).toEqual(watches[1_999]);
+    });
+  });
+
+  it("4 poller processes on one file deliver each of 1,000 due watches exactly once", async () => {
+    const file = newFile();
+    const seed = new SqliteWatchStore(file);
+    await seed.insertMany(watchesFor(1_000, (i) => T0 - i));
+
+    const script = fileURLToPath(new URL("./sqlite-poller.ts", import.meta.url));
+    const deliveries = new Map<string, number>();
+    let lostSaves = 0;
+    const pollers = Array.from({ length: 4 }, (_, i) => {
+      const child = spawn(process.execPath, ["--import", "tsx", script, file, `process-${i}`, String(T0)], { stdio: ["pipe", "pipe", "inherit"] });
+      const lines = createInterface({ input: child.stdout });
+      const ready = new Promise<void>((resolve) => lines.once("line", () => resolve()));
+      lines.on("line", (line) => {
+        const [word, value] = line.split(" ");
+        if (word === "delivered") deliveries.set(value!, (deliveries.get(value!) ?? 0) + 1);
+        if (word === "lost") lostSaves += Number(value);
+      });
+      const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+      return { child, ready, exited };
+    });
+    // Start them together, so their claims really overlap.
+    await Promise.all(pollers.map((p) => p.ready));
+    for (const { child } of pollers) child.stdin.end("go\n");
+    expect(await Promise.all(pollers.map((p) => p.exited))).toEqual([0, 0, 0, 0]);
+
+    expect(deliveries.size).toBe(1_000);
+    expect([...deliveries.values()].every((n) => n === 1)).toBe(true);
+    expect(lostSaves).toBe(0);
+    expect((await seed.countByState()).delivered).toBe(1_000);
+    await seed.close();
+  });
+});
