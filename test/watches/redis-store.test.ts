@@ -1,0 +1,126 @@
+/** Runs against the real Redis on 127.0.0.1:6379; fails (does not skip) when it is not there. */
+import { randomBytes } from "node:crypto";
+import { createServer } from "node:net";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openRedisStore, parseRedisUrl, type RedisWatchStore } from "../../lib/watches/redis-store";
+import { StoreConfigError } from "../../lib/watches/store";
+import { deliveredWatch, T0, watchesFor, watchFor } from "./fixtures";
+import { storeContract } from "./store-contract";
+
+const SERVER = "redis://127.0.0.1:6379/0";
+const filePrefix = `test:watches:${randomBytes(6).toString("hex")}:`;
+let spaces = 0;
+let admin: Redis;
+
+beforeAll(async () => {
+  admin = new Redis(SERVER, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await admin.connect();
+});
+
+afterAll(async () => {
+  await deleteKeys(filePrefix);
+  await admin.quit();
+});
+
+async function deleteKeys(prefix: string): Promise<void> {
+  for await (const keys of admin.scanStream({ match: `${prefix}*`, count: 1_000 }) as AsyncIterable<string[]>) {
+    if (keys.length) await admin.unlink(...keys);
+  }
+}
+
+const newPrefix = () => `${filePrefix}${++spaces}:`;
+const urlFor = (prefix: string) => `${SERVER}?prefix=${encodeURIComponent(prefix)}`;
+
+/** A port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe("RedisWatchStore", () => {
+  storeContract(async () => {
+    const prefix = newPrefix();
+    return { open: () => openRedisStore(urlFor(prefix)), destroy: () => deleteKeys(prefix) };
+  });
+
+  describe("layout", () => {
+    let prefix: string;
+    let store: RedisWatchStore;
+
+    beforeAll(async () => {
+      prefix = newPrefix();
+      store = await openRedisStore(urlFor(prefix));
+      return () => store.close();
+    });
+
+    it("keeps epoch-ms scores and fields exact, and final watches out of the due set", async () => {
+      const pending = watchFor(1);
+      await store.insert(pending);
+      await store.insert(deliveredWatch(2));
+      expect(await admin.zrange(`${prefix}due`, 0, -1, "WITHSCORES")).toEqual([pending.id, String(T0)]);
+      const [claimed] = await store.claimDue({ now: T0, limit: 1, owner: "p", leaseMs: 1_000 });
+      expect(await admin.hmget(`${prefix}watch:${pending.id}`, "version", "dueAt", "leaseOwner", "leaseUntil")).toEqual(["1", String(T0 + 1_000), "p", String(T0 + 1_000)]);
+      expect(await admin.zscore(`${prefix}due`, pending.id)).toBe(String(T0 + 1_000));
+      await store.save({ ...claimed!, state: "delivered", dueAt: null, lease: null });
+      expect(await admin.zcard(`${prefix}due`)).toBe(0);
+      expect(await admin.hgetall(`${prefix}states`)).toEqual({ pending: "0", delivered: "2" });
+    });
+
+    it("bulk-inserts in pipelined batches and reports how many were new", async () => {
+      const bulk = await openRedisStore(urlFor(newPrefix()));
+      const watches = watchesFor(2_500).map((w, i) => ({ ...w, dueAt: T0 + i }));
+      await bulk.insert(watches[7]!);
+      expect(await bulk.insertMany(watches)).toBe(2_499);
+      expect(await bulk.insertMany(watches.slice(0, 10))).toBe(0);
+      expect((await bulk.countByState()).pending).toBe(2_500);
+      expect(await bulk.get(watches[2_499]!.id)).toEqual(watches[2_499]);
+      expect(await bulk.nextDueAt()).toBe(T0);
+      await bulk.close();
+    });
+  });
+
+  describe("connection", () => {
+    it("fails fast with a clear error, and no password, when the server cannot be reached", async () => {
+      const port = await closedPort();
+      const error = await openRedisStore(`redis://:hunter2-secret@127.0.0.1:${port}/0`).catch((e: Error) => e);
+      expect(error).toBeInstanceOf(Error);
+      expect((error as Error).message).toMatch(new RegExp(`^cannot connect to the Redis store at 127\\.0\\.0\\.1:${port}: .*ECONNREFUSED`));
+      expect((error as Error).message).not.toContain("hunter2");
+    });
+
+    it("rejects calls after close instead of hanging, and closes twice without error", async () => {
+      const store = await openRedisStore(urlFor(newPrefix()));
+      await store.close();
+      await expect(store.get(watchFor(1).id)).rejects.toThrow();
+      await store.close();
+    });
+  });
+
+  describe("parseRedisUrl", () => {
+    it("takes the prefix from the query (default nettask:) and passes the rest to the client", () => {
+      expect(parseRedisUrl("redis://127.0.0.1:6379")).toEqual({ connection: "redis://127.0.0.1:6379", prefix: "nettask:" });
+      expect(parseRedisUrl("rediss://:pw@cache.internal:6380/2?prefix=team-a:")).toEqual({ connection: "rediss://:pw@cache.internal:6380/2", prefix: "team-a:" });
+    });
+
+    it("refuses URLs it cannot honour, naming STORE_URL and never echoing the password", () => {
+      const refusal = (url: string) => {
+        try {
+          parseRedisUrl(url);
+        } catch (e) {
+          expect(e).toBeInstanceOf(StoreConfigError);
+          expect((e as Error).message).not.toContain("pw");
+          return (e as Error).message;
+        }
+        throw new Error(`accepted ${url}`);
+      };
+      expect(refusal("redis://:pw@host:6379/zero")).toMatch(/^STORE_URL path must be a database number/);
+      expect(refusal("redis://:pw@host:6379/0?family=6&tls=1")).toBe("STORE_URL has unknown query parameters: family, tls (only prefix is supported)");
+      expect(refusal("redis//:pw@host")).toMatch(/^STORE_URL is not a valid URL/);
+      expect(refusal("memcached://:pw@host")).toMatch(/^STORE_URL must use redis:\/\/ or rediss:\/\//);
+    });
+  });
+});
