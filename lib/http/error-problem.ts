@@ -1,0 +1,76 @@
+/**
+ * What the API answers when the relay throws: the client's fault (4xx) only when it is, an
+ * honest upstream status otherwise. Details name codes and meanings, never upstream messages,
+ * credentials or stack traces.
+ */
+import { ConflictError } from "../relay";
+import { ValidationError } from "../schemas/validate";
+import type { Logger } from "../log";
+import { NetTaskError } from "../upstream/errors";
+import { HttpProblem } from "./problem";
+import type { HttpResponse } from "./types";
+
+/** Upstream codes that mean our own credentials or permissions are wrong, not the request. */
+const CREDENTIAL_CODES = new Set([4100, 4101, 4102, 4103, 4104, 4105, 4106, 4110, 4300, 29254]);
+/** Upstream codes that mean "come back later". */
+const BUSY_CODES = new Set([4400, 9005]);
+const RETRY_AFTER_SECONDS = "1";
+
+/** The problem to answer for `error`, or undefined when it is unexpected (answered as a 500). */
+export function problemForError(error: unknown): HttpProblem | undefined {
+  if (error instanceof HttpProblem) return error;
+  if (error instanceof ValidationError) {
+    return new HttpProblem("invalid-input", `Invalid ${error.subject}.`, error.errors.map((e) => ({ ...e, field: e.field || "body" })));
+  }
+  if (error instanceof ConflictError) return new HttpProblem("conflict", error.message);
+  if (error instanceof NetTaskError) return upstreamProblem(error);
+  // The function ran out of time (middy's timeoutEarly) before the work was done.
+  if (error instanceof Error && error.name === "TimeoutError") return new HttpProblem("upstream-timeout", "The request did not finish within the function's time limit.");
+  return undefined;
+}
+
+/**
+ * The response for anything thrown on the request path. Server-side failures are logged (the
+ * client gets only the correlation id to quote); the client's own mistakes are not.
+ */
+export function errorResponse(error: unknown, logger: Logger, requestId: string): HttpResponse {
+  const problem = problemForError(error);
+  if (problem && problem.status < 500) return problem.toResponse();
+  if (problem) {
+    logger.warn("upstream problem", { status: problem.status, error });
+    return problem.toResponse();
+  }
+  logger.error("unexpected error", { error, stack: error instanceof Error ? error.stack : undefined });
+  return new HttpProblem("internal", `Unexpected error; the logs have the details under correlation id ${requestId}.`).toResponse();
+}
+
+function upstreamProblem(error: NetTaskError): HttpProblem {
+  const what = `DescribeNetTaskResult ${error.code === undefined ? "" : `code ${error.code}: `}${error.meaning}`;
+  switch (error.kind) {
+    case "timeout":
+    case "aborted":
+      return new HttpProblem("upstream-timeout", `${what}.`);
+    case "network":
+    case "http":
+    case "malformed":
+      return new HttpProblem("upstream-failed", `${what}.`);
+    case "upstream":
+      break;
+  }
+  const code = error.code ?? 0;
+  if (code === 29258) {
+    return new HttpProblem("not-found", `The upstream knows no such task in this region (${what}).`, [
+      { field: "taskId", rule: "upstream", message: "does not exist in this region" },
+    ]);
+  }
+  if (code === 9003) {
+    return new HttpProblem("invalid-input", `The upstream refused the parameters (${what}).`, [
+      { field: "taskId", rule: "upstream", message: "was refused by the upstream as a parameter error" },
+    ]);
+  }
+  if (BUSY_CODES.has(code)) return new HttpProblem("upstream-busy", `${what}; try again shortly.`, undefined, { "retry-after": RETRY_AFTER_SECONDS });
+  if (CREDENTIAL_CODES.has(code)) {
+    return new HttpProblem("upstream-failed", `The relay's Tencent Cloud credentials were refused (${what}); this is a deployment problem, not a problem with the request.`);
+  }
+  return new HttpProblem("upstream-failed", `${what}.`);
+}
