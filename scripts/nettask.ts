@@ -1,0 +1,132 @@
+/**
+ * nettask: DescribeNetTaskResult from the command line, configured like the functions
+ * (NETTASK_* variables, the credential chain).
+ *
+ *   npm run nettask -- get 297 --region gz
+ *   npm run nettask -- wait 297 --region gz --max-wait 600
+ *
+ * `wait` exits 0 when the task succeeded, 1 when it failed, 2 when it was still running at the
+ * deadline, 3 on any error (bad arguments included).
+ */
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { loadConfig } from "../lib/config";
+import { createLogger } from "../lib/log";
+import type { TaskResult } from "../lib/schemas/index";
+import { check, ValidationError } from "../lib/schemas/validate";
+import { clientOptionsFromConfig, createNetTaskClient } from "../lib/upstream/client";
+import { classifyCode } from "../lib/upstream/errors";
+import { waitForNetTask, type WaiterState } from "../lib/upstream/waiter";
+
+const USAGE = `usage: nettask get <taskId> --region <region>
+       nettask wait <taskId> --region <region> [--max-wait <s>] [--min-delay <s>] [--max-delay <s>]
+
+  --region      region of the task: gz, sh, bj, ca, … or ap-guangzhou style
+  --max-wait    give up after this many seconds (default 600)
+  --min-delay   first pause between polls, seconds (default POLL_MIN_DELAY_MS)
+  --max-delay   longest pause between polls, seconds (default POLL_MAX_DELAY_MS)
+
+wait exits 0 succeeded, 1 failed, 2 still running at --max-wait, 3 error.
+Endpoint and credentials come from NETTASK_ENDPOINT, TENCENTCLOUD_SECRET_ID/_SECRET_KEY/_SESSION_TOKEN, …`;
+
+export const EXIT = { succeeded: 0, failed: 1, timedOut: 2, error: 3, interrupted: 130 } as const;
+
+class UsageError extends Error {}
+
+const WAIT_EXIT: Record<WaiterState, number> = { SUCCESS: EXIT.succeeded, FAILURE: EXIT.failed, TIMEOUT: EXIT.timedOut, ABORTED: EXIT.interrupted };
+
+function seconds(raw: string | undefined, flag: string, fallback: number): number {
+  if (raw === undefined) return fallback;
+  if (!/^\d+(\.\d+)?$/.test(raw)) throw new UsageError(`${flag} must be a number of seconds, got "${raw}"`);
+  return Number(raw);
+}
+
+/** Numbers become numbers, anything else stays text, so the schema can say what is wrong with it. */
+function taskIdArgument(raw: string): unknown {
+  return /^[+-]?\d+(\.\d+)?(e\d+)?$/i.test(raw) ? Number(raw) : raw;
+}
+
+function outputCode(result: TaskResult): string {
+  const output = result.output;
+  if (!output) return "";
+  const code = Number(output.code);
+  const meaning = Number.isInteger(code) && code !== 0 ? ` ${classifyCode(code).meaning}` : "";
+  return `: ${output.code ?? ""}${meaning}${output.message ? ` (${output.message})` : ""}`;
+}
+
+export async function main(argv: string[], signal?: AbortSignal): Promise<number> {
+  let values, positionals;
+  try {
+    ({ values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        region: { type: "string" },
+        "max-wait": { type: "string" },
+        "min-delay": { type: "string" },
+        "max-delay": { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const [command, rawTaskId, ...extra] = positionals;
+  if (command !== "get" && command !== "wait") throw new UsageError(command ? `unknown command "${command}"` : "a command is required");
+  if (rawTaskId === undefined) throw new UsageError("a taskId is required");
+  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
+  if (command === "get" && (values["max-wait"] ?? values["min-delay"] ?? values["max-delay"]) !== undefined) {
+    throw new UsageError("--max-wait, --min-delay and --max-delay only apply to wait");
+  }
+  const checked = check("taskInput", { taskId: taskIdArgument(rawTaskId), region: values.region });
+  if (!checked.ok) throw new UsageError(new ValidationError("arguments", checked.errors).message);
+  const input = checked.value;
+
+  const config = loadConfig();
+  const logger = createLogger({ level: config.logLevel, service: "nettask-cli", sink: (line) => process.stderr.write(`${line}\n`) });
+  const client = createNetTaskClient({ ...clientOptionsFromConfig(config), logger });
+
+  if (command === "get") {
+    console.log(JSON.stringify(await client.describe(input, { signal }), null, 2));
+    return 0;
+  }
+
+  const minDelay = seconds(values["min-delay"], "--min-delay", config.pollMinDelayMs / 1000);
+  const maxDelay = seconds(values["max-delay"], "--max-delay", Math.max(minDelay, config.pollMaxDelayMs / 1000));
+  const maxWait = seconds(values["max-wait"], "--max-wait", 600);
+  if (minDelay <= 0) throw new UsageError("--min-delay must be above 0");
+  if (maxDelay < minDelay) throw new UsageError("--max-delay must not be below --min-delay");
+
+  const outcome = await waitForNetTask({ ...input, minDelay, maxDelay, maxWait, signal, client });
+  if (outcome.result) console.log(JSON.stringify(outcome.result, null, 2));
+  const task = `task ${input.taskId} in ${input.region}`;
+  const took = `${outcome.attempts} attempt${outcome.attempts === 1 ? "" : "s"}, ${(outcome.elapsedMs / 1000).toFixed(1)} s`;
+  const line = {
+    SUCCESS: `${task} succeeded (${took})`,
+    FAILURE: `${task} failed${outcome.result ? outputCode(outcome.result) : ""} (${took})`,
+    TIMEOUT: `${task} still running after ${maxWait} s (${took})`,
+    ABORTED: `${task}: interrupted (${took})`,
+  }[outcome.state];
+  console.error(`nettask: ${line}`);
+  return WAIT_EXIT[outcome.state];
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const controller = new AbortController();
+  for (const name of ["SIGINT", "SIGTERM"] as const) process.once(name, () => controller.abort());
+  main(process.argv.slice(2), controller.signal).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      const message = error instanceof Error ? error.message : String(error);
+      console.error(`nettask: ${message}`);
+      if (error instanceof UsageError) console.error(USAGE);
+      process.exitCode = EXIT.error;
+    },
+  );
+}
