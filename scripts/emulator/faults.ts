@@ -29,7 +29,7 @@ export interface FaultSpec {
 }
 
 const requiredFor = (kind: FaultKind, field: keyof FaultSpec) => ({
-  if: { properties: { kind: { const: kind } } },
+  if: { required: ["kind"], properties: { kind: { const: kind } } },
   then: { required: [field] },
 });
 

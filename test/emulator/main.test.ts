@@ -1,0 +1,82 @@
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import type { Emulator } from "../../scripts/emulator/index";
+import { callLegacy } from "./legacy-client";
+
+const MAIN = fileURLToPath(new URL("../../scripts/emulator/main.ts", import.meta.url));
+
+function run(env: Record<string, string>): ChildProcessWithoutNullStreams {
+  return spawn(process.execPath, ["--import", "tsx", MAIN], { env: { ...process.env, ...env }, stdio: "pipe" });
+}
+
+function output(child: ChildProcessWithoutNullStreams): { text: () => string; until: (pattern: RegExp) => Promise<string> } {
+  let text = "";
+  child.stdout.on("data", (chunk: Buffer) => (text += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (text += chunk.toString()));
+  return {
+    text: () => text,
+    until: (pattern) =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no ${pattern} in 20 s; output so far:\n${text}`)), 20_000);
+        const poll = setInterval(() => {
+          if (!pattern.test(text)) return;
+          clearTimeout(timer);
+          clearInterval(poll);
+          resolve(text);
+        }, 20);
+      }),
+  };
+}
+
+const exited = (child: ChildProcessWithoutNullStreams) => new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+
+describe("npm run emulator (scripts/emulator/main.ts)", () => {
+  it("prints how to use it, serves the configured key pair, never prints a key from the environment, and closes on SIGTERM", async () => {
+    const secretId = "AKIDfromENVIRONMENT0000000000000001";
+    const secretKey = "key-from-the-environment-keep-out-of-logs";
+    const child = run({ EMULATOR_PORT: "0", EMULATOR_SECRET_ID: secretId, EMULATOR_SECRET_KEY: secretKey, EMULATOR_RATE_LIMIT: "50" });
+    const out = output(child);
+    const exit = exited(child);
+    try {
+      const text = await out.until(/CMQ_ENDPOINT=\S+/);
+      const endpoint = /NETTASK_ENDPOINT=(\S+)/.exec(text)![1]!;
+      const cmqEndpoint = /CMQ_ENDPOINT=(\S+)/.exec(text)![1]!;
+      expect(endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v2\/index\.php$/);
+      expect(cmqEndpoint).toBe(endpoint.replace("/v2/index.php", ""));
+      expect(text).toContain(`TENCENTCLOUD_SECRET_ID=${secretId}`);
+      expect(text).toContain("50 requests per second");
+      expect(text).not.toContain(secretKey);
+
+      const emulator = { endpoint } as Emulator;
+      const answer = await callLegacy(emulator, { credential: { secretId, secretKey } });
+      expect(answer.body).toMatchObject({ code: 0, data: { status: 0, data: { total: 4 } } });
+      expect((await callLegacy(emulator)).body.code).toBe(4104);
+    } finally {
+      child.kill("SIGTERM");
+    }
+    expect(await exit).toBe(0);
+    expect(out.text()).toContain("emulator closed");
+  });
+
+  it("prints the default dev key pair, which is public", async () => {
+    const child = run({ EMULATOR_PORT: "0", EMULATOR_SECRET_ID: "", EMULATOR_SECRET_KEY: "", EMULATOR_RATE_LIMIT: "" });
+    const out = output(child);
+    const exit = exited(child);
+    try {
+      const text = await out.until(/CMQ_ENDPOINT=\S+/);
+      expect(text).toMatch(/TENCENTCLOUD_SECRET_ID=AKIDnettaskrelayEMULATOR\w+ TENCENTCLOUD_SECRET_KEY=emulator-secret-key-\w+/);
+      expect(text).toContain("rate limit: none");
+    } finally {
+      child.kill("SIGINT");
+    }
+    expect(await exit).toBe(0);
+  });
+
+  it("refuses a bad EMULATOR_PORT naming the variable", async () => {
+    const child = run({ EMULATOR_PORT: "ninety-one-hundred" });
+    const out = output(child);
+    expect(await exited(child)).toBe(1);
+    expect(out.text()).toContain("EMULATOR_PORT must be a whole number");
+  });
+});
