@@ -1,0 +1,80 @@
+import { describe, expect, it } from "vitest";
+import { errorResponse, problemForError } from "../../lib/http/error-problem";
+import { createLogger } from "../../lib/log";
+import { ConflictError } from "../../lib/relay";
+import { ValidationError } from "../../lib/schemas/validate";
+import { httpError, malformedError, NetTaskError, upstreamError } from "../../lib/upstream/errors";
+
+const statusOf = (error: unknown) => problemForError(error)?.status;
+
+describe("problemForError", () => {
+  it("maps upstream codes to honest statuses", () => {
+    expect(statusOf(upstreamError(29258, "资源不存在"))).toBe(404);
+    expect(statusOf(upstreamError(9003))).toBe(422);
+    expect(statusOf(upstreamError(4400))).toBe(503);
+    expect(statusOf(upstreamError(9005))).toBe(503);
+    for (const code of [4100, 4101, 4102, 4103, 4104, 4105, 4106, 4110, 4300, 29254]) expect(statusOf(upstreamError(code))).toBe(502);
+    for (const code of [4000, 4500, 4600, 5100, 6000, 6100, 6200, 29257, 12345]) expect(statusOf(upstreamError(code))).toBe(502);
+  });
+
+  it("maps transport failures to 502 and time running out to 504", () => {
+    expect(statusOf(httpError(503, "Service Unavailable"))).toBe(502);
+    expect(statusOf(malformedError("not JSON"))).toBe(502);
+    expect(statusOf(new NetTaskError({ kind: "network", meaning: "network error", retryable: true }))).toBe(502);
+    expect(statusOf(new NetTaskError({ kind: "timeout", meaning: "request timed out", retryable: true }))).toBe(504);
+    expect(statusOf(new NetTaskError({ kind: "aborted", meaning: "aborted by the caller", retryable: false }))).toBe(504);
+    const middyTimeout = Object.assign(new Error("[AbortError]: The operation was aborted."), { name: "TimeoutError" });
+    expect(statusOf(middyTimeout)).toBe(504);
+  });
+
+  it("says when to come back after a rate limit", () => {
+    expect(problemForError(upstreamError(4400))?.headers["retry-after"]).toBe("1");
+  });
+
+  it("names the task as the offending field of 29258 and 9003", () => {
+    expect(problemForError(upstreamError(29258))?.errors).toEqual([{ field: "taskId", rule: "upstream", message: "does not exist in this region" }]);
+    expect(problemForError(upstreamError(9003))?.errors?.[0]?.field).toBe("taskId");
+  });
+
+  it("does not pass on the upstream's message, only the code and its meaning", () => {
+    const problem = problemForError(upstreamError(4104, "SecretId AKIDsomething not found"))!;
+    expect(problem.detail).toContain("4104");
+    expect(problem.detail).not.toContain("AKID");
+  });
+
+  it("turns validation errors into 422 with the field list and conflicts into 409", () => {
+    const problem = problemForError(new ValidationError("request body", [{ field: "destination.url", rule: "ssrf", message: "resolves to a private address" }]))!;
+    expect(problem.status).toBe(422);
+    expect(problem.errors).toEqual([{ field: "destination.url", rule: "ssrf", message: "resolves to a private address" }]);
+    expect(statusOf(new ConflictError("watch w_x has no outcome to deliver yet"))).toBe(409);
+  });
+
+  it("leaves anything else to errorResponse as unexpected", () => {
+    expect(problemForError(new TypeError("x is undefined"))).toBeUndefined();
+  });
+});
+
+describe("errorResponse", () => {
+  it("answers unexpected errors with a 500 that carries no internals, and logs them with the correlation id", () => {
+    const lines: string[] = [];
+    const logger = createLogger({ sink: (l) => lines.push(l) }).child({ correlation_id: "req-42" });
+    const response = errorResponse(new Error("connect ECONNREFUSED redis://:hunter2@10.0.0.5:6379"), logger, "req-42");
+    expect(response.statusCode).toBe(500);
+    expect(response.headers["content-type"]).toBe("application/problem+json");
+    const body = JSON.parse(response.body);
+    expect(body).toMatchObject({ status: 500, type: "https://nettask-relay.dev/problems/internal" });
+    expect(body.detail).toContain("req-42");
+    expect(response.body).not.toMatch(/ECONNREFUSED|hunter2|at .*\.ts/);
+    expect(lines).toHaveLength(1);
+    const logged = JSON.parse(lines[0]!);
+    expect(logged).toMatchObject({ level: "error", correlation_id: "req-42" });
+    expect(lines[0]).not.toContain("hunter2");
+  });
+
+  it("does not log the client's own mistakes", () => {
+    const lines: string[] = [];
+    const response = errorResponse(upstreamError(29258), createLogger({ sink: (l) => lines.push(l) }), "r");
+    expect(response.statusCode).toBe(404);
+    expect(lines).toEqual([]);
+  });
+});

@@ -1,0 +1,134 @@
+import Ajv2020 from "ajv/dist/2020.js";
+import { describe, expect, it } from "vitest";
+import { API_ROUTES } from "../../lib/http/api";
+import { openApiDocument } from "../../lib/http/openapi";
+import { newWatch } from "../../lib/watches/model";
+import { watchView } from "../../lib/http/watch-view";
+import { HttpProblem } from "../../lib/http/problem";
+import { taskResultSchema, watchRequestSchema } from "../../lib/schemas/index";
+
+type Json = Record<string, any>;
+const doc = openApiDocument(API_ROUTES) as Json;
+const DOC_ID = "https://nettask-relay.dev/openapi.json";
+
+/** Every value under `node` with its JSON pointer-ish path. */
+function* walk(node: unknown, path = "#"): Generator<[string, Json]> {
+  if (node === null || typeof node !== "object") return;
+  yield [path, node as Json];
+  for (const [k, v] of Object.entries(node)) yield* walk(v, `${path}/${k}`);
+}
+
+// The document is itself a valid place to resolve `#/components/...` from, so ajv can compile
+// any component straight out of it (OpenAPI-only keywords are ignored, not enforced).
+const ajv = new Ajv2020({ strict: false, allErrors: true });
+ajv.addSchema({ ...doc, $id: DOC_ID });
+const validator = (name: string) => ajv.compile({ $ref: `${DOC_ID}#/components/schemas/${name}` });
+
+const DOCUMENTED_297 = {
+  taskId: 297,
+  region: "gz",
+  status: "succeeded",
+  code: 0,
+  output: { code: 0, message: "" },
+  data: {
+    total: 4,
+    detail: [
+      { region: "ca", type: "sg", id: "sg-b2qce888", name: "北美" },
+      { region: "gz", type: "sg", id: "sg-5y2ta666", name: "createPolicy" },
+      { region: "sh", type: "sg", id: "sg-gt6an666", name: "上海安全组" },
+      { region: "gz", type: "sg", id: "sg-jn3hnxyj", name: "广州安全组" },
+    ],
+  },
+};
+
+describe("GET /openapi.json document", () => {
+  it("is OpenAPI 3.1 with JSON Schema 2020-12 and the required top-level members", () => {
+    expect(doc.openapi).toBe("3.1.0");
+    expect(doc.jsonSchemaDialect).toBe("https://json-schema.org/draft/2020-12/schema");
+    expect(typeof doc.info.title).toBe("string");
+    expect(typeof doc.info.version).toBe("string");
+    expect(doc.components.securitySchemes.bearerToken).toEqual(expect.objectContaining({ type: "http", scheme: "bearer" }));
+  });
+
+  it("has an operation for every route, with unique ids, its path parameters and a success response", () => {
+    const ids = new Set<string>();
+    for (const route of API_ROUTES) {
+      const op = doc.paths[route.path]?.[route.method.toLowerCase()];
+      expect(op, `${route.method} ${route.path}`).toBeDefined();
+      expect(ids.has(op.operationId)).toBe(false);
+      ids.add(op.operationId);
+      const declared = (op.parameters ?? []).filter((p: Json) => p.in === "path").map((p: Json) => p.name);
+      const inPath = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
+      expect(declared.sort()).toEqual(inPath.sort());
+      for (const p of op.parameters ?? []) if (p.in === "path") expect(p.required).toBe(true);
+      expect(Object.keys(op.responses).some((s) => /^2\d\d$/.test(s))).toBe(true);
+      expect(op.responses["500"].content["application/problem+json"].schema).toEqual({ $ref: "#/components/schemas/Problem" });
+    }
+    expect(Object.keys(doc.paths).sort()).toEqual(["/healthz", "/openapi.json", "/tasks/{taskId}", "/watches", "/watches/{id}", "/watches/{id}/redeliver"]);
+    expect(Object.keys(doc.paths["/watches/{id}"]).sort()).toEqual(["delete", "get"]);
+  });
+
+  it("requires the bearer token everywhere but /healthz and /openapi.json, and documents the 401", () => {
+    for (const route of API_ROUTES) {
+      const op = doc.paths[route.path][route.method.toLowerCase()];
+      const open = route.path === "/healthz" || route.path === "/openapi.json";
+      expect(op.security).toEqual(open ? [] : [{ bearerToken: [] }]);
+      expect("401" in op.responses).toBe(!open);
+    }
+  });
+
+  it("documents the query, the body and the statuses of each operation", () => {
+    const task = doc.paths["/tasks/{taskId}"].get;
+    expect(task.parameters).toContainEqual({ name: "region", in: "query", required: true, schema: { $ref: "#/components/schemas/Region" } });
+    expect(task.parameters).toContainEqual({ name: "taskId", in: "path", required: true, schema: { $ref: "#/components/schemas/TaskId" } });
+    const register = doc.paths["/watches"].post;
+    expect(register.requestBody.content["application/json"].schema).toEqual({ $ref: "#/components/schemas/WatchRequest" });
+    expect(Object.keys(register.responses)).toEqual(expect.arrayContaining(["200", "202", "400", "401", "413", "415", "422"]));
+    expect(register.responses["202"].headers.location).toBeDefined();
+    expect(Object.keys(doc.paths["/watches/{id}/redeliver"].post.responses)).toEqual(expect.arrayContaining(["202", "404", "409"]));
+  });
+
+  it("takes its schemas from lib/schemas, shared pieces as components, with no $id left", () => {
+    const schemas = doc.components.schemas;
+    expect(Object.keys(schemas.TaskResult.properties)).toEqual(Object.keys(taskResultSchema.properties));
+    expect(schemas.WatchRequest.required).toEqual(watchRequestSchema.required);
+    expect(schemas.WatchRequest.properties.destination).toEqual({ $ref: "#/components/schemas/Destination" });
+    expect(schemas.Destination.discriminator).toEqual({
+      propertyName: "type",
+      mapping: {
+        webhook: "#/components/schemas/WebhookDestination",
+        cmq: "#/components/schemas/CmqDestination",
+        amqp: "#/components/schemas/AmqpDestination",
+      },
+    });
+    for (const [path, node] of walk(doc)) {
+      expect(node.$id, path).toBeUndefined();
+      if (typeof node.$ref === "string") {
+        const name = /^#\/components\/schemas\/(\w+)$/.exec(node.$ref)?.[1];
+        expect(name && schemas[name], `${path} → ${node.$ref}`).toBeTruthy();
+      }
+    }
+  });
+
+  it("says in the Watch schema that the webhook secret is never returned", () => {
+    expect(doc.components.schemas.Watch.description).toMatch(/secret.*never returned/);
+    expect(doc.components.schemas.Watch.properties).not.toHaveProperty("lease");
+    expect(doc.components.schemas.Watch.properties).not.toHaveProperty("version");
+  });
+
+  it("has component schemas that accept what the API answers and refuse what it would not", () => {
+    expect(validator("TaskResult")(DOCUMENTED_297)).toBe(true);
+    expect(validator("TaskResult")({ ...DOCUMENTED_297, status: "done" })).toBe(false);
+    const watch = newWatch(
+      { taskId: 297, region: "gz", destination: { type: "webhook", url: "https://hooks.example.com/x", secret: `whsec_${Buffer.alloc(32, 7).toString("base64")}` } },
+      Date.UTC(2026, 0, 1),
+      86_400,
+    );
+    const isWatch = validator("Watch");
+    expect(isWatch(watchView(watch)), JSON.stringify(isWatch.errors)).toBe(true);
+    expect(isWatch(watch)).toBe(false); // the stored form has lease and version
+    const problem = JSON.parse(new HttpProblem("invalid-input", "Invalid task.", [{ field: "taskId", rule: "type", message: "must be integer" }]).toResponse().body);
+    expect(validator("Problem")(problem)).toBe(true);
+    expect(validator("WatchRequest")({ taskId: "297", region: "gz", destination: { type: "cmq", queue: "q" } })).toBe(false);
+  });
+});
