@@ -13,6 +13,7 @@ import { functionLogger } from "./logger";
 
 interface Internal extends Record<string, unknown> {
   requestId?: string;
+  request?: HttpRequest;
 }
 
 /** Whatever the platform passes (middy names it after Lambda's); read through invocationOf. */
@@ -23,7 +24,7 @@ export function httpPlatform(): MiddlewareObj<unknown, PlatformHttpResponse, Err
     before(request) {
       const { requestId } = invocationOf(request.context);
       request.internal.requestId = requestId;
-      request.event = httpRequestOf(request.event, requestId);
+      request.event = request.internal.request = httpRequestOf(request.event, requestId);
     },
     after(request) {
       request.response = platformResponse(request.response as unknown as HttpResponse);
@@ -32,8 +33,7 @@ export function httpPlatform(): MiddlewareObj<unknown, PlatformHttpResponse, Err
       const requestId = request.internal.requestId ?? invocationOf(request.context).requestId;
       const logger = functionLogger().child({ correlation_id: requestId });
       const response = errorResponse(request.error, logger, requestId);
-      const { method, path } = (request.event ?? {}) as Partial<HttpRequest>;
-      logger.info("http request", { method, path, status: response.statusCode });
+      logger.info("http request", { method: request.internal.request?.method, path: request.internal.request?.path, status: response.statusCode });
       request.response = platformResponse(response);
     },
   };

@@ -6,6 +6,7 @@ import { newWatch } from "../../lib/watches/model";
 import { watchView } from "../../lib/http/watch-view";
 import { HttpProblem } from "../../lib/http/problem";
 import { taskResultSchema, watchRequestSchema } from "../../lib/schemas/index";
+import { DOCUMENTED_297 } from "./stack";
 
 type Json = Record<string, any>;
 const doc = openApiDocument(API_ROUTES) as Json;
@@ -24,22 +25,6 @@ const ajv = new Ajv2020({ strict: false, allErrors: true });
 ajv.addSchema({ ...doc, $id: DOC_ID });
 const validator = (name: string) => ajv.compile({ $ref: `${DOC_ID}#/components/schemas/${name}` });
 
-const DOCUMENTED_297 = {
-  taskId: 297,
-  region: "gz",
-  status: "succeeded",
-  code: 0,
-  output: { code: 0, message: "" },
-  data: {
-    total: 4,
-    detail: [
-      { region: "ca", type: "sg", id: "sg-b2qce888", name: "北美" },
-      { region: "gz", type: "sg", id: "sg-5y2ta666", name: "createPolicy" },
-      { region: "sh", type: "sg", id: "sg-gt6an666", name: "上海安全组" },
-      { region: "gz", type: "sg", id: "sg-jn3hnxyj", name: "广州安全组" },
-    ],
-  },
-};
 
 describe("GET /openapi.json document", () => {
   it("is OpenAPI 3.1 with JSON Schema 2020-12 and the required top-level members", () => {

@@ -1,0 +1,211 @@
+/**
+ * handleApiRequest against a real relay: the emulator as upstream (faults injected there), a
+ * SQLite store, a verifying webhook inbox. Platform events are covered in test/functions.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { loadConfig, type Config } from "../../lib/config";
+import { handleApiRequest, type ApiDeps } from "../../lib/http/api";
+import type { HttpRequest, HttpResponse } from "../../lib/http/types";
+import { createLogger } from "../../lib/log";
+import { createRelay, type Relay } from "../../lib/relay";
+import { API_TOKEN, DOCUMENTED_297, startStack, type Stack } from "./stack";
+
+let stack: Stack;
+let config: Config;
+let relay: Relay;
+let relayCalls = 0;
+const lines: string[] = [];
+let sequence = 0;
+
+beforeAll(async () => {
+  stack = await startStack();
+  config = loadConfig(process.env);
+  relay = await createRelay(config, { logger: createLogger({ level: "warn", sink: () => undefined }) });
+});
+
+afterAll(async () => {
+  await relay?.close();
+  await stack?.close();
+});
+
+beforeEach(() => {
+  stack.emulator.reset();
+  lines.length = 0;
+  relayCalls = 0;
+});
+
+function deps(overrides: Partial<ApiDeps> = {}): ApiDeps {
+  return {
+    config,
+    relay: async () => {
+      relayCalls++;
+      return relay;
+    },
+    logger: createLogger({ sink: (l) => lines.push(l) }),
+    ...overrides,
+  };
+}
+
+async function call(method: string, path: string, init: Partial<HttpRequest> = {}, d = deps()): Promise<HttpResponse & { json: any }> {
+  const request: HttpRequest = {
+    method,
+    path,
+    query: {},
+    headers: { authorization: `Bearer ${API_TOKEN}` },
+    requestId: `req-${++sequence}`,
+    ...init,
+  };
+  const response = await handleApiRequest(request, d);
+  return { ...response, json: JSON.parse(response.body) };
+}
+
+describe("routes without a token", () => {
+  it("GET /healthz and GET /openapi.json answer without auth and without starting the relay", async () => {
+    const health = await call("GET", "/healthz", { headers: {} });
+    expect(health.statusCode).toBe(200);
+    expect(health.json).toEqual({ status: "ok" });
+    const openapi = await call("GET", "/openapi.json", { headers: {} });
+    expect(openapi.statusCode).toBe(200);
+    expect(openapi.json.openapi).toBe("3.1.0");
+    expect(relayCalls).toBe(0);
+  });
+});
+
+describe("GET /tasks/{taskId}", () => {
+  it("answers the normalised documented result of task 297", async () => {
+    const response = await call("GET", "/tasks/297", { query: { region: "gz" } });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers["content-type"]).toBe("application/json");
+    expect(response.json).toEqual(DOCUMENTED_297);
+  });
+
+  it("refuses bad input with 422 naming the field, without calling the upstream", async () => {
+    const cases: [string, Record<string, string>, { field: string; rule: string; message?: string }][] = [
+      ["/tasks/abc", { region: "gz" }, { field: "taskId", rule: "type", message: "must be integer" }],
+      ["/tasks/-5", { region: "gz" }, { field: "taskId", rule: "type", message: "must be integer" }],
+      ["/tasks/0", { region: "gz" }, { field: "taskId", rule: "minimum" }],
+      ["/tasks/99999999999", { region: "gz" }, { field: "taskId", rule: "maximum" }],
+      ["/tasks/297", {}, { field: "region", rule: "required", message: "is required" }],
+      ["/tasks/297", { region: "mars" }, { field: "region", rule: "pattern" }],
+    ];
+    for (const [path, query, error] of cases) {
+      const response = await call("GET", path, { query });
+      expect(response.statusCode, path).toBe(422);
+      expect(response.headers["content-type"]).toBe("application/problem+json");
+      expect(response.json).toMatchObject({ status: 422, type: "https://nettask-relay.dev/problems/invalid-input" });
+      expect(response.json.errors).toContainEqual(expect.objectContaining(error));
+    }
+    expect(relayCalls).toBe(0);
+    expect(stack.emulator.requests()).toHaveLength(0);
+  });
+
+  it("answers 404 naming taskId for a task the upstream does not know (29258)", async () => {
+    const response = await call("GET", "/tasks/424242", { query: { region: "gz" } });
+    expect(response.statusCode).toBe(404);
+    expect(response.json.errors).toEqual([{ field: "taskId", rule: "upstream", message: "does not exist in this region" }]);
+    // Task ids are per region: 297 exists in gz only.
+    expect((await call("GET", "/tasks/297", { query: { region: "sh" } })).statusCode).toBe(404);
+  });
+
+  it("maps upstream failures to 422, 502, 503 and 504 honestly", async () => {
+    const expectations: [Parameters<Stack["emulator"]["injectFault"]>[0], number][] = [
+      [{ kind: "code", code: 9003 }, 422],
+      [{ kind: "code", code: 4400 }, 503],
+      [{ kind: "code", code: 4104 }, 502],
+      [{ kind: "code", code: 4100 }, 502],
+      [{ kind: "code", code: 29254 }, 502],
+      [{ kind: "code", code: 6000 }, 502],
+      [{ kind: "http", status: 502 }, 502],
+      [{ kind: "malformed" }, 502],
+      [{ kind: "html" }, 502],
+      [{ kind: "delay", delayMs: 1_500 }, 504],
+    ];
+    for (const [fault, status] of expectations) {
+      stack.emulator.clearFaults();
+      stack.emulator.injectFault(fault);
+      const response = await call("GET", "/tasks/297", { query: { region: "gz" } });
+      expect(response.statusCode, JSON.stringify(fault)).toBe(status);
+      expect(response.headers["content-type"]).toBe("application/problem+json");
+      expect(response.body).not.toContain(stack.env.TENCENTCLOUD_SECRET_KEY!);
+      expect(response.body).not.toContain(stack.env.TENCENTCLOUD_SECRET_ID!);
+      if (status === 503) expect(response.headers["retry-after"]).toBe("1");
+    }
+  });
+});
+
+describe("authentication", () => {
+  it("answers 401 with a Bearer challenge for a missing or wrong token, before reading the body", async () => {
+    for (const headers of [{}, { authorization: "Bearer nope" }, { authorization: `Basic ${API_TOKEN}` }]) {
+      const response = await call("POST", "/watches", { headers: { ...headers, "content-type": "text/plain" }, body: "x" });
+      expect(response.statusCode).toBe(401);
+      expect(response.headers["www-authenticate"]).toMatch(/^Bearer /);
+    }
+    expect(relayCalls).toBe(0);
+  });
+
+  it("refuses every authenticated route when API_TOKEN is empty, and still answers /healthz", async () => {
+    const open = deps({ config: { ...config, apiToken: "" } });
+    for (const [method, path] of [["GET", "/tasks/297"], ["POST", "/watches"], ["GET", "/watches/w_aaaaaaaaaaaaaaaaaaaaaaaaaa"]] as const) {
+      for (const authorization of ["Bearer ", `Bearer ${API_TOKEN}`, "Bearer"]) {
+        expect((await call(method, path, { headers: { authorization }, query: { region: "gz" } }, open)).statusCode).toBe(401);
+      }
+    }
+    expect((await call("GET", "/healthz", { headers: {} }, open)).statusCode).toBe(200);
+    expect(relayCalls).toBe(0);
+  });
+});
+
+describe("logging", () => {
+  it("writes one line per request with the request id as correlation_id, and never the token", async () => {
+    await call("GET", "/tasks/297", { query: { region: "gz" }, requestId: "corr-1" });
+    await call("GET", "/tasks/297", { headers: { authorization: "Bearer wrong-token-value" }, requestId: "corr-2" });
+    stack.emulator.injectFault({ kind: "code", code: 4104 });
+    await call("GET", "/tasks/297", { query: { region: "gz" }, requestId: "corr-3" });
+    const entries = lines.map((l) => JSON.parse(l));
+    const requests = entries.filter((e) => e.message === "http request");
+    expect(requests.map((e) => [e.correlation_id, e.status])).toEqual([["corr-1", 200], ["corr-2", 401], ["corr-3", 502]]);
+    expect(requests[0]).toMatchObject({ method: "GET", path: "/tasks/297" });
+    // The upstream failure is logged as such, under the same correlation id.
+    expect(entries.filter((e) => e.correlation_id === "corr-3" && e.level === "warn")).toHaveLength(1);
+    const all = lines.join("\n");
+    expect(all).not.toContain(API_TOKEN);
+    expect(all).not.toContain("wrong-token-value");
+    expect(all).not.toContain(stack.env.TENCENTCLOUD_SECRET_KEY!);
+  });
+});
+
+describe("watches", () => {
+  const json = { "content-type": "application/json", authorization: `Bearer ${API_TOKEN}` };
+
+  it("refuses a destination the SSRF policy forbids with 422 on destination.url and stores nothing", async () => {
+    const before = await stack.countWatches();
+    for (const url of ["https://10.1.2.3/hook", "https://169.254.169.254/latest/meta-data", "https://[::1]:8443/in", "http://192.168.1.20/in"]) {
+      const response = await call("POST", "/watches", {
+        headers: json,
+        body: JSON.stringify({ taskId: 297, region: "gz", destination: { type: "webhook", url } }),
+      });
+      expect(response.statusCode, url).toBe(422);
+      expect(response.json.errors[0].field).toBe("destination.url");
+    }
+    expect(await stack.countWatches()).toBe(before);
+  });
+
+  it("refuses a task the upstream does not know with 404 and stores nothing", async () => {
+    const before = await stack.countWatches();
+    const response = await call("POST", "/watches", {
+      headers: json,
+      body: JSON.stringify({ taskId: 5151, region: "gz", destination: { type: "cmq", queue: "results" } }),
+    });
+    expect(response.statusCode).toBe(404);
+    expect(await stack.countWatches()).toBe(before);
+  });
+
+  it("answers 404 for unknown and malformed watch ids", async () => {
+    const unknown = await call("GET", "/watches/w_aaaaaaaaaaaaaaaaaaaaaaaaaa");
+    expect(unknown.statusCode).toBe(404);
+    const malformed = await call("DELETE", "/watches/not-a-watch");
+    expect(malformed.statusCode).toBe(404);
+    expect(malformed.json.errors[0]).toMatchObject({ field: "id", rule: "pattern" });
+    expect((await call("POST", "/watches/w_aaaaaaaaaaaaaaaaaaaaaaaaaa/redeliver")).statusCode).toBe(404);
+  });
+});

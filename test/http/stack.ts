@@ -1,0 +1,84 @@
+/**
+ * A real stack for API and handler tests: the emulator as the upstream, a webhook inbox that
+ * verifies signatures, and a SQLite store file in a temporary directory. The settings go into
+ * process.env (each test file runs in its own process), because the functions read their
+ * configuration from there.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startEmulator, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, type Emulator } from "../../scripts/emulator/index";
+import { startInbox, type Inbox } from "../../scripts/inbox";
+import { SqliteWatchStore } from "../../lib/watches/sqlite-store";
+
+export const API_TOKEN = "test-api-token-4f9a1c7e2b";
+export const WEBHOOK_SECRET = `whsec_${Buffer.alloc(32, 9).toString("base64")}`;
+
+export interface Stack {
+  emulator: Emulator;
+  inbox: Inbox;
+  env: Record<string, string>;
+  /** Watches in the store, all states. */
+  countWatches(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export async function startStack(overrides: Record<string, string> = {}): Promise<Stack> {
+  const emulator = await startEmulator();
+  const inbox = await startInbox({ secret: WEBHOOK_SECRET, log: () => undefined });
+  const dir = mkdtempSync(join(tmpdir(), "nettask-http-"));
+  const storePath = join(dir, "watches.db");
+  const env: Record<string, string> = {
+    NETTASK_ENDPOINT: emulator.endpoint,
+    TENCENTCLOUD_SECRET_ID: DEFAULT_SECRET_ID,
+    TENCENTCLOUD_SECRET_KEY: DEFAULT_SECRET_KEY,
+    CMQ_ENDPOINT: emulator.cmqEndpoint,
+    STORE_URL: `sqlite:${storePath}`,
+    API_TOKEN,
+    // The inbox listens on loopback over plain http.
+    WEBHOOK_ALLOW: "127.0.0.1/32",
+    // Upstream faults surface at once instead of after retries with backoff.
+    NETTASK_MAX_ATTEMPTS: "1",
+    NETTASK_TIMEOUT_MS: "1000",
+    LOG_LEVEL: "warn",
+    ...overrides,
+  };
+  const previous = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, env);
+  const counter = new SqliteWatchStore(storePath);
+  return {
+    emulator,
+    inbox,
+    env,
+    async countWatches() {
+      return Object.values(await counter.countByState()).reduce((a, b) => a + b, 0);
+    },
+    async close() {
+      await counter.close();
+      await Promise.all([emulator.close(), inbox.close()]);
+      for (const [k, v] of Object.entries(previous)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The documented result of task 297 in gz (Tencent's DescribeNetTaskResult example). */
+export const DOCUMENTED_297 = {
+  taskId: 297,
+  region: "gz",
+  status: "succeeded",
+  code: 0,
+  output: { code: 0, message: "" },
+  data: {
+    total: 4,
+    detail: [
+      { region: "ca", type: "sg", id: "sg-b2qce888", name: "北美" },
+      { region: "gz", type: "sg", id: "sg-5y2ta666", name: "createPolicy" },
+      { region: "sh", type: "sg", id: "sg-gt6an666", name: "上海安全组" },
+      { region: "gz", type: "sg", id: "sg-jn3hnxyj", name: "广州安全组" },
+    ],
+  },
+} as const;
