@@ -48,7 +48,7 @@ export function createAmqpPublisher(options: AmqpPublisherOptions): AmqpPublishe
       const { connect } = await import("./amqp-lib");
       const model = await connect(url, { timeout: options.timeoutMs, clientProperties: { connection_name: "nettask-relay" } });
       const broken = (error: unknown) => {
-        options.logger?.warn("amqp connection lost", { broker: hostOf(url), error: messageOf(error) });
+        options.logger?.warn("amqp connection dropped", { broker: hostOf(url), error: messageOf(error) });
         forget(url, link);
       };
       model.on("error", broken);
@@ -104,7 +104,7 @@ export function createAmqpPublisher(options: AmqpPublisherOptions): AmqpPublishe
       let timer: NodeJS.Timeout | undefined;
       let onAbort: (() => void) | undefined;
       const stopped = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no confirm within ${options.timeoutMs} ms`)), options.timeoutMs);
+        timer = setTimeout(() => reject(new Error(`no answer from the broker within ${options.timeoutMs} ms`)), options.timeoutMs);
         onAbort = () => reject(new Error("delivery aborted"));
         signal?.addEventListener("abort", onAbort, { once: true });
       });

@@ -35,7 +35,8 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
   const text = value?.trim();
   if (!text) return undefined;
   if (/^\d+$/.test(text)) return Number(text) * 1000;
-  const at = Date.parse(text);
+  // HTTP dates start with the day name; Date.parse alone would read "-3" as a year.
+  const at = /^[A-Za-z]{3}/.test(text) ? Date.parse(text) : NaN;
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
