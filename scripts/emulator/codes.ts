@@ -2,7 +2,7 @@
  * Codes of the legacy API (DESIGN.md §3) with the `codeDesc` and message the emulator answers
  * them with. Fault injection may answer any of them, so the table covers them all.
  */
-export const LEGACY_CODES = {
+const LEGACY_CODES = {
   0: ["Success", ""],
   4000: ["InvalidParameter", "invalid parameter"],
   4100: ["AuthFailure.SignatureFailure", "authentication failed: signature mismatch"],

@@ -33,7 +33,7 @@ const requiredFor = (kind: FaultKind, field: keyof FaultSpec) => ({
   then: { required: [field] },
 });
 
-export const checkFaultSpec = specChecker<FaultSpec>(
+const checkFaultSpec = specChecker<FaultSpec>(
   {
     type: "object",
     additionalProperties: false,

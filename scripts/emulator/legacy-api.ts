@@ -8,8 +8,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { computeSignature, signatureMethodOf, stringToSign, type SignatureMethod } from "../../lib/upstream/sign";
 import { legacyError, legacySuccess, type LegacyBody } from "./codes";
 import { sameSecret, tokenProblem, type EmulatorCredential } from "./credentials";
-import type { FaultBook } from "./faults";
-import { faultyReply } from "./faults";
+import { faultyReply, type FaultBook } from "./faults";
 import { jsonReply, readBody, type Reply } from "./http";
 import { TIMESTAMP_WINDOW_MS, type NonceRegistry } from "./nonces";
 import type { SlidingWindowLimit } from "./rate-limit";
@@ -97,51 +96,50 @@ function parseParams(source: string): Params | string {
 }
 
 async function decide(p: Params, method: "GET" | "POST", host: string, state: LegacyState, record: LegacyRequestRecord): Promise<{ reply: Reply; code: number }> {
-  const fail = (body: LegacyBody) => ({ reply: jsonReply(200, body), code: body.code });
+  const reply = (body: LegacyBody) => ({ reply: jsonReply(200, body), code: body.code });
+  const nowMs = state.now();
 
   if (p.Action !== ACTION) {
-    return fail(legacyError(4000, p.Action === undefined ? "Action is required" : `Action ${clip(p.Action)} is not supported here: only ${ACTION} is served`));
+    return reply(legacyError(4000, p.Action === undefined ? "Action is required" : `Action ${clip(p.Action)} is not supported here: only ${ACTION} is served`));
   }
   const missing = COMMON_PARAMETERS.filter((name) => !p[name]);
-  if (missing.length > 0) return fail(legacyError(4000, `missing common parameter${missing.length > 1 ? "s" : ""}: ${missing.join(", ")}`));
-  if (!/^\d{1,12}$/.test(p.Timestamp!)) return fail(legacyError(4000, "Timestamp must be Unix time in seconds"));
-  if (!/^[1-9]\d{0,18}$/.test(p.Nonce!)) return fail(legacyError(4000, "Nonce must be a positive integer"));
+  if (missing.length > 0) return reply(legacyError(4000, `missing common parameter${missing.length > 1 ? "s" : ""}: ${missing.join(", ")}`));
+  if (!/^\d{1,12}$/.test(p.Timestamp!)) return reply(legacyError(4000, "Timestamp must be Unix time in seconds"));
+  if (!/^[1-9]\d{0,18}$/.test(p.Nonce!)) return reply(legacyError(4000, "Nonce must be a positive integer"));
 
-  const nowMs = state.now();
   const timestampMs = Number(p.Timestamp) * 1000;
   if (Math.abs(nowMs - timestampMs) > TIMESTAMP_WINDOW_MS) {
-    return fail(legacyError(4500, "Timestamp is more than 300 seconds away from the server time"));
+    return reply(legacyError(4500, "Timestamp is more than 300 seconds away from the server time"));
   }
   const credential = state.credentials.get(p.SecretId!);
-  if (!credential) return fail(legacyError(4104));
+  if (!credential) return reply(legacyError(4104));
   const badToken = tokenProblem(credential, p.Token);
-  if (badToken) return fail(legacyError(4105, badToken));
+  if (badToken) return reply(legacyError(4105, badToken));
   const signatureMethod = signatureMethodOf(p.SignatureMethod);
   const expected = computeSignature(credential.secretKey, stringToSign(method, host, LEGACY_PATH, p), signatureMethod);
   if (!sameSecret(expected, p.Signature!)) {
-    return fail(legacyError(4100, `signature mismatch (${signatureMethod} over ${method} ${host}${LEGACY_PATH} and the sorted parameters)`));
+    return reply(legacyError(4100, `signature mismatch (${signatureMethod} over ${method} ${host}${LEGACY_PATH} and the sorted parameters)`));
   }
   if (!state.nonces.remember(p.SecretId!, p.Nonce!, nowMs, timestampMs)) {
-    return fail(legacyError(4500, "Nonce was already used with this SecretId in the last 5 minutes"));
+    return reply(legacyError(4500, "Nonce was already used with this SecretId in the last 5 minutes"));
   }
   if (state.limit && !state.limit.tryAdmit(nowMs)) {
-    return fail(legacyError(4400, `more than ${state.limit.limit} requests in one second`));
+    return reply(legacyError(4400, `more than ${state.limit.limit} requests in one second`));
   }
 
   const taskId = parseTaskId(p.taskId);
   const normal = () => answer(p.Region!, p.taskId, taskId, state.tasks);
   const fault = state.faults.pick(taskId);
   if (fault) record.fault = fault.kind;
-  if (fault?.kind === "delay") {
+  if (fault && fault.kind !== "delay") return faultyReply(fault, normal);
+  if (fault) {
     try {
       await sleep(fault.delayMs, undefined, { signal: state.closing });
     } catch {
       // The emulator is closing; the connection is being destroyed anyway.
     }
-  } else if (fault) {
-    return faultyReply(fault, normal);
   }
-  return fail(normal());
+  return reply(normal());
 }
 
 /** The task id if it is a positive 32-bit integer written plainly, else undefined. */

@@ -27,7 +27,7 @@ async function main(): Promise<void> {
       `  legacy API (DescribeNetTaskResult): ${emulator.endpoint}`,
       `  TDMQ API 3.0 (SendCmqMsg):          ${emulator.cmqEndpoint}`,
       `  admin API:                          ${emulator.url}/admin/{tasks,faults,requests,cmq/messages,reset}`,
-      `  key pair: SecretId ${secretId}, SecretKey ${secretKey === DEFAULT_SECRET_KEY ? secretKey : "(from EMULATOR_SECRET_KEY)"}`,
+      `  key pair: SecretId ${secretId}, SecretKey ${shownKey}`,
       `  rate limit: ${rateLimit > 0 ? `${rateLimit} requests per second` : "none"}; task 297 in gz is pre-seeded`,
       "Point nettask-relay at it with:",
       `  NETTASK_ENDPOINT=${emulator.endpoint} TENCENTCLOUD_SECRET_ID=${secretId} TENCENTCLOUD_SECRET_KEY=${shownKey} CMQ_ENDPOINT=${emulator.cmqEndpoint}`,

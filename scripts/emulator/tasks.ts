@@ -27,7 +27,7 @@ const output = {
   properties: { code: { type: ["integer", "string"] }, message: { type: "string" } },
 } as const;
 
-export const checkTaskSpec = specChecker<TaskSpec>(
+const checkTaskSpec = specChecker<TaskSpec>(
   {
     type: "object",
     additionalProperties: false,

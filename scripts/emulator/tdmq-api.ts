@@ -11,8 +11,8 @@ import { jsonReply, readBody, type Reply } from "./http";
 import { TIMESTAMP_WINDOW_MS } from "./nonces";
 import { canonicalRequest, parseTc3Authorization, tc3Date, tc3Signature } from "./tc3";
 
-export const TDMQ_VERSION = "2020-02-17";
-export const MAX_MESSAGE_BYTES = 1024 * 1024;
+const TDMQ_VERSION = "2020-02-17";
+const MAX_MESSAGE_BYTES = 1024 * 1024;
 // API 3.0 accepts request bodies up to 10 MB; the 1 MB message limit is checked after parsing.
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 const QUEUE_NAME = new RegExp(CMQ_QUEUE);
