@@ -7,6 +7,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
+import { text } from "node:stream/consumers";
 import { pathToFileURL } from "node:url";
 import { verifyDelivery } from "../lib/delivery/verify";
 
@@ -34,19 +35,6 @@ export interface InboxOptions {
   log?: (line: string) => void;
 }
 
-const MAX_BODY_BYTES = 2 * 1024 * 1024;
-
-async function readBody(request: IncomingMessage): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) return undefined;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString("utf8");
-}
-
 function answer(response: ServerResponse, status: number, body?: unknown): void {
   if (body === undefined) {
     response.writeHead(status).end();
@@ -68,8 +56,7 @@ export async function startInbox(options: InboxOptions = {}): Promise<Inbox> {
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     if (request.method === "GET" && request.url === "/") return answer(response, 200, deliveries);
     if (request.method !== "POST") return answer(response, 405, { error: "POST a delivery, or GET / for the list" });
-    const body = await readBody(request);
-    if (body === undefined) return answer(response, 413, { error: `body over ${MAX_BODY_BYTES} bytes` });
+    const body = await text(request);
     let delivery: InboxDelivery;
     try {
       if (options.secret) {

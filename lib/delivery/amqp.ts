@@ -6,7 +6,7 @@
 import type { ChannelModel, ConfirmChannel } from "amqplib";
 import { redact, type Logger } from "../log";
 import type { AmqpDestination, CloudEvent } from "../schemas/index";
-import type { DeliveryOutcome } from "./deliverer";
+import { timeAttempt, type DeliveryOutcome } from "./deliverer";
 import { serializeEvent } from "./event";
 
 export interface AmqpPublisherOptions {
@@ -94,8 +94,7 @@ export function createAmqpPublisher(options: AmqpPublisherOptions): AmqpPublishe
 
   return {
     async send(event, destination, signal) {
-      const started = performance.now();
-      const outcome = (o: Omit<DeliveryOutcome, "durationMs">): DeliveryOutcome => ({ ...o, durationMs: Math.round(performance.now() - started) });
+      const outcome = timeAttempt();
       const url = destination.url ?? options.defaultUrl;
       if (!url) return outcome({ ok: false, permanent: true, error: "no broker: the destination has no url and AMQP_URL is not set" });
       if (signal?.aborted) return outcome({ ok: false, error: "delivery aborted" });

@@ -3,7 +3,7 @@ import { redact } from "../log";
 import { regionName } from "../regions";
 import type { CloudEvent, CmqDestination } from "../schemas/index";
 import type { CredentialSource } from "../upstream/credentials";
-import type { DeliveryOutcome } from "./deliverer";
+import { timeAttempt, type DeliveryOutcome } from "./deliverer";
 import { serializeEvent } from "./event";
 
 /** CMQ refuses larger messages; refusing before sending saves a doomed round trip per retry. */
@@ -58,8 +58,7 @@ export function createCmqSender(options: CmqSenderOptions): CmqSender {
 
   return {
     async send(event, destination, signal) {
-      const started = performance.now();
-      const outcome = (o: Omit<DeliveryOutcome, "durationMs">): DeliveryOutcome => ({ ...o, durationMs: Math.round(performance.now() - started) });
+      const outcome = timeAttempt();
       const body = serializeEvent(event);
       const size = Buffer.byteLength(body);
       if (size > MAX_CMQ_MESSAGE_BYTES) {

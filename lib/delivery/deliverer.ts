@@ -24,3 +24,9 @@ export interface Deliverer {
   /** Releases connections (AMQP channels, keep-alive sockets). */
   close(): Promise<void>;
 }
+
+/** Starts timing an attempt; the returned function stamps an outcome with the time since. */
+export function timeAttempt(): (outcome: Omit<DeliveryOutcome, "durationMs">) => DeliveryOutcome {
+  const started = performance.now();
+  return (outcome) => ({ ...outcome, durationMs: Math.round(performance.now() - started) });
+}

@@ -6,7 +6,7 @@ import http from "node:http";
 import https from "node:https";
 import { Webhook } from "standardwebhooks";
 import type { CloudEvent, WebhookDestination } from "../schemas/index";
-import type { DeliveryOutcome } from "./deliverer";
+import { timeAttempt, type DeliveryOutcome } from "./deliverer";
 import { serializeEvent } from "./event";
 import { addressPolicy, guardedLookup, literalAddress, RefusedDestinationError, type Resolver } from "./ssrf";
 
@@ -54,8 +54,7 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
   };
 
   async function send(event: CloudEvent, destination: WebhookDestination, signal?: AbortSignal): Promise<DeliveryOutcome> {
-    const started = performance.now();
-    const outcome = (o: Omit<DeliveryOutcome, "durationMs">): DeliveryOutcome => ({ ...o, durationMs: Math.round(performance.now() - started) });
+    const outcome = timeAttempt();
     const refused = (error: string) => outcome({ ok: false, permanent: true, error });
 
     const url = URL.canParse(destination.url) ? new URL(destination.url) : undefined;

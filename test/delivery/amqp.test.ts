@@ -2,7 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type Server, type Socket } from "node:net";
 import type { AddressInfo } from "node:net";
-import { connect, type ChannelModel, type ConsumeMessage } from "amqplib";
+import { connect, type ChannelModel, type GetMessage } from "amqplib";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createDeliverer } from "../../lib/delivery/create-deliverer";
 import type { Deliverer } from "../../lib/delivery/deliverer";
@@ -47,7 +47,7 @@ function deliverer(env: Record<string, string> = {}, logLines?: string[]): Deliv
 }
 
 /** Reads the next message of the test queue, acknowledging it. */
-async function nextMessage(): Promise<ConsumeMessage> {
+async function nextMessage(): Promise<GetMessage> {
   const ch = await admin.createChannel();
   try {
     for (let i = 0; i < 50; i++) {
