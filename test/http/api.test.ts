@@ -135,7 +135,7 @@ describe("GET /tasks/{taskId}", () => {
 
 describe("authentication", () => {
   it("answers 401 with a Bearer challenge for a missing or wrong token, before reading the body", async () => {
-    for (const headers of [{}, { authorization: "Bearer nope" }, { authorization: `Basic ${API_TOKEN}` }]) {
+    for (const headers of [{} as Record<string, string>, { authorization: "Bearer nope" }, { authorization: `Basic ${API_TOKEN}` }]) {
       const response = await call("POST", "/watches", { headers: { ...headers, "content-type": "text/plain" }, body: "x" });
       expect(response.statusCode).toBe(401);
       expect(response.headers["www-authenticate"]).toMatch(/^Bearer /);
