@@ -1,0 +1,46 @@
+/**
+ * Code that only some invocations need goes into files of its own next to the bundle
+ * (dist/<fn>/chunks/<name>.js), required on first use. esbuild's CommonJS output does not
+ * split code, so this plugin turns a dynamic import of one of these modules into an external
+ * `./chunks/<name>.js`, and build.ts bundles each chunk separately.
+ */
+import { resolve } from "node:path";
+import type { Plugin } from "esbuild";
+
+/** Chunk name → the one small module that imports the heavy dependency. */
+export const LAZY_CHUNKS: Readonly<Record<string, string>> = {
+  // The SDK's profile file / CVM role providers: reached only without credentials in the environment.
+  "sdk-credentials": "lib/upstream/sdk-credentials.ts",
+  // tencentcloud-sdk-nodejs's TDMQ client: only for cmq destinations.
+  tdmq: "lib/delivery/cmq-sdk.ts",
+  // Only for amqp destinations.
+  amqplib: "lib/delivery/amqp-lib.ts",
+};
+
+/** Packages that must never be part of a main bundle (they belong in the chunks above). */
+export const LAZY_PACKAGES = ["tencentcloud-sdk-nodejs", "amqplib"];
+
+const RESOLVING = Symbol("lazy-chunks");
+
+/** Records in `used` the chunks the bundle refers to. */
+export function lazyChunks(root: string, used: Set<string>): Plugin {
+  const chunkOf = new Map(Object.entries(LAZY_CHUNKS).map(([name, file]) => [resolve(root, file), name]));
+  return {
+    name: "lazy-chunks",
+    setup(build) {
+      build.onResolve({ filter: /.*/ }, async (args) => {
+        if (args.kind !== "dynamic-import" || args.pluginData === RESOLVING) return undefined;
+        const { path } = await build.resolve(args.path, {
+          kind: args.kind,
+          importer: args.importer,
+          resolveDir: args.resolveDir,
+          pluginData: RESOLVING,
+        });
+        const name = chunkOf.get(path);
+        if (name === undefined) return undefined;
+        used.add(name);
+        return { path: `./chunks/${name}.js`, external: true };
+      });
+    },
+  };
+}
