@@ -29,7 +29,7 @@ const USAGE = `usage: nettask get <taskId> --region <region>
 wait exits 0 succeeded, 1 failed, 2 still running at --max-wait, 3 error.
 Endpoint and credentials come from NETTASK_ENDPOINT, TENCENTCLOUD_SECRET_ID/_SECRET_KEY/_SESSION_TOKEN, …`;
 
-export const EXIT = { succeeded: 0, failed: 1, timedOut: 2, error: 3, interrupted: 130 } as const;
+const EXIT = { succeeded: 0, failed: 1, timedOut: 2, error: 3, interrupted: 130 } as const;
 
 class UsageError extends Error {}
 
@@ -46,15 +46,18 @@ function taskIdArgument(raw: string): unknown {
   return /^[+-]?\d+(\.\d+)?(e\d+)?$/i.test(raw) ? Number(raw) : raw;
 }
 
-function outputCode(result: TaskResult): string {
-  const output = result.output;
-  if (!output) return "";
-  const code = Number(output.code);
-  const meaning = Number.isInteger(code) && code !== 0 ? ` ${classifyCode(code).meaning}` : "";
-  return `: ${output.code ?? ""}${meaning}${output.message ? ` (${output.message})` : ""}`;
+/** Why a failed task failed, from its output: ": 29259 association refused: … (message)". */
+function failureReason(result: TaskResult): string {
+  const { code, message } = result.output ?? {};
+  const parts: string[] = [];
+  const numeric = Number(code);
+  if (Number.isInteger(numeric) && numeric !== 0) parts.push(`${numeric} ${classifyCode(numeric).meaning}`);
+  else if (typeof code === "string" && code !== "" && code !== "0") parts.push(code);
+  if (message) parts.push(`(${message})`);
+  return parts.length > 0 ? `: ${parts.join(" ")}` : "";
 }
 
-export async function main(argv: string[], signal?: AbortSignal): Promise<number> {
+async function main(argv: string[], signal?: AbortSignal): Promise<number> {
   let values, positionals;
   try {
     ({ values, positionals } = parseArgs({
@@ -107,7 +110,7 @@ export async function main(argv: string[], signal?: AbortSignal): Promise<number
   const took = `${outcome.attempts} attempt${outcome.attempts === 1 ? "" : "s"}, ${(outcome.elapsedMs / 1000).toFixed(1)} s`;
   const line = {
     SUCCESS: `${task} succeeded (${took})`,
-    FAILURE: `${task} failed${outcome.result ? outputCode(outcome.result) : ""} (${took})`,
+    FAILURE: `${task} failed${outcome.result ? failureReason(outcome.result) : ""} (${took})`,
     TIMEOUT: `${task} still running after ${maxWait} s (${took})`,
     ABORTED: `${task}: interrupted (${took})`,
   }[outcome.state];

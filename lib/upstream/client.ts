@@ -4,8 +4,7 @@
  */
 import { randomInt } from "node:crypto";
 import { setTimeout as delay } from "node:timers/promises";
-import type { Config } from "../config";
-import { loadConfig } from "../config";
+import { loadConfig, type Config } from "../config";
 import type { Logger } from "../log";
 import type { TaskInput, TaskResult, TaskStatus, UpstreamResponse } from "../schemas/index";
 import { check, validate } from "../schemas/validate";

@@ -1,29 +1,16 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createLogger } from "../../lib/log";
 import { ValidationError } from "../../lib/schemas/validate";
 import { createNetTaskClient, type NetTaskClientOptions } from "../../lib/upstream/client";
 import type { Credentials } from "../../lib/upstream/credentials";
 import { NetTaskError, UPSTREAM_CODES } from "../../lib/upstream/errors";
-import { DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, startEmulator, type Emulator } from "../../scripts/emulator/index";
+import { DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, SEED_TASK, startEmulator, type Emulator } from "../../scripts/emulator/index";
 
 const PERMANENT: Credentials = { secretId: DEFAULT_SECRET_ID, secretKey: DEFAULT_SECRET_KEY };
 const TEMPORARY: Credentials = { secretId: "AKIDtemporaryEMULATOR0000000000000", secretKey: "temporary-secret-key-0123456789ab", token: "temporary-session-token-0123456789" };
 
-const SEEDED_297 = {
-  taskId: 297,
-  region: "gz",
-  status: "succeeded",
-  code: 0,
-  output: { code: 0, message: "" },
-  data: {
-    total: 4,
-    detail: [
-      { region: "ca", type: "sg", id: "sg-b2qce888", name: "北美" },
-      { region: "gz", type: "sg", id: "sg-5y2ta666", name: "createPolicy" },
-      { region: "sh", type: "sg", id: "sg-gt6an666", name: "上海安全组" },
-      { region: "gz", type: "sg", id: "sg-jn3hnxyj", name: "广州安全组" },
-    ],
-  },
-};
+/** What the seeded task (Tencent's documentation example) normalises to. */
+const SEEDED_297 = { taskId: 297, region: "gz", status: "succeeded", code: 0, output: SEED_TASK.output, data: SEED_TASK.data };
 
 let emulator: Emulator;
 beforeAll(async () => {
@@ -313,7 +300,6 @@ describe("logs", () => {
   it("log each retry without any secret", async () => {
     emulator.injectFault({ kind: "code", code: 9005, count: 2 });
     const lines: string[] = [];
-    const { createLogger } = await import("../../lib/log");
     const c = client({ credentials: async () => TEMPORARY, logger: createLogger({ level: "debug", sink: (l) => lines.push(l) }) });
     await c.describe({ taskId: 297, region: "gz" });
     expect(lines).toHaveLength(2);
