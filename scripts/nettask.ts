@@ -8,7 +8,6 @@
  * `wait` exits 0 when the task succeeded, 1 when it failed, 2 when it was still running at the
  * deadline, 3 on any error (bad arguments included).
  */
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { loadConfig } from "../lib/config";
 import { createLogger } from "../lib/log";
@@ -118,18 +117,15 @@ async function main(argv: string[], signal?: AbortSignal): Promise<number> {
   return WAIT_EXIT[outcome.state];
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const controller = new AbortController();
-  for (const name of ["SIGINT", "SIGTERM"] as const) process.once(name, () => controller.abort());
-  main(process.argv.slice(2), controller.signal).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      const message = error instanceof Error ? error.message : String(error);
-      console.error(`nettask: ${message}`);
-      if (error instanceof UsageError) console.error(USAGE);
-      process.exitCode = EXIT.error;
-    },
-  );
-}
+const controller = new AbortController();
+for (const name of ["SIGINT", "SIGTERM"] as const) process.once(name, () => controller.abort());
+main(process.argv.slice(2), controller.signal).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(`nettask: ${error instanceof Error ? error.message : String(error)}`);
+    if (error instanceof UsageError) console.error(USAGE);
+    process.exitCode = EXIT.error;
+  },
+);
