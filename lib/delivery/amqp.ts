@@ -4,6 +4,7 @@
  * reconnects. Broker URLs carry passwords: errors and logs name only the host.
  */
 import type { ChannelModel, ConfirmChannel } from "amqplib";
+import { once } from "node:events";
 import { redact, type Logger } from "../log";
 import type { AmqpDestination, CloudEvent } from "../schemas/index";
 import { timeAttempt, type DeliveryOutcome } from "./deliverer";
@@ -100,26 +101,21 @@ export function createAmqpPublisher(options: AmqpPublisherOptions): AmqpPublishe
       if (signal?.aborted) return outcome({ ok: false, error: "delivery aborted" });
       const broker = hostOf(url);
 
-      let timer: NodeJS.Timeout | undefined;
-      let onAbort: (() => void) | undefined;
-      const stopped = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer from the broker within ${options.timeoutMs} ms`)), options.timeoutMs);
-        onAbort = () => reject(new Error("delivery aborted"));
-        signal?.addEventListener("abort", onAbort, { once: true });
-      });
+      const timeout = AbortSignal.timeout(options.timeoutMs);
+      const stop = signal ? AbortSignal.any([signal, timeout]) : timeout;
       const attempt = publish(url, event, destination);
       try {
-        await Promise.race([attempt, stopped]);
+        await Promise.race([attempt, once(stop, "abort")]);
+        if (stop.aborted) throw stop.reason;
         return outcome({ ok: true });
       } catch (error) {
         // Whatever state the connection is in, the next attempt starts from a fresh one.
         const link = links.get(url);
         if (link) forget(url, link);
         attempt.catch(() => {});
+        if (timeout.aborted) return outcome({ ok: false, error: `AMQP publish to ${broker} failed: no answer from the broker within ${options.timeoutMs} ms` });
+        if (signal?.aborted) return outcome({ ok: false, error: "delivery aborted" });
         return outcome({ ok: false, error: `AMQP publish to ${broker} failed: ${messageOf(error)}` });
-      } finally {
-        clearTimeout(timer);
-        if (onAbort) signal?.removeEventListener("abort", onAbort);
       }
     },
 

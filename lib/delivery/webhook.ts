@@ -13,7 +13,7 @@ import { addressPolicy, guardedLookup, literalAddress, RefusedDestinationError, 
 const USER_AGENT = "nettask-relay";
 /** Statuses whose Retry-After is honoured. */
 const RETRY_AFTER_STATUSES = new Set([429, 502, 503, 504]);
-/** Response bodies are read (so the socket can be reused) up to this much, then dropped. */
+/** Response bodies are read and ignored up to this much; beyond it the connection is dropped. */
 const MAX_DRAINED_BYTES = 64 * 1024;
 
 export interface WebhookSenderOptions {
@@ -26,7 +26,7 @@ export interface WebhookSenderOptions {
 
 export interface WebhookSender {
   send(event: CloudEvent, destination: WebhookDestination, signal?: AbortSignal): Promise<DeliveryOutcome>;
-  /** Closes kept-alive sockets. */
+  /** Drops connections still open (attempts in flight fail). */
   close(): void;
 }
 
@@ -48,9 +48,11 @@ function signatureHeader(secret: string | string[], id: string, timestamp: Date,
 export function createWebhookSender(options: WebhookSenderOptions): WebhookSender {
   const policy = addressPolicy(options.allow);
   // One agent per scheme, each with its guard built in: every socket either opens is checked.
+  // No keep-alive: a pooled socket the receiver closed while idle would fail the next attempt,
+  // and deliveries to one receiver are too rare for reuse to pay.
   const agents = {
-    "http:": new http.Agent({ keepAlive: true, lookup: guardedLookup(policy, true, options.resolve) }),
-    "https:": new https.Agent({ keepAlive: true, lookup: guardedLookup(policy, false, options.resolve) }),
+    "http:": new http.Agent({ lookup: guardedLookup(policy, true, options.resolve) }),
+    "https:": new https.Agent({ lookup: guardedLookup(policy, false, options.resolve) }),
   };
 
   async function send(event: CloudEvent, destination: WebhookDestination, signal?: AbortSignal): Promise<DeliveryOutcome> {
