@@ -55,7 +55,8 @@ export function generateValidators(): string {
   const imports = new Map<string, string>();
   code = code.replace(/require\("(ajv\/dist\/runtime\/[a-z0-9_]+)"\)\.default/g, (_m, mod: string) => {
     const local = `__rt_${mod.split("/").pop()}`;
-    imports.set(local, `import ${local} from "${mod}.js";`);
+    // Node's ESM loader hands over the CJS exports object, bundlers its `default`: accept both.
+    imports.set(local, `import ${local}_m from "${mod}.js";\nconst ${local} = typeof ${local}_m === "function" ? ${local}_m : ${local}_m.default;`);
     return local;
   });
   if (/\brequire\(/.test(code)) throw new Error("standalone validators still contain require()");
