@@ -58,6 +58,12 @@ describe("checkDestination (registration)", () => {
     expect(errors[0]!.message).toMatch(new RegExp(`^refused: .* resolves to a ${kind} address`));
   });
 
+  it("sees through other spellings of an IPv4 address (the URL parser normalises them)", () => {
+    for (const url of ["https://2130706433/", "https://0x7f.1/", "https://017700000001/", "https://169.254.43518/"]) {
+      expect(checkDestination(webhook(url), config)[0]?.message, url).toMatch(/^refused: (127\.0\.0\.1|169\.254\.169\.254) resolves to a (loopback|link-local) address/);
+    }
+  });
+
   it("refuses localhost and its subdomains like the loopback address they are", () => {
     for (const host of ["localhost", "api.localhost"]) {
       expect(checkDestination(webhook(`https://${host}:8443/x`), config)[0]?.message).toMatch(/resolves to a loopback address/);
