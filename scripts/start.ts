@@ -1,0 +1,158 @@
+/**
+ * `npm start`: the whole stack on loopback, from the BUILT bundles, the way SCF runs them.
+ *
+ *   emulator     the Tencent APIs (skipped when NETTASK_ENDPOINT and credentials are set)
+ *   http         dist/http/index.js behind a Function URL look-alike on PORT
+ *   poll         dist/poll/index.js fired every POLL_INTERVAL_MS with SCF timer events
+ *   store        STORE_URL (default: the SQLite file .data/nettask.db, kept across restarts)
+ *   inbox        a webhook receiver that verifies what it gets, on INBOX_PORT
+ *
+ * Prints the URLs, the API token and three curl commands to try, then "ready". Ctrl-C stops it.
+ */
+import { randomBytes, randomInt } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, relative } from "node:path";
+import { loadConfig } from "../lib/config";
+import { credentialsFromEnv } from "../lib/upstream/credentials";
+import { build, ROOT } from "./build";
+import { DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, startEmulator, type Emulator } from "./emulator/index";
+import { startInbox } from "./inbox";
+import { serveFunctionUrl } from "./local/function-url-server";
+import type { ScfHandler } from "./local/scf";
+import { startTimer } from "./local/timer";
+
+/** The http function's timeout, as deploy/scf/serverless.yml sets it. */
+const HTTP_TIME_LIMIT_MS = 30_000;
+
+type Env = Record<string, string | undefined>;
+
+function whole(env: Env, name: string, fallback: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) > max) throw new Error(`${name} must be a whole number from 0 to ${max}, got "${raw}"`);
+  return Number(raw);
+}
+
+/** The local stack's own settings (README.md, "Run it locally"); 0 for a port picks a free one. */
+function localSettings(env: Env) {
+  const interval = whole(env, "POLL_INTERVAL_MS", 2_000, 3_600_000);
+  if (interval < 10) throw new Error(`POLL_INTERVAL_MS must be at least 10, got ${interval}`);
+  return {
+    port: whole(env, "PORT", 3_000, 65_535),
+    emulatorPort: whole(env, "EMULATOR_PORT", 9_100, 65_535),
+    inboxPort: whole(env, "INBOX_PORT", 8_787, 65_535),
+    pollIntervalMs: interval,
+  };
+}
+
+/** Real Tencent Cloud only when both the endpoint and a key pair are configured. */
+const usesTencentCloud = (env: Env) => Boolean(env.NETTASK_ENDPOINT) && credentialsFromEnv(env) !== undefined;
+
+const json = (value: unknown) => `'${JSON.stringify(value)}'`;
+
+function tryItCommands(api: string, token: string, inbox: string, secret: string, emulator?: Emulator): string[] {
+  const auth = `-H 'authorization: Bearer ${token}'`;
+  const destination = { type: "webhook", url: inbox, secret };
+  const watch = (taskId: number) =>
+    `curl -s -X POST ${auth} -H 'content-type: application/json' -d ${json({ taskId, region: "gz", destination })} ${api}/watches`;
+  const lines = [
+    "# 1. read task 297 (region gz)",
+    `curl -s ${auth} '${api}/tasks/297?region=gz'`,
+    "# 2. watch task 297: it has finished, so the inbox gets its result at once",
+    watch(297),
+  ];
+  if (emulator) {
+    // A fresh id each run: the emulator forgets its tasks on restart, the store does not.
+    const taskId = randomInt(100_000, 1_000_000);
+    lines.push(
+      "# 3. create an emulated task that runs for 5 s, and watch it: the poller delivers it when it finishes",
+      `curl -s -X POST -H 'content-type: application/json' -d ${json({ region: "gz", taskId, durationMs: 5_000 })} ${emulator.url}/admin/tasks && ${watch(taskId)}`,
+    );
+  }
+  return lines;
+}
+
+async function main(): Promise<void> {
+  const env = process.env;
+  const settings = localSettings(env);
+  const built = await build();
+
+  let emulator: Emulator | undefined;
+  if (!usesTencentCloud(env)) {
+    emulator = await startEmulator({ port: settings.emulatorPort });
+    Object.assign(env, {
+      NETTASK_ENDPOINT: emulator.endpoint,
+      CMQ_ENDPOINT: emulator.cmqEndpoint,
+      TENCENTCLOUD_SECRET_ID: DEFAULT_SECRET_ID,
+      TENCENTCLOUD_SECRET_KEY: DEFAULT_SECRET_KEY,
+    });
+    delete env.TENCENTCLOUD_SESSION_TOKEN;
+  }
+  env.API_TOKEN ||= randomBytes(18).toString("base64url");
+  // Plain-http loopback webhooks, for the inbox, and nothing else.
+  env.WEBHOOK_ALLOW ||= "127.0.0.1/32";
+  // Every setting is checked now rather than at the first request.
+  const config = loadConfig(env);
+  if (config.storeUrl.startsWith("sqlite:")) mkdirSync(dirname(config.storeUrl.slice("sqlite:".length)), { recursive: true });
+
+  const webhookSecret = `whsec_${randomBytes(24).toString("base64")}`;
+  const inbox = await startInbox({ port: settings.inboxPort, secret: webhookSecret, log: (line) => console.log(`inbox: ${line}`) });
+  const load = createRequire(import.meta.url);
+  const [http, poll] = ["http", "poll"].map((name) => (load(built.find((fn) => fn.name === name)!.bundle) as { main_handler: ScfHandler }).main_handler);
+  const reportFailure = (name: string) => (error: unknown) => console.error(`${name} function failed: ${error instanceof Error ? error.message : String(error)}`);
+  const api = await serveFunctionUrl({
+    handler: http!,
+    functionName: "nettask-relay-http",
+    timeLimitMs: HTTP_TIME_LIMIT_MS,
+    port: settings.port,
+    onError: reportFailure("http"),
+  });
+  const timer = startTimer({
+    handler: poll!,
+    functionName: "nettask-relay-poll",
+    triggerName: "poll-every-minute",
+    intervalMs: settings.pollIntervalMs,
+    // Each run gets about one interval of polling (what is left after the safety margin).
+    timeLimitMs: settings.pollIntervalMs + config.safetyMarginMs,
+    onError: reportFailure("poll"),
+  });
+
+  const upstream = emulator ? `emulator ${emulator.url} (admin API: POST /admin/tasks, GET /admin/requests)` : `${config.endpoint} (Tencent Cloud)`;
+  console.log(
+    [
+      "",
+      "nettask-relay local stack",
+      `  API       ${api.url}  (${relative(ROOT, built[0]!.bundle)}, SCF Function URL events)`,
+      `  poller    ${relative(ROOT, built[1]!.bundle)} every ${settings.pollIntervalMs} ms (SCF timer events)`,
+      `  upstream  ${upstream}`,
+      `  store     ${config.storeUrl}`,
+      `  inbox     ${inbox.url}  (verifies signatures; GET it to list deliveries)`,
+      `  API token ${env.API_TOKEN}`,
+      "",
+      "Try it:",
+      ...tryItCommands(api.url, env.API_TOKEN, inbox.url, webhookSecret, emulator).map((line) => `  ${line}`),
+      "",
+      "ready (Ctrl-C stops the stack)",
+    ].join("\n"),
+  );
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: stopping`);
+    await timer.stop();
+    await Promise.all([api.close(), inbox.close(), emulator?.close()]);
+    console.log("stopped");
+    // The functions keep their store and keep-alive sockets open, as on SCF; nothing is left to flush.
+    process.exit(0);
+  };
+  process.once("SIGINT", () => void stop("SIGINT"));
+  process.once("SIGTERM", () => void stop("SIGTERM"));
+}
+
+main().catch((error: unknown) => {
+  console.error(`npm start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
