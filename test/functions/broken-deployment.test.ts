@@ -3,10 +3,11 @@
  * nothing but the correlation id (details only in the logs), /healthz still answers, and the
  * timer function fails the invocation loudly.
  */
-import { afterAll, beforeAll, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { handler as httpHandler } from "../../functions/http";
 import { handler as pollHandler } from "../../functions/poll";
 import { API_TOKEN, startStack, type Stack } from "../http/stack";
+import { captureLogs } from "./capture-logs";
 import { fixture, httpEvent, lambdaContext, scfContext } from "./events";
 
 let stack: Stack;
@@ -20,24 +21,9 @@ afterAll(async () => {
   await stack?.close();
 });
 
-async function captured<T>(run: () => Promise<T>): Promise<{ result?: T; error?: unknown; logs: any[] }> {
-  const logs: any[] = [];
-  const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
-    for (const line of String(chunk).split("\n").filter(Boolean)) logs.push(JSON.parse(line));
-    return true;
-  });
-  try {
-    return { result: await run(), logs };
-  } catch (error) {
-    return { error, logs };
-  } finally {
-    spy.mockRestore();
-  }
-}
-
 it("HTTP: 500 problem with the correlation id and no internals; the cause is logged", async () => {
   const event = httpEvent("aws-http-api-v2", { method: "GET", path: "/tasks/297", query: { region: "gz" }, headers: { authorization: `Bearer ${API_TOKEN}` } });
-  const { result, logs } = await captured(() => httpHandler(event, lambdaContext(10_000, "broken-1") as never));
+  const { result, logs } = await captureLogs(() => httpHandler(event, lambdaContext(10_000, "broken-1") as never));
   expect(result!.statusCode).toBe(500);
   expect(result!.headers["content-type"]).toBe("application/problem+json");
   const problem = JSON.parse(result!.body);
@@ -52,16 +38,16 @@ it("HTTP: 500 problem with the correlation id and no internals; the cause is log
 });
 
 it("HTTP: /healthz and bad input do not need the store", async () => {
-  const health = await captured(() => httpHandler(httpEvent("scf-function-url", { method: "GET", path: "/healthz" }), scfContext() as never));
+  const health = await captureLogs(() => httpHandler(httpEvent("scf-function-url", { method: "GET", path: "/healthz" }), scfContext() as never));
   expect(health.result!.statusCode).toBe(200);
-  const bad = await captured(() =>
+  const bad = await captureLogs(() =>
     httpHandler(httpEvent("scf-api-gateway", { method: "GET", path: "/tasks/x", query: { region: "gz" }, headers: { Authorization: `Bearer ${API_TOKEN}` } }), scfContext() as never),
   );
   expect(bad.result!.statusCode).toBe(422);
 });
 
 it("timer: the invocation fails, logged with the correlation id", async () => {
-  const { error, logs } = await captured(() => pollHandler(fixture("scf-timer"), scfContext(5_000, "broken-timer")));
+  const { error, logs } = await captureLogs(() => pollHandler(fixture("scf-timer"), scfContext(5_000, "broken-timer")));
   expect(error).toBeInstanceOf(Error);
   expect((error as Error).message).toMatch(/STORE_URL/);
   expect(logs).toEqual([expect.objectContaining({ level: "error", message: "poll failed", correlation_id: "broken-timer", trigger: "scf-timer" })]);

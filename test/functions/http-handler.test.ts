@@ -2,11 +2,12 @@
  * functions/http.ts driven by realistic SCF (Function URL, legacy API gateway) and AWS (HTTP
  * API 2.0, REST 1.0) events, against the emulator, a SQLite store and a verifying inbox.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { handler, main_handler } from "../../functions/http";
 import { MAX_BODY_BYTES } from "../../lib/http/body";
 import { getRelay } from "../../lib/runtime";
 import { API_TOKEN, DOCUMENTED_297, startStack, WEBHOOK_SECRET, type Stack } from "../http/stack";
+import { captureLogs } from "./capture-logs";
 import { contextFor, fixture, httpEvent, HTTP_PLATFORMS, scfContext, type HttpPlatform, type RequestSpec } from "./events";
 
 let stack: Stack;
@@ -32,17 +33,9 @@ interface Answer {
 /** Invokes the handler as the platform would, capturing the JSON log lines it writes. */
 async function invoke(platform: HttpPlatform, spec: RequestSpec | object, context: object = contextFor(platform)): Promise<Answer> {
   const event = "method" in spec ? httpEvent(platform, spec as RequestSpec) : spec;
-  const logs: any[] = [];
-  const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
-    for (const line of String(chunk).split("\n").filter(Boolean)) logs.push(JSON.parse(line));
-    return true;
-  });
-  try {
-    const response = await handler(event, context as never);
-    return { ...response, json: response.body ? JSON.parse(response.body) : undefined, logs };
-  } finally {
-    spy.mockRestore();
-  }
+  const { result, error, logs } = await captureLogs(() => handler(event, context as never));
+  if (!result) throw error;
+  return { ...result, json: result.body ? JSON.parse(result.body) : undefined, logs };
 }
 
 const auth = { Authorization: `Bearer ${API_TOKEN}` };

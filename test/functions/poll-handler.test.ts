@@ -2,11 +2,12 @@
  * functions/poll.ts driven by SCF timer events, EventBridge scheduled events and a schedule's
  * constant input, against the emulator, a SQLite store and a verifying inbox.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { handler, main_handler } from "../../functions/poll";
 import type { PollReport } from "../../lib/relay";
 import { getRelay } from "../../lib/runtime";
 import { startStack, WEBHOOK_SECRET, type Stack } from "../http/stack";
+import { captureLogs } from "./capture-logs";
 import { fixture, lambdaContext, scfContext } from "./events";
 
 const SAFETY_MARGIN_MS = 400;
@@ -29,16 +30,9 @@ afterAll(async () => {
 });
 
 async function invoke(event: unknown, context: object): Promise<{ report: PollReport; logs: any[] }> {
-  const logs: any[] = [];
-  const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
-    for (const line of String(chunk).split("\n").filter(Boolean)) logs.push(JSON.parse(line));
-    return true;
-  });
-  try {
-    return { report: await handler(event, context), logs };
-  } finally {
-    spy.mockRestore();
-  }
+  const { result, error, logs } = await captureLogs(() => handler(event, context));
+  if (!result) throw error;
+  return { report: result, logs };
 }
 
 const pollLine = (logs: any[]) => {

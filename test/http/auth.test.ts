@@ -1,18 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { requireBearer } from "../../lib/http/auth";
-import { HttpProblem } from "../../lib/http/problem";
+import { thrownProblem } from "./thrown-problem";
 
 const TOKEN = "s3cr3t-api-token-0123456789";
 
-function refusal(header: string | undefined, token = TOKEN): HttpProblem {
-  try {
-    requireBearer(header, token);
-  } catch (error) {
-    expect(error).toBeInstanceOf(HttpProblem);
-    return error as HttpProblem;
-  }
-  throw new Error("expected a 401");
-}
+const refusal = (header: string | undefined, token = TOKEN) => thrownProblem(() => requireBearer(header, token));
 
 describe("requireBearer", () => {
   it("accepts the configured token, whatever the case of the scheme", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { decodeBase64Body, MAX_BODY_BYTES, readJsonBody } from "../../lib/http/body";
-import { HttpProblem } from "../../lib/http/problem";
 import type { HttpRequest } from "../../lib/http/types";
+import { thrownProblem } from "./thrown-problem";
 
 const request = (body: string | undefined, contentType: string | null = "application/json"): HttpRequest => ({
   method: "POST",
@@ -12,15 +12,6 @@ const request = (body: string | undefined, contentType: string | null = "applica
   requestId: "test",
 });
 
-function problemOf(fn: () => unknown): HttpProblem {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof HttpProblem) return error;
-    throw error;
-  }
-  throw new Error("expected a problem");
-}
 
 describe("readJsonBody", () => {
   it("parses JSON sent as application/json, +json types and with a UTF-8 charset", () => {
@@ -31,7 +22,7 @@ describe("readJsonBody", () => {
 
   it("answers 415 naming content-type for other media types or charsets", () => {
     for (const type of [null, "text/plain", "application/x-www-form-urlencoded", "application/json; charset=latin1", "application/jsonp"]) {
-      const problem = problemOf(() => readJsonBody(request('{"a":1}', type)));
+      const problem = thrownProblem(() => readJsonBody(request('{"a":1}', type)));
       expect(problem.status).toBe(415);
       expect(problem.errors?.[0]?.field).toBe("content-type");
     }
@@ -39,7 +30,7 @@ describe("readJsonBody", () => {
 
   it("answers 400 naming body for malformed JSON, an empty body and unpaired surrogates", () => {
     for (const body of ["{", "", undefined, "{'a':1}", '{"a":"\uD800"}']) {
-      const problem = problemOf(() => readJsonBody(request(body)));
+      const problem = thrownProblem(() => readJsonBody(request(body)));
       expect(problem.status).toBe(400);
       expect(problem.errors?.[0]).toMatchObject({ field: "body" });
     }
@@ -51,9 +42,9 @@ describe("readJsonBody", () => {
     // 3 bytes per character in UTF-8: under the limit in characters, over it in bytes.
     const wide = `"${"广".repeat(MAX_BODY_BYTES / 3)}"`;
     expect(wide.length).toBeLessThan(MAX_BODY_BYTES);
-    expect(problemOf(() => readJsonBody(request(wide))).status).toBe(413);
+    expect(thrownProblem(() => readJsonBody(request(wide))).status).toBe(413);
     // Not JSON and not even JSON-typed: the size is still what is reported.
-    const problem = problemOf(() => readJsonBody(request("x".repeat(MAX_BODY_BYTES + 1), "text/plain")));
+    const problem = thrownProblem(() => readJsonBody(request("x".repeat(MAX_BODY_BYTES + 1), "text/plain")));
     expect(problem.status).toBe(413);
     expect(problem.errors).toEqual([{ field: "body", rule: "maxBytes", message: `must be at most ${MAX_BODY_BYTES} bytes` }]);
   });
@@ -65,7 +56,7 @@ describe("decodeBase64Body", () => {
   });
 
   it("refuses bytes that are not UTF-8 instead of replacing them", () => {
-    const problem = problemOf(() => decodeBase64Body(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]).toString("base64")));
+    const problem = thrownProblem(() => decodeBase64Body(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]).toString("base64")));
     expect(problem.status).toBe(400);
     expect(problem.errors).toEqual([{ field: "body", rule: "utf8", message: "must be valid UTF-8" }]);
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { HttpProblem } from "../../lib/http/problem";
 import { matchRoute } from "../../lib/http/router";
+import { thrownProblem } from "./thrown-problem";
 
 const routes = [
   { method: "GET", path: "/healthz" },
@@ -9,15 +9,7 @@ const routes = [
   { method: "POST", path: "/watches/{id}/redeliver" },
 ] as const;
 
-function problemOf(method: string, path: string): HttpProblem {
-  try {
-    matchRoute(routes, method, path);
-  } catch (error) {
-    if (error instanceof HttpProblem) return error;
-    throw error;
-  }
-  throw new Error("expected a problem");
-}
+const problemOf = (method: string, path: string) => thrownProblem(() => matchRoute(routes, method, path));
 
 describe("matchRoute", () => {
   it("finds the route and decodes its parameters", () => {

@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startEmulator, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, type Emulator } from "../../scripts/emulator/index";
+import { startEmulator, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, SEED_TASK, type Emulator } from "../../scripts/emulator/index";
 import { startInbox, type Inbox } from "../../scripts/inbox";
 import { SqliteWatchStore } from "../../lib/watches/sqlite-store";
 
@@ -65,20 +65,12 @@ export async function startStack(overrides: Record<string, string> = {}): Promis
   };
 }
 
-/** The documented result of task 297 in gz (Tencent's DescribeNetTaskResult example). */
+/** Task 297 in gz as the API answers it: the emulator's seed (Tencent's documented example), normalised. */
 export const DOCUMENTED_297 = {
-  taskId: 297,
-  region: "gz",
+  taskId: SEED_TASK.taskId,
+  region: SEED_TASK.region,
   status: "succeeded",
   code: 0,
-  output: { code: 0, message: "" },
-  data: {
-    total: 4,
-    detail: [
-      { region: "ca", type: "sg", id: "sg-b2qce888", name: "北美" },
-      { region: "gz", type: "sg", id: "sg-5y2ta666", name: "createPolicy" },
-      { region: "sh", type: "sg", id: "sg-gt6an666", name: "上海安全组" },
-      { region: "gz", type: "sg", id: "sg-jn3hnxyj", name: "广州安全组" },
-    ],
-  },
+  output: SEED_TASK.output,
+  data: SEED_TASK.data,
 } as const;
