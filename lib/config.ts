@@ -73,7 +73,7 @@ export const SETTINGS = {
   safetyMarginMs: setting("POLL_SAFETY_MARGIN_MS", 3_000, int(0, 60_000), "Time kept back from the platform's remaining time when looping."),
   pollBudgetMs: setting("POLL_BUDGET_MS", 55_000, int(100, 900_000), "Longest poll loop when the platform does not say how much time is left."),
   defaultDeadlineSeconds: setting("WATCH_DEFAULT_DEADLINE_SECONDS", 86_400, int(60, 604_800), "Deadline of a watch registered without deadlineSeconds."),
-  webhookTimeoutMs: setting("WEBHOOK_TIMEOUT_MS", 15_000, int(100, 60_000), "A webhook attempt fails unless a 2xx arrives within this time."),
+  webhookTimeoutMs: setting("WEBHOOK_TIMEOUT_MS", 15_000, int(100, 60_000), "A delivery attempt (webhook 2xx, CMQ answer, AMQP confirm) fails unless it completes within this time."),
   deliverySchedule: setting("DELIVERY_SCHEDULE", [0, 5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000], durations, "Delay before each delivery attempt (±20% jitter); after the last the watch is failed. Default 0,5s,5m,30m,2h,5h,10h,10h."),
   webhookAllow: setting("WEBHOOK_ALLOW", [] as string[], list, "Comma-separated CIDRs a webhook may reach despite the SSRF guard (plain http is allowed only to these)."),
   eventSource: setting("EVENT_SOURCE", "urn:nettask-relay", text, "CloudEvents `source` of delivered events."),

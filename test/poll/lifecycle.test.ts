@@ -1,0 +1,101 @@
+import { describe, expect, it } from "vitest";
+import type { CloudEvent, TaskResult, Watch } from "../../lib/schemas/index";
+import {
+  TIMEDOUT,
+  cancel,
+  isPastDeadline,
+  outcomeOf,
+  recordAttempt,
+  recordPollError,
+  recordResult,
+  restartDelivery,
+  startDelivery,
+} from "../../lib/watches/lifecycle";
+import { newWatch } from "../../lib/watches/model";
+
+const T0 = Date.parse("2026-01-01T00:00:00Z");
+const backoff = { minDelayMs: 2_000, maxDelayMs: 60_000, random: () => 0 };
+const schedule = [0, 5_000, 300_000];
+const noJitter = () => 0.5;
+
+const watch = (): Watch =>
+  newWatch({ taskId: 297, region: "gz", destination: { type: "webhook", url: "https://example.com/hook" }, deadlineSeconds: 600 }, T0, 86_400);
+const result = (status: TaskResult["status"]): TaskResult => ({
+  taskId: 297,
+  region: "gz",
+  status,
+  code: status === "succeeded" ? 0 : status === "failed" ? 1 : 2,
+  output: { code: 0, message: "" },
+  data: null,
+});
+const event = { id: "evt_aaaaaaaaaaaaaaaaaaaaaaaaaa", type: "com.tencentcloud.vpc.nettask.succeeded" } as CloudEvent;
+const ok = { ok: true, status: 200, durationMs: 3 };
+const fail = { ok: false, status: 500, error: "HTTP 500", durationMs: 3 };
+
+describe("watch lifecycle", () => {
+  it("reschedules a running task with the waiter backoff and counts polls", () => {
+    const first = recordResult(watch(), result("running"), T0, backoff);
+    expect(first).toMatchObject({ state: "pending", polls: 1, dueAt: T0 + 2_000, firstSeenAt: "2026-01-01T00:00:00.000Z", lastError: null });
+    const later = recordResult({ ...first, polls: 9 }, result("running"), T0 + 1, { ...backoff, random: () => 0.999999 });
+    expect(later.dueAt).toBe(T0 + 1 + 60_000);
+    expect(later.firstSeenAt).toBe(first.firstSeenAt);
+  });
+
+  it("never schedules a poll past the deadline", () => {
+    const nearEnd = T0 + 599_000;
+    expect(recordResult(watch(), result("running"), nearEnd, backoff).dueAt).toBe(T0 + 600_000);
+    expect(isPastDeadline(watch(), T0 + 600_000)).toBe(true);
+    expect(isPastDeadline(watch(), T0 + 599_999)).toBe(false);
+  });
+
+  it("treats a failed task as a final outcome, not a success", () => {
+    expect(outcomeOf(result("failed"))).toBe("com.tencentcloud.vpc.nettask.failed");
+    expect(outcomeOf(result("succeeded"))).toBe("com.tencentcloud.vpc.nettask.succeeded");
+    expect(outcomeOf(result("running"))).toBeUndefined();
+  });
+
+  it("keeps the error of a failed poll and retries later", () => {
+    const w = recordPollError(watch(), { code: 9005, message: "busy" }, T0, backoff);
+    expect(w).toMatchObject({ state: "pending", polls: 1, lastError: { code: 9005, message: "busy" }, dueAt: T0 + 2_000 });
+  });
+
+  it("delivers, then retries on the schedule, then fails into a replayable dead letter", () => {
+    let w = startDelivery(watch(), event, T0);
+    expect(w).toMatchObject({ state: "delivering", dueAt: T0 });
+    w = recordAttempt(w, fail, T0, schedule, noJitter);
+    expect(w.state).toBe("delivering");
+    expect(w.dueAt).toBe(T0 + 5_000);
+    w = recordAttempt(w, fail, T0 + 5_000, schedule, noJitter);
+    expect(w.dueAt).toBe(T0 + 5_000 + 300_000);
+    w = recordAttempt(w, fail, T0 + 305_000, schedule, noJitter);
+    expect(w).toMatchObject({ state: "failed", dueAt: null });
+    expect(w.delivery.attempts.map((a) => a.status)).toEqual([500, 500, 500]);
+
+    const again = restartDelivery(w, T0 + 400_000);
+    expect(again).toMatchObject({ state: "delivering", dueAt: T0 + 400_000, delivery: { roundStart: 3 } });
+    const retried = recordAttempt(again, fail, T0 + 400_000, schedule, noJitter);
+    expect(retried.state).toBe("delivering"); // a new round starts the schedule over
+    expect(recordAttempt(retried, ok, T0 + 405_000, schedule, noJitter)).toMatchObject({ state: "delivered", dueAt: null });
+  });
+
+  it("honours Retry-After, stops at 410 and at permanent refusals", () => {
+    const w = startDelivery(watch(), event, T0);
+    expect(recordAttempt(w, { ...fail, status: 503, retryAfterMs: 60_000 }, T0, schedule, noJitter).dueAt).toBeGreaterThanOrEqual(T0 + 60_000);
+    expect(recordAttempt(w, { ok: false, status: 410, disable: true, durationMs: 1 }, T0, schedule)).toMatchObject({
+      state: "failed",
+      delivery: { disabled: true },
+    });
+    expect(recordAttempt(w, { ok: false, permanent: true, error: "refused", durationMs: 1 }, T0, schedule).state).toBe("failed");
+  });
+
+  it("ends a timed-out watch as expired once its timedout event is delivered", () => {
+    const w = startDelivery(watch(), { ...event, type: TIMEDOUT }, T0);
+    expect(recordAttempt(w, ok, T0, schedule).state).toBe("expired");
+  });
+
+  it("cancels only what is not final", () => {
+    expect(cancel(watch(), T0)).toMatchObject({ state: "cancelled", dueAt: null });
+    const delivered = recordAttempt(startDelivery(watch(), event, T0), ok, T0, schedule);
+    expect(cancel(delivered, T0)).toBe(delivered);
+  });
+});
