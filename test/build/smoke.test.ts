@@ -1,0 +1,153 @@
+/**
+ * The shipped bundles (dist/, as `npm run build` writes them) in fresh Node processes, driven
+ * by the four trigger kinds they are deployed behind, against the emulator: an SCF Function
+ * URL event and an SCF timer event with a SQLite store, API Gateway HTTP API events and an
+ * EventBridge schedule (separate processes, like separate invocations) with a Redis store. Deliveries go to a webhook inbox that verifies
+ * every signature, and the children report which lazy chunks they loaded.
+ */
+import { execFile } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { promisify } from "node:util";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { build, type BuiltFunction } from "../../scripts/build";
+import { fixture, httpEvent } from "../functions/events";
+import { API_TOKEN, DOCUMENTED_297, startStack, WEBHOOK_SECRET, type Stack } from "../http/stack";
+
+interface Step {
+  fn: "http" | "poll";
+  event: unknown;
+}
+
+interface ChildRun {
+  results: any[];
+  /** Lazy chunk files the child had loaded at the end, relative to dist/. */
+  chunks: string[];
+}
+
+let stack: Stack;
+let built: BuiltFunction[];
+const redisPrefix = `smoke-${randomUUID()}:`;
+
+beforeAll(async () => {
+  stack = await startStack();
+  built = await build();
+}, 120_000);
+
+afterAll(async () => {
+  const redis = new Redis("redis://127.0.0.1:6379", { lazyConnect: true });
+  await redis.connect();
+  const keys = await redis.keys(`${redisPrefix}*`);
+  if (keys.length > 0) await redis.del(...keys);
+  redis.disconnect();
+  await stack?.close();
+});
+
+/** Runs the steps in one fresh `node` (both bundles share its environment, as on one platform). */
+async function runChild(steps: Step[], env: Record<string, string> = {}): Promise<ChildRun> {
+  const bundles = Object.fromEntries(built.map((fn) => [fn.name, fn.bundle]));
+  const script = `
+    const bundles = ${JSON.stringify(bundles)};
+    const context = (i) => {
+      const deadline = Date.now() + 10000;
+      return { request_id: "smoke-" + i, awsRequestId: "smoke-" + i, getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()) };
+    };
+    (async () => {
+      const results = [];
+      for (const [i, step] of ${JSON.stringify(steps)}.entries()) {
+        results.push(await require(bundles[step.fn]).handler(step.event, context(i)));
+      }
+      const chunks = Object.keys(require.cache).filter((f) => f.includes("/chunks/")).map((f) => f.slice(f.indexOf("/dist/") + 6));
+      process.stdout.write("\\n" + JSON.stringify({ results, chunks }));
+      process.exit(0);
+    })().catch((error) => { console.error(error); process.exit(1); });`;
+  const { stdout } = await promisify(execFile)(process.execPath, ["-e", script], {
+    env: { PATH: process.env.PATH, ...stack.env, ...env },
+    timeout: 60_000,
+  });
+  return JSON.parse(stdout.trim().split("\n").pop()!);
+}
+
+const auth = { authorization: `Bearer ${API_TOKEN}` };
+const inboxDestination = () => ({ type: "webhook", url: stack.inbox.url, secret: WEBHOOK_SECRET });
+const received = (taskId: number) => stack.inbox.received().filter((d) => (d.event as { data: { taskId: number } }).data.taskId === taskId);
+
+describe("SCF: Function URL and timer events, SQLite store", () => {
+  it("answers, registers, polls and delivers, loading no lazy chunk for webhooks", async () => {
+    const timerTask = stack.emulator.createTask({ region: "gz", data: { total: 0, detail: [] } });
+    const message = JSON.stringify({ watches: [{ taskId: timerTask.taskId, region: "gz", destination: inboxDestination() }] });
+    const run = await runChild([
+      { fn: "http", event: httpEvent("scf-function-url", { method: "GET", path: "/tasks/297", query: { region: "gz" }, headers: auth }) },
+      {
+        fn: "http",
+        event: httpEvent("scf-function-url", {
+          method: "POST",
+          path: "/watches",
+          headers: { ...auth, "content-type": "application/json" },
+          body: JSON.stringify({ taskId: 297, region: "gz", destination: inboxDestination() }),
+        }),
+      },
+      { fn: "poll", event: { ...fixture("scf-timer"), Message: message } },
+    ]);
+    const [task, watch, report] = run.results;
+    expect(task.statusCode).toBe(200);
+    expect(JSON.parse(task.body)).toEqual(DOCUMENTED_297);
+    expect(watch.statusCode).toBe(202);
+    expect(JSON.parse(watch.body)).toMatchObject({ taskId: 297, region: "gz", state: "delivered" });
+    expect(report).toMatchObject({ registered: 1, problems: [] });
+    for (const taskId of [297, timerTask.taskId]) {
+      expect(received(taskId)).toEqual([expect.objectContaining({ verified: true, type: "com.tencentcloud.vpc.nettask.succeeded" })]);
+    }
+    expect(run.chunks).toEqual([]);
+  });
+
+  it("loads the TDMQ chunk, and only it, to deliver to CMQ", async () => {
+    const queue = `smoke-${randomUUID().slice(0, 8)}`;
+    const message = JSON.stringify({ watches: [{ taskId: 297, region: "gz", destination: { type: "cmq", queue } }] });
+    const run = await runChild([{ fn: "poll", event: { ...fixture("scf-timer"), Message: message } }]);
+    expect(run.results[0]).toMatchObject({ registered: 1, problems: [] });
+    expect(stack.emulator.cmqMessages(queue)).toHaveLength(1);
+    expect(run.chunks).toEqual(["poll/chunks/tdmq.js"]);
+  });
+});
+
+describe("AWS: API Gateway HTTP API and EventBridge events, Redis store", () => {
+  it("registers a running task over HTTP; a scheduled poll after it finished delivers it", async () => {
+    const redis = {
+      STORE_URL: `redis://127.0.0.1:6379/0?prefix=${redisPrefix}`,
+      POLL_MIN_DELAY_MS: "100",
+      POLL_MAX_DELAY_MS: "200",
+    };
+    const running = stack.emulator.createTask({ region: "gz", durationMs: 1_500 });
+    const finishesAt = Date.now() + 1_500;
+    const api = await runChild(
+      [
+        { fn: "http", event: httpEvent("aws-http-api-v2", { method: "GET", path: "/tasks/297", query: { region: "gz" }, headers: auth }) },
+        {
+          fn: "http",
+          event: httpEvent("aws-http-api-v2", {
+            method: "POST",
+            path: "/watches",
+            headers: { ...auth, "content-type": "application/json" },
+            body: JSON.stringify({ taskId: running.taskId, region: "gz", destination: inboxDestination() }),
+            base64: true,
+          }),
+        },
+      ],
+      redis,
+    );
+    const [task, watch] = api.results;
+    expect(task.statusCode).toBe(200);
+    expect(JSON.parse(task.body)).toEqual(DOCUMENTED_297);
+    expect(watch.statusCode).toBe(202);
+    expect(JSON.parse(watch.body)).toMatchObject({ taskId: running.taskId, state: "pending" });
+
+    await sleep(Math.max(0, finishesAt - Date.now()));
+    const poll = await runChild([{ fn: "poll", event: fixture("aws-eventbridge-schedule") }], redis);
+    expect(poll.results[0]).toMatchObject({ claimed: 1, finished: { succeeded: 1 }, deliveries: { ok: 1, failed: 0 }, problems: [] });
+    expect(received(running.taskId)).toEqual([expect.objectContaining({ verified: true, type: "com.tencentcloud.vpc.nettask.succeeded" })]);
+    expect([...api.chunks, ...poll.chunks]).toEqual([]);
+  });
+});
