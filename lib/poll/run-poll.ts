@@ -37,6 +37,12 @@ export async function runPoll(parts: WorkParts, options: PollRunOptions): Promis
   const queue: Watch[] = [];
   let claiming: Promise<boolean> | undefined;
   let done = false;
+  // Watches being worked on come due again when they finish (a running task's next poll), so
+  // an empty store is only "done" once nothing is in flight; until then idle waits end early
+  // whenever a worker finishes.
+  let inFlight = 0;
+  let wake = (): void => undefined;
+  const settled = () => new Promise<void>((resolve) => (wake = resolve));
 
   /** Fills the queue; false when there is nothing more to do in this run. */
   const refill = async (): Promise<boolean> => {
@@ -48,8 +54,10 @@ export async function runPoll(parts: WorkParts, options: PollRunOptions): Promis
         return true;
       }
       const next = await store.nextDueAt();
-      if (next === null || next >= claimUntil) return false;
-      await sleep(Math.min(IDLE_NAP_MS, Math.max(1, next - now())), signal).catch(() => undefined);
+      const nothingSoon = next === null || next >= claimUntil;
+      if (nothingSoon && inFlight === 0) return false;
+      const nap = nothingSoon ? IDLE_NAP_MS : Math.min(IDLE_NAP_MS, Math.max(1, next - now()));
+      await Promise.race([sleep(nap, signal).catch(() => undefined), settled()]);
     }
     return false;
   };
@@ -66,6 +74,7 @@ export async function runPoll(parts: WorkParts, options: PollRunOptions): Promis
 
   const worker = async () => {
     for (let watch = await take(); watch; watch = await take()) {
+      inFlight++;
       try {
         const step = await advanceWatch(watch, owner, parts, signal);
         if (step.finished) report.finished[KIND[step.finished]]++;
@@ -78,6 +87,9 @@ export async function runPoll(parts: WorkParts, options: PollRunOptions): Promis
           report.problems.push(`watch ${watch.id}: ${error instanceof Error ? error.message : String(error)}`);
           logger.error("watch step failed", { watchId: watch.id, error });
         }
+      } finally {
+        inFlight--;
+        wake();
       }
     }
   };
