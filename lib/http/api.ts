@@ -41,16 +41,16 @@ const watchIdParam = { type: "string", pattern: WATCH_ID } as const;
 /** A path segment of digits is a number; anything else stays a string so the schema names the problem. */
 const numeric = (text: string | undefined): unknown => (text !== undefined && /^[0-9]+$/.test(text) ? Number(text) : text);
 
+const WATCH_ID_PATTERN = new RegExp(WATCH_ID);
+
 function watchIdOf(params: Record<string, string>): string {
   const id = params.id ?? "";
-  if (new RegExp(WATCH_ID).test(id)) return id;
+  if (WATCH_ID_PATTERN.test(id)) return id;
   throw new HttpProblem("not-found", "No such watch.", [{ field: "id", rule: "pattern", message: patternHint(WATCH_ID) ?? "must be a watch id" }]);
 }
 
-const noSuchWatch = (id: string) => new HttpProblem("not-found", `No watch ${id}.`);
-
 const shownOrMissing = (status: number, id: string, watch: Watch | undefined) => {
-  if (!watch) throw noSuchWatch(id);
+  if (!watch) throw new HttpProblem("not-found", `No watch ${id}.`);
   return jsonResponse(status, watchView(watch));
 };
 
