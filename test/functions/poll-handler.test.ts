@@ -77,6 +77,17 @@ describe("SCF timer", () => {
 });
 
 describe("AWS schedules", () => {
+  it("a constant input on a running task: the invocation keeps polling within its budget until the task finishes, then delivers", async () => {
+    const { taskId } = stack.emulator.createTask({ region: "jp", durationMs: 400 });
+    const input = { watches: [{ taskId, region: "jp", destination: { type: "webhook", url: `${stack.inbox.url}constant`, secret: WEBHOOK_SECRET } }] };
+    const { report, logs } = await invoke(input, lambdaContext(3_000, "aws-constant-1"));
+    expect(report).toMatchObject({ registered: 1, finished: { succeeded: 1 }, deliveries: { ok: 1, failed: 0 }, problems: [] });
+    expect(report.requests).toBeGreaterThanOrEqual(2);
+    expect(report.elapsedMs).toBeLessThanOrEqual(3_000 - SAFETY_MARGIN_MS + 100);
+    expect(delivered(taskId)).toEqual([expect.objectContaining({ verified: true, type: "com.tencentcloud.vpc.nettask.succeeded" })]);
+    expect(pollLine(logs)).toMatchObject({ correlation_id: "aws-constant-1", trigger: "constant-input" });
+  });
+
   it("a constant input registers watches, an EventBridge scheduled event later delivers the finished task", async () => {
     const { taskId } = stack.emulator.createTask({ region: "ca", durationMs: 300, outcome: "failure", output: { code: 29259, message: "rule expansion too large" } });
     const input = { watches: [{ taskId, region: "ca", destination: { type: "webhook", url: `${stack.inbox.url}schedule`, secret: WEBHOOK_SECRET } }] };
