@@ -34,7 +34,7 @@ afterAll(() => {
 });
 
 const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
-const functionNamed = (name: string) => {
+const functionNamed = (name: string): Record<string, any> => {
   const found = ofType("AWS::Lambda::Function").find(([, r]) => r.Properties.FunctionName === `nettask-relay-dev-${name}`);
   expect(found, name).toBeDefined();
   return { logicalId: found![0], ...found![1].Properties };
