@@ -1,0 +1,141 @@
+/**
+ * `npm start` end to end, as a user meets it: start the stack (free ports, a fresh SQLite
+ * file), wait for "ready", run the three printed curl commands exactly as printed, check what
+ * they answer and what the webhook inbox received, stop it with Ctrl-C (SIGINT), and start it
+ * again to see the watches survived.
+ */
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { promisify } from "node:util";
+import { afterAll, expect, it } from "vitest";
+import { ROOT } from "../../scripts/build";
+
+interface Running {
+  child: ChildProcess;
+  output: () => string;
+  api: string;
+  inbox: string;
+  token: string;
+  commands: string[];
+}
+
+const dir = mkdtempSync(join(tmpdir(), "nettask-start-"));
+const started: ChildProcess[] = [];
+
+afterAll(() => {
+  for (const child of started) if (child.exitCode === null) child.kill("SIGKILL");
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** The user's environment without Tencent Cloud settings (so the emulator is used), plus ours. */
+function stackEnv(): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(TENCENTCLOUD_|NETTASK_|API_TOKEN$|WEBHOOK_ALLOW$|STORE_URL$)/.test(name)));
+  return {
+    ...env,
+    PORT: "0",
+    EMULATOR_PORT: "0",
+    INBOX_PORT: "0",
+    STORE_URL: `sqlite:${join(dir, "nettask.db")}`,
+    POLL_INTERVAL_MS: "200",
+    POLL_MIN_DELAY_MS: "200",
+    POLL_MAX_DELAY_MS: "1000",
+    LOG_LEVEL: "warn",
+  };
+}
+
+async function start(): Promise<Running> {
+  const child = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], { cwd: ROOT, env: stackEnv() });
+  started.push(child);
+  let output = "";
+  child.stdout!.on("data", (chunk: Buffer) => (output += chunk));
+  child.stderr!.on("data", (chunk: Buffer) => (output += chunk));
+  const deadline = Date.now() + 60_000;
+  while (!/^ready/m.test(output)) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`npm start did not get ready:\n${output}`);
+    await sleep(50);
+  }
+  const field = (label: string) => new RegExp(`^  ${label}\\s+(\\S+)`, "m").exec(output)?.[1] ?? "";
+  return {
+    child,
+    output: () => output,
+    api: field("API"),
+    inbox: field("inbox"),
+    token: field("API token"),
+    commands: output.split("\n").map((line) => line.trim()).filter((line) => line.startsWith("curl ")),
+  };
+}
+
+async function stop(running: Running): Promise<void> {
+  const exited = new Promise<number | null>((done) => running.child.once("exit", (code) => done(code)));
+  running.child.kill("SIGINT");
+  expect(await exited, running.output()).toBe(0);
+  expect(running.output()).toMatch(/^stopped$/m);
+}
+
+const shell = async (command: string) => (await promisify(execFile)("sh", ["-c", command], { timeout: 30_000 })).stdout;
+
+/** The JSON values one after another in `text` (a command that runs two curls prints two). */
+function jsonValues(text: string): any[] {
+  const values = [];
+  let rest = text.trim();
+  while (rest) {
+    const end = [...rest.matchAll(/}/g)].map((m) => m.index + 1).find((i) => {
+      try {
+        JSON.parse(rest.slice(0, i));
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    if (end === undefined) throw new Error(`not JSON: ${rest}`);
+    values.push(JSON.parse(rest.slice(0, end)));
+    rest = rest.slice(end).trim();
+  }
+  return values;
+}
+
+async function inboxFor(inbox: string, taskId: number, withinMs: number): Promise<any[]> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    const deliveries = (await (await fetch(inbox)).json()) as any[];
+    const found = deliveries.filter((d) => d.event.data.taskId === taskId);
+    if (found.length > 0 || Date.now() > deadline) return found;
+    await sleep(100);
+  }
+}
+
+it("starts, the printed commands work as printed, Ctrl-C stops it, and the data survives a restart", async () => {
+  const first = await start();
+  expect(first.api).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  expect(first.token.length).toBeGreaterThanOrEqual(20);
+  expect(first.commands).toHaveLength(3);
+  const [readTask, watch297, watchNew] = first.commands as [string, string, string];
+
+  expect(jsonValues(await shell(readTask))).toEqual([
+    expect.objectContaining({ taskId: 297, region: "gz", status: "succeeded", code: 0, data: expect.objectContaining({ total: 4 }) }),
+  ]);
+
+  const [watch] = jsonValues(await shell(watch297));
+  expect(watch).toMatchObject({ taskId: 297, region: "gz", state: "delivered" });
+  expect(await inboxFor(first.inbox, 297, 5_000)).toEqual([
+    expect.objectContaining({ verified: true, type: "com.tencentcloud.vpc.nettask.succeeded" }),
+  ]);
+
+  const [created, watchOfNew] = jsonValues(await shell(watchNew));
+  expect(created).toEqual({ taskId: expect.any(Number), region: "gz" });
+  expect(watchOfNew).toMatchObject({ taskId: created.taskId, state: "pending" });
+  const delivered = await inboxFor(first.inbox, created.taskId, 20_000);
+  expect(delivered, first.output()).toEqual([expect.objectContaining({ verified: true, type: "com.tencentcloud.vpc.nettask.succeeded" })]);
+  expect(delivered[0].event.data).toMatchObject({ taskId: created.taskId, status: "succeeded" });
+
+  await stop(first);
+
+  const second = await start();
+  const again = await fetch(`${second.api}/watches/${watch.id}`, { headers: { authorization: `Bearer ${second.token}` } });
+  expect(again.status).toBe(200);
+  expect(await again.json()).toMatchObject({ id: watch.id, taskId: 297, state: "delivered" });
+  await stop(second);
+}, 120_000);
