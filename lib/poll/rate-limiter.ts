@@ -1,12 +1,16 @@
 /**
- * Upstream rate limiting. Requests are spaced evenly (one slot every 1000/rate ms) instead of
- * allowed in bursts: the upstream counts in sliding one-second windows, and a token bucket
- * that lets `rate` requests through at once can put 2×rate into one such window.
+ * Upstream rate limiting. Callers are released one at a time, each at least 1.05 × 1000/rate
+ * ms after the previous release: the upstream counts arrivals in sliding one-second windows,
+ * so bursts (a token bucket's, or sleepers that all wake late after an event-loop stall) would
+ * put more than `rate` requests into one window. The 5% margin absorbs network and
+ * event-loop jitter between our release and the upstream's count.
  */
 export interface RateLimiter {
   /** Resolves when the caller may send one request; rejects if `signal` aborts first. */
   acquire(signal?: AbortSignal): Promise<void>;
 }
+
+const JITTER_MARGIN = 1.05;
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -23,17 +27,51 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+interface Waiter {
+  release: () => void;
+}
+
 /** In-process limiter: one instance per process shares the limit among all its callers. */
 export function createRateLimiter(ratePerSecond: number, now: () => number = Date.now): RateLimiter {
-  // +1 ms per slot keeps timer and network jitter from squeezing rate+1 into a window.
-  const interval = 1000 / ratePerSecond + 1;
-  let nextSlot = 0;
+  const interval = (1000 / ratePerSecond) * JITTER_MARGIN;
+  const waiters: Waiter[] = [];
+  let lastRelease = -Infinity;
+  let timer: NodeJS.Timeout | undefined;
+
+  const pump = () => {
+    timer = undefined;
+    const waiter = waiters[0];
+    if (!waiter) return;
+    const wait = lastRelease + interval - now();
+    if (wait > 0) {
+      timer = setTimeout(pump, wait);
+      return;
+    }
+    waiters.shift();
+    lastRelease = now();
+    waiter.release();
+    if (waiters.length > 0) timer = setTimeout(pump, interval);
+  };
+
   return {
-    async acquire(signal) {
-      const t = now();
-      const slot = Math.max(t, nextSlot);
-      nextSlot = slot + interval;
-      if (slot > t) await sleep(slot - t, signal);
+    acquire(signal) {
+      return new Promise<void>((resolve, reject) => {
+        if (signal?.aborted) return reject(signal.reason);
+        const onAbort = () => {
+          const i = waiters.indexOf(waiter);
+          if (i >= 0) waiters.splice(i, 1);
+          reject(signal?.reason);
+        };
+        const waiter: Waiter = {
+          release: () => {
+            signal?.removeEventListener("abort", onAbort);
+            resolve();
+          },
+        };
+        signal?.addEventListener("abort", onAbort, { once: true });
+        waiters.push(waiter);
+        if (!timer) pump();
+      });
     },
   };
 }
