@@ -13,7 +13,7 @@ import { promisify } from "node:util";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { build, type BuiltFunction } from "../../scripts/build";
-import { fixture, httpEvent } from "../functions/events";
+import { fixture, httpEvent, type HttpPlatform } from "../functions/events";
 import { API_TOKEN, DOCUMENTED_297, startStack, WEBHOOK_SECRET, type Stack } from "../http/stack";
 
 interface Step {
@@ -72,6 +72,21 @@ async function runChild(steps: Step[], env: Record<string, string> = {}): Promis
 
 const auth = { authorization: `Bearer ${API_TOKEN}` };
 const inboxDestination = () => ({ type: "webhook", url: stack.inbox.url, secret: WEBHOOK_SECRET });
+const readTask297 = (platform: HttpPlatform): Step => ({
+  fn: "http",
+  event: httpEvent(platform, { method: "GET", path: "/tasks/297", query: { region: "gz" }, headers: auth }),
+});
+/** POST /watches of `taskId` into the inbox; `base64` as gateways send bodies of binary media types. */
+const watchIntoInbox = (platform: HttpPlatform, taskId: number, base64 = false): Step => ({
+  fn: "http",
+  event: httpEvent(platform, {
+    method: "POST",
+    path: "/watches",
+    headers: { ...auth, "content-type": "application/json" },
+    body: JSON.stringify({ taskId, region: "gz", destination: inboxDestination() }),
+    base64,
+  }),
+});
 const received = (taskId: number) => stack.inbox.received().filter((d) => (d.event as { data: { taskId: number } }).data.taskId === taskId);
 
 describe("SCF: Function URL and timer events, SQLite store", () => {
@@ -79,16 +94,8 @@ describe("SCF: Function URL and timer events, SQLite store", () => {
     const timerTask = stack.emulator.createTask({ region: "gz", data: { total: 0, detail: [] } });
     const message = JSON.stringify({ watches: [{ taskId: timerTask.taskId, region: "gz", destination: inboxDestination() }] });
     const run = await runChild([
-      { fn: "http", event: httpEvent("scf-function-url", { method: "GET", path: "/tasks/297", query: { region: "gz" }, headers: auth }) },
-      {
-        fn: "http",
-        event: httpEvent("scf-function-url", {
-          method: "POST",
-          path: "/watches",
-          headers: { ...auth, "content-type": "application/json" },
-          body: JSON.stringify({ taskId: 297, region: "gz", destination: inboxDestination() }),
-        }),
-      },
+      readTask297("scf-function-url"),
+      watchIntoInbox("scf-function-url", 297),
       { fn: "poll", event: { ...fixture("scf-timer"), Message: message } },
     ]);
     const [task, watch, report] = run.results;
@@ -122,22 +129,7 @@ describe("AWS: API Gateway HTTP API and EventBridge events, Redis store", () => 
     };
     const running = stack.emulator.createTask({ region: "gz", durationMs: 1_500 });
     const finishesAt = Date.now() + 1_500;
-    const api = await runChild(
-      [
-        { fn: "http", event: httpEvent("aws-http-api-v2", { method: "GET", path: "/tasks/297", query: { region: "gz" }, headers: auth }) },
-        {
-          fn: "http",
-          event: httpEvent("aws-http-api-v2", {
-            method: "POST",
-            path: "/watches",
-            headers: { ...auth, "content-type": "application/json" },
-            body: JSON.stringify({ taskId: running.taskId, region: "gz", destination: inboxDestination() }),
-            base64: true,
-          }),
-        },
-      ],
-      redis,
-    );
+    const api = await runChild([readTask297("aws-http-api-v2"), watchIntoInbox("aws-http-api-v2", running.taskId, true)], redis);
     const [task, watch] = api.results;
     expect(task.statusCode).toBe(200);
     expect(JSON.parse(task.body)).toEqual(DOCUMENTED_297);
