@@ -15,7 +15,7 @@ import { createRequire } from "node:module";
 import { dirname, relative } from "node:path";
 import { loadConfig } from "../lib/config";
 import { credentialsFromEnv } from "../lib/upstream/credentials";
-import { build, ROOT } from "./build";
+import { build, ROOT, type FunctionName } from "./build";
 import { DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, startEmulator, type Emulator } from "./emulator/index";
 import { startInbox } from "./inbox";
 import { serveFunctionUrl } from "./local/function-url-server";
@@ -98,18 +98,19 @@ async function main(): Promise<void> {
 
   const webhookSecret = `whsec_${randomBytes(24).toString("base64")}`;
   const inbox = await startInbox({ port: settings.inboxPort, secret: webhookSecret, log: (line) => console.log(`inbox: ${line}`) });
+  const bundleOf = (name: FunctionName) => built.find((fn) => fn.name === name)!.bundle;
   const load = createRequire(import.meta.url);
-  const [http, poll] = ["http", "poll"].map((name) => (load(built.find((fn) => fn.name === name)!.bundle) as { main_handler: ScfHandler }).main_handler);
+  const handlerOf = (name: FunctionName) => (load(bundleOf(name)) as { main_handler: ScfHandler }).main_handler;
   const reportFailure = (name: string) => (error: unknown) => console.error(`${name} function failed: ${error instanceof Error ? error.message : String(error)}`);
   const api = await serveFunctionUrl({
-    handler: http!,
+    handler: handlerOf("http"),
     functionName: "nettask-relay-http",
     timeLimitMs: HTTP_TIME_LIMIT_MS,
     port: settings.port,
     onError: reportFailure("http"),
   });
   const timer = startTimer({
-    handler: poll!,
+    handler: handlerOf("poll"),
     functionName: "nettask-relay-poll",
     triggerName: "poll-every-minute",
     intervalMs: settings.pollIntervalMs,
@@ -123,8 +124,8 @@ async function main(): Promise<void> {
     [
       "",
       "nettask-relay local stack",
-      `  API       ${api.url}  (${relative(ROOT, built[0]!.bundle)}, SCF Function URL events)`,
-      `  poller    ${relative(ROOT, built[1]!.bundle)} every ${settings.pollIntervalMs} ms (SCF timer events)`,
+      `  API       ${api.url}  (${relative(ROOT, bundleOf("http"))}, SCF Function URL events)`,
+      `  poller    ${relative(ROOT, bundleOf("poll"))} every ${settings.pollIntervalMs} ms (SCF timer events)`,
       `  upstream  ${upstream}`,
       `  store     ${config.storeUrl}`,
       `  inbox     ${inbox.url}  (verifies signatures; GET it to list deliveries)`,
