@@ -6,7 +6,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join, relative, sep } from "node:path";
+import { dirname, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build, ROOT, type BuiltFunction } from "../build";
 import { zip } from "./zip";
@@ -22,12 +22,12 @@ export function writeScfZip(built: readonly BuiltFunction[], file = SCF_ZIP): st
       .sort()
       .map((path) => ({ name: relative(join(fn.dir, ".."), path).split(sep).join("/"), data: readFileSync(path) })),
   );
-  mkdirSync(join(file, ".."), { recursive: true });
+  mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, zip(entries));
   return file;
 }
 
-export function serverlessPackage(args: readonly string[] = []): void {
+function serverlessPackage(args: readonly string[] = []): void {
   const cli = join(ROOT, "node_modules", "serverless", "bin", "serverless.js");
   const result = spawnSync(process.execPath, [cli, "package", ...args], {
     cwd: ROOT,

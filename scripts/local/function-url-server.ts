@@ -5,10 +5,8 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { text } from "node:stream/consumers";
 import { functionUrlEvent, scfContext, type ScfHandler } from "./scf";
-
-/** SCF refuses larger synchronous request bodies. */
-const MAX_BODY_BYTES = 6 * 1024 * 1024;
 
 export interface FunctionUrlServer {
   url: string;
@@ -23,28 +21,10 @@ interface FunctionAnswer {
   isBase64Encoded?: boolean;
 }
 
-async function readBody(request: IncomingMessage): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) return undefined;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString("utf8");
-}
-
 function reply(response: ServerResponse, answer: FunctionAnswer): void {
   const body = answer.body === undefined ? "" : answer.isBase64Encoded ? Buffer.from(answer.body, "base64") : answer.body;
   response.writeHead(answer.statusCode ?? 200, answer.headers).end(body);
 }
-
-/** What SCF answers when the function itself fails (an error, not an HTTP response). */
-const functionError = (status: number, message: string): FunctionAnswer => ({
-  statusCode: status,
-  headers: { "content-type": "application/json" },
-  body: JSON.stringify({ errorCode: status, errorMessage: message }),
-});
 
 export async function serveFunctionUrl(options: {
   handler: ScfHandler;
@@ -55,8 +35,7 @@ export async function serveFunctionUrl(options: {
   onError: (error: unknown) => void;
 }): Promise<FunctionUrlServer> {
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
-    const body = await readBody(request);
-    if (body === undefined) return reply(response, functionError(413, `request body over ${MAX_BODY_BYTES} bytes`));
+    const body = await text(request);
     const event = functionUrlEvent({
       method: request.method ?? "GET",
       url: request.url ?? "/",
@@ -68,7 +47,9 @@ export async function serveFunctionUrl(options: {
       reply(response, (await options.handler(event, scfContext(options.functionName, options.timeLimitMs))) as FunctionAnswer);
     } catch (error) {
       options.onError(error);
-      reply(response, functionError(502, "the function failed; see the log"));
+      // A function that throws instead of answering: SCF replies with an error of its own.
+      const failure = { errorCode: 502, errorMessage: "the function failed; see the log" };
+      reply(response, { statusCode: 502, headers: { "content-type": "application/json" }, body: JSON.stringify(failure) });
     }
   };
   const server = createServer((request, response) => void handle(request, response).catch(() => response.destroy()));
