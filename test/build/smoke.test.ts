@@ -127,8 +127,8 @@ describe("AWS: API Gateway HTTP API and EventBridge events, Redis store", () => 
       POLL_MIN_DELAY_MS: "100",
       POLL_MAX_DELAY_MS: "200",
     };
-    const running = stack.emulator.createTask({ region: "gz", durationMs: 1_500 });
-    const finishesAt = Date.now() + 1_500;
+    const running = stack.emulator.createTask({ region: "gz", durationMs: 3_000 });
+    const finishesAt = Date.now() + 3_000;
     const api = await runChild([readTask297("aws-http-api-v2"), watchIntoInbox("aws-http-api-v2", running.taskId, true)], redis);
     const [task, watch] = api.results;
     expect(task.statusCode).toBe(200);
