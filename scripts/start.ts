@@ -149,8 +149,9 @@ async function main(): Promise<void> {
     // The functions keep their store and keep-alive sockets open, as on SCF; nothing is left to flush.
     process.exit(0);
   };
-  process.once("SIGINT", () => void stop("SIGINT"));
-  process.once("SIGTERM", () => void stop("SIGTERM"));
+  // `on`, not `once`: under npm a Ctrl-C arrives twice (from the terminal and forwarded by npm).
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
 }
 
 main().catch((error: unknown) => {
