@@ -5,17 +5,14 @@
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, relative, resolve, sep } from "node:path";
+import yaml from "js-yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SETTINGS } from "../../lib/config";
 import { check } from "../../lib/schemas/validate";
 import { build, ROOT, type BuiltFunction } from "../../scripts/build";
 import { writeScfZip } from "../../scripts/build/package";
-
-// js-yaml comes with serverless@3 (a devDependency); it has no types of its own here.
-const yaml = createRequire(import.meta.url)("js-yaml") as { load(text: string): unknown };
 
 interface ScfFunction {
   handler: string;
