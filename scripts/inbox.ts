@@ -10,6 +10,7 @@ import { resolve } from "node:path";
 import { text } from "node:stream/consumers";
 import { pathToFileURL } from "node:url";
 import { verifyDelivery } from "../lib/delivery/verify";
+import { wholeNumber } from "./env";
 
 export interface InboxDelivery {
   id: string;
@@ -92,9 +93,7 @@ export async function startInbox(options: InboxOptions = {}): Promise<Inbox> {
 }
 
 async function main(): Promise<void> {
-  const portText = process.env.INBOX_PORT || "8787";
-  const port = Number(portText);
-  if (!/^\d+$/.test(portText) || port > 65535) throw new Error(`INBOX_PORT must be a port number, got "${portText}"`);
+  const port = wholeNumber(process.env, "INBOX_PORT", 8787, 65_535);
   const secret = process.env.INBOX_SECRET || undefined;
   const inbox = await startInbox({ port, ...(secret && { secret }) });
   console.log(`inbox listening on ${inbox.url} (${secret ? "verifying signatures" : "no INBOX_SECRET: deliveries are not verified"}); GET ${inbox.url} lists deliveries`);

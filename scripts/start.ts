@@ -17,6 +17,7 @@ import { loadConfig } from "../lib/config";
 import { credentialsFromEnv } from "../lib/upstream/credentials";
 import { build, ROOT, type FunctionName } from "./build";
 import { DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, startEmulator, type Emulator } from "./emulator/index";
+import { wholeNumber } from "./env";
 import { startInbox } from "./inbox";
 import { serveFunctionUrl } from "./local/function-url-server";
 import type { ScfHandler } from "./local/scf";
@@ -27,21 +28,14 @@ const HTTP_TIME_LIMIT_MS = 30_000;
 
 type Env = Record<string, string | undefined>;
 
-function whole(env: Env, name: string, fallback: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) > max) throw new Error(`${name} must be a whole number from 0 to ${max}, got "${raw}"`);
-  return Number(raw);
-}
-
 /** The local stack's own settings (README.md, "Run it locally"); 0 for a port picks a free one. */
 function localSettings(env: Env) {
-  const interval = whole(env, "POLL_INTERVAL_MS", 2_000, 3_600_000);
+  const interval = wholeNumber(env, "POLL_INTERVAL_MS", 2_000, 3_600_000);
   if (interval < 10) throw new Error(`POLL_INTERVAL_MS must be at least 10, got ${interval}`);
   return {
-    port: whole(env, "PORT", 3_000, 65_535),
-    emulatorPort: whole(env, "EMULATOR_PORT", 9_100, 65_535),
-    inboxPort: whole(env, "INBOX_PORT", 8_787, 65_535),
+    port: wholeNumber(env, "PORT", 3_000, 65_535),
+    emulatorPort: wholeNumber(env, "EMULATOR_PORT", 9_100, 65_535),
+    inboxPort: wholeNumber(env, "INBOX_PORT", 8_787, 65_535),
     pollIntervalMs: interval,
   };
 }

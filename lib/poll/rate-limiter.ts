@@ -5,10 +5,9 @@
  * put more than `rate` requests into one window. The 5% margin absorbs network and
  * event-loop jitter between our release and the upstream's count.
  */
-export interface RateLimiter {
-  /** Resolves when the caller may send one request; rejects if `signal` aborts first. */
-  acquire(signal?: AbortSignal): Promise<void>;
-}
+import type { RateLimiter } from "../upstream/client";
+
+export type { RateLimiter };
 
 const JITTER_MARGIN = 1.05;
 

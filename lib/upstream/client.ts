@@ -16,6 +16,7 @@ import { computeSignature, stringToSign, type HttpMethod, type SignatureMethod }
 export const DEFAULT_ENDPOINT = "https://vpc.api.qcloud.com/v2/index.php";
 const ACTION = "DescribeNetTaskResult";
 
+/** Paces requests (lib/poll/rate-limiter.ts); resolves when one may be sent, rejects if `signal` aborts. */
 export interface RateLimiter {
   acquire(signal?: AbortSignal): Promise<void>;
 }

@@ -3,18 +3,12 @@
  * EMULATOR_PORT (default 9100; 0 = random), EMULATOR_SECRET_ID / EMULATOR_SECRET_KEY (default
  * the public dev pair), EMULATOR_RATE_LIMIT (requests per second; default unlimited).
  */
+import { wholeNumber } from "../env";
 import { DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, startEmulator } from "./index";
 
-function wholeNumber(name: string, fallback: number, max: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) > max) throw new Error(`${name} must be a whole number from 0 to ${max}, got "${raw}"`);
-  return Number(raw);
-}
-
 async function main(): Promise<void> {
-  const port = wholeNumber("EMULATOR_PORT", 9100, 65_535);
-  const rateLimit = wholeNumber("EMULATOR_RATE_LIMIT", 0, 1_000_000);
+  const port = wholeNumber(process.env, "EMULATOR_PORT", 9100, 65_535);
+  const rateLimit = wholeNumber(process.env, "EMULATOR_RATE_LIMIT", 0, 1_000_000);
   const secretId = process.env.EMULATOR_SECRET_ID || DEFAULT_SECRET_ID;
   const secretKey = process.env.EMULATOR_SECRET_KEY || DEFAULT_SECRET_KEY;
   const emulator = await startEmulator({ port, rateLimit, credentials: [{ secretId, secretKey }] });
