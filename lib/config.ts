@@ -64,7 +64,7 @@ export const SETTINGS = {
   maxAttempts: setting("NETTASK_MAX_ATTEMPTS", 4, int(1, 10), "Attempts per upstream call on retryable errors (first try included)."),
   storeUrl: setting("STORE_URL", "sqlite:./.data/nettask.db", text, "Watch store: sqlite:<path> (embedded) or redis://host:port[/db][?prefix=nettask:] (rediss:// for TLS)."),
   apiToken: setting("API_TOKEN", "", text, "Bearer token the HTTP API requires. Empty refuses every authenticated route."),
-  pollRateLimit: setting("POLL_RATE_LIMIT", 10, int(1, 1000), "Upstream requests per second, shared by everything one function instance sends (polls, retries, inline polls)."),
+  pollRateLimit: setting("POLL_RATE_LIMIT", 10, int(1, 1000), "Upstream requests per second (polls, retries, inline polls): one limit for every instance when STORE_URL is Redis, per process with SQLite."),
   pollConcurrency: setting("POLL_CONCURRENCY", 8, int(1, 256), "Watches worked on at once by one poll invocation."),
   pollMinDelayMs: setting("POLL_MIN_DELAY_MS", 2_000, int(10, 3_600_000), "Waiter minDelay: first re-poll of a running task."),
   pollMaxDelayMs: setting("POLL_MAX_DELAY_MS", 60_000, int(10, 3_600_000), "Waiter maxDelay: longest wait between polls of one task."),

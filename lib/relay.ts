@@ -88,7 +88,7 @@ export async function createRelay(config: Config, parts: RelayParts = {}): Promi
   const random = parts.random ?? Math.random;
   const store = parts.store ?? (await openStore(config.storeUrl, { platform: config.platform }));
   let requests = 0;
-  const limiter = parts.rateLimiter ?? createRateLimiter(config.pollRateLimit);
+  const limiter = parts.rateLimiter ?? store.sharedRateLimiter?.(config.pollRateLimit) ?? createRateLimiter(config.pollRateLimit);
   const counted: RateLimiter = {
     async acquire(signal) {
       await limiter.acquire(signal);

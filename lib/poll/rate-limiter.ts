@@ -11,6 +11,9 @@ export type { RateLimiter };
 
 const JITTER_MARGIN = 1.05;
 
+/** Milliseconds between two releases at `ratePerSecond`, jitter margin included. */
+export const releaseInterval = (ratePerSecond: number) => (1000 / ratePerSecond) * JITTER_MARGIN;
+
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
@@ -32,7 +35,7 @@ interface Waiter {
 
 /** In-process limiter: one instance per process shares the limit among all its callers. */
 export function createRateLimiter(ratePerSecond: number, now: () => number = Date.now): RateLimiter {
-  const interval = (1000 / ratePerSecond) * JITTER_MARGIN;
+  const interval = releaseInterval(ratePerSecond);
   const waiters: Waiter[] = [];
   let lastRelease = -Infinity;
   let timer: NodeJS.Timeout | undefined;
@@ -71,6 +74,27 @@ export function createRateLimiter(ratePerSecond: number, now: () => number = Dat
         waiters.push(waiter);
         if (!timer) pump();
       });
+    },
+  };
+}
+
+/**
+ * A limiter shared by several processes through `reserve`, which books the next free slot in
+ * a common place (Redis) and says how long to wait for it. Local callers book one at a time,
+ * each only after the previous one's slot has come, so a stalled event loop cannot wake a
+ * backlog of booked slots at once.
+ */
+export function createSharedRateLimiter(reserve: (intervalMs: number) => Promise<number>, ratePerSecond: number): RateLimiter {
+  const interval = releaseInterval(ratePerSecond);
+  let turn: Promise<unknown> = Promise.resolve();
+  return {
+    acquire(signal) {
+      const mine = turn.then(async () => {
+        signal?.throwIfAborted();
+        await sleep(await reserve(interval), signal);
+      });
+      turn = mine.catch(() => undefined);
+      return mine;
     },
   };
 }

@@ -4,10 +4,13 @@
  *   <prefix>watch:<id>  hash: version, state, dueAt, leaseOwner, leaseUntil ("" = null), body
  *   <prefix>due         sorted set of watch ids that have a dueAt, scored by it
  *   <prefix>states      hash: watch count per state, kept by the scripts
+ *   <prefix>upstream-rate  the next free upstream request slot (epoch ms), for the shared rate limiter
  * The scripts only copy strings and bump integers; the document is assembled in TypeScript.
  * Scripts build watch keys from ids, so this needs one Redis node (not Redis Cluster).
  */
 import { Redis } from "ioredis";
+import { createSharedRateLimiter } from "../poll/rate-limiter";
+import type { RateLimiter } from "../upstream/client";
 import { WATCH_STATES, type Watch, type WatchState } from "../schemas/index";
 import { fromRow, toRow, type WatchRow } from "./row";
 import { StoreConfigError, type ClaimOptions, type WatchStore } from "./store";
@@ -63,10 +66,22 @@ end
 return version
 `;
 
+// KEYS: limiter. ARGV: interval ms. Books the next free slot, by the server's clock so every
+// instance agrees; returns how long to wait for it (ms, as text: Redis truncates Lua numbers).
+const RESERVE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+local slot = math.max(now, tonumber(redis.call('GET', KEYS[1]) or '0'))
+local after = slot + tonumber(ARGV[1])
+redis.call('SET', KEYS[1], string.format('%.3f', after), 'PX', math.ceil(after - now) + 1000)
+return string.format('%.3f', slot - now)
+`;
+
 interface ScriptedRedis extends Redis {
   watchInsert(watchKey: string, due: string, states: string, ...args: string[]): Promise<Reply | null>;
   watchClaim(due: string, now: number, limit: number, owner: string, until: number, keyPrefix: string): Promise<[string, number, WatchState, string][]>;
   watchSave(watchKey: string, due: string, states: string, ...args: string[]): Promise<number | null>;
+  rateReserve(limiter: string, intervalMs: number): Promise<string>;
 }
 
 /** `redis://host:port[/db][?prefix=nettask:]` (or `rediss://` for TLS) → what ioredis needs. */
@@ -117,8 +132,9 @@ export class RedisWatchStore implements WatchStore {
     redis.defineCommand("watchInsert", { numberOfKeys: 3, lua: INSERT });
     redis.defineCommand("watchClaim", { numberOfKeys: 1, lua: CLAIM });
     redis.defineCommand("watchSave", { numberOfKeys: 3, lua: SAVE });
+    redis.defineCommand("rateReserve", { numberOfKeys: 1, lua: RESERVE });
     this.redis = redis as ScriptedRedis;
-    this.keys = { watchPrefix: `${prefix}watch:`, due: `${prefix}due`, states: `${prefix}states` };
+    this.keys = { watchPrefix: `${prefix}watch:`, due: `${prefix}due`, states: `${prefix}states`, limiter: `${prefix}upstream-rate` };
   }
 
   async insert(watch: Watch): Promise<{ watch: Watch; created: boolean }> {
@@ -166,6 +182,10 @@ export class RedisWatchStore implements WatchStore {
   async nextDueAt(): Promise<number | null> {
     const [, score] = await this.redis.zrange(this.keys.due, 0, 0, "WITHSCORES");
     return score === undefined ? null : Number(score);
+  }
+
+  sharedRateLimiter(ratePerSecond: number): RateLimiter {
+    return createSharedRateLimiter(async (intervalMs) => Number(await this.redis.rateReserve(this.keys.limiter, intervalMs)), ratePerSecond);
   }
 
   async close(): Promise<void> {

@@ -3,6 +3,7 @@
  * shared). Every backend passes the same contract suite (test/watches/store-contract.ts).
  */
 import type { Watch, WatchState } from "../schemas/index";
+import type { RateLimiter } from "../upstream/client";
 
 export interface ClaimOptions {
   /** Epoch ms; watches with dueAt <= now are due. */
@@ -39,6 +40,13 @@ export interface WatchStore {
 
   /** The earliest dueAt of any watch, or null when nothing is scheduled. */
   nextDueAt(): Promise<number | null>;
+
+  /**
+   * An upstream rate limiter shared by every process that uses this store, when the store can
+   * coordinate them (Redis): the upstream limits the account, not one function instance.
+   * Stores on one machine leave it out, and each process limits itself.
+   */
+  sharedRateLimiter?(ratePerSecond: number): RateLimiter;
 
   close(): Promise<void>;
 }
