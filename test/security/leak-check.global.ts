@@ -1,0 +1,30 @@
+/**
+ * globalSetup module: makes the directory where every test process's output is collected
+ * (tee-output.ts, capture.ts) and, when the run ends, fails the run if any known test secret
+ * or anything shaped like one appears in that output. Vitest has no separate globalTeardown:
+ * the function returned here is the teardown, and a throw from it fails the run.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { TestProject } from "vitest/node";
+import { findLeaks } from "./secrets";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    leakCaptureDir: string;
+  }
+}
+
+export default function setup(project: TestProject): () => void {
+  const dir = mkdtempSync(join(tmpdir(), "nettask-output-"));
+  project.provide("leakCaptureDir", dir);
+  return () => {
+    const files = readdirSync(dir);
+    if (files.length === 0) throw new Error(`secret-leak check: no test output was captured in ${dir}; is test/security/tee-output.ts in setupFiles?`);
+    const leaks = files.flatMap((name) => findLeaks(readFileSync(join(dir, name), "utf8")).map((leak) => `  ${name}:${leak.line}: ${leak.what}`));
+    // The evidence stays for inspection; the message itself names secrets, never shows them.
+    if (leaks.length > 0) throw new Error(`secret-leak check: secrets in test output (kept in ${dir}):\n${leaks.join("\n")}`);
+    rmSync(dir, { recursive: true, force: true });
+  };
+}

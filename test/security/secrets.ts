@@ -1,0 +1,90 @@
+/**
+ * The secrets the test suite hands to code, and how to spot them (or anything shaped like
+ * them) in output. Tests that deliberately feed secrets to the code under test take them from
+ * here or are listed here, so the end-of-run check knows what must never be printed.
+ */
+import { DEFAULT_SECRET_KEY } from "../../scripts/emulator/credentials";
+import { API_TOKEN, WEBHOOK_SECRET } from "../http/stack";
+
+const whsec = (fill: number) => `whsec_${Buffer.alloc(32, fill).toString("base64")}`;
+
+/** Secrets of the tests in this folder and test/chaos. */
+export const OWN_SECRETS = {
+  wrongSecretKey: "wrong-secret-key-for-leak-tests-7c1d",
+  temporarySecretKey: "temporary-secret-key-for-leak-tests-5e2a",
+  sessionToken: "session-token-for-leak-tests-9b3f",
+  webhookSecret: whsec(77),
+  webhookPassword: "hook-password-for-leak-tests-41d8",
+  amqpPassword: "amqp-password-for-leak-tests-0a6e",
+  redisPassword: "redis-password-for-leak-tests-3f90",
+  crashStackToken: "crash-stack-api-token-for-leak-tests-68b2",
+} as const;
+
+/** Name → value of every secret the suite uses, by where it comes from. */
+const KNOWN: Record<string, string> = {
+  "emulator SecretKey (DEFAULT_SECRET_KEY)": DEFAULT_SECRET_KEY,
+  "API token of test/http/stack.ts": API_TOKEN,
+  "webhook secret of test/http/stack.ts": WEBHOOK_SECRET,
+  "API token of test/http/auth.test.ts": "s3cr3t-api-token-0123456789",
+  "presented wrong API tokens (test/http, test/functions)": "wrong-token",
+  "presented wrong API token (test/functions)": "not-the-token",
+  "temporary SecretKey of test/upstream/client.test.ts": "temporary-secret-key-0123456789ab",
+  "session token of test/upstream/client.test.ts": "temporary-session-token-0123456789",
+  "wrong SecretKey of test/upstream/client.test.ts": "not-the-key-0123456789",
+  "temporary SecretKey of test/emulator/legacy-auth.test.ts": "temporary-secret-key-abcdef012345",
+  "session token of test/emulator/legacy-auth.test.ts": "session-token-with+and/chars=",
+  "permanent SecretKey of test/emulator/legacy-auth.test.ts": "permanent-secret-key-abcdef012345",
+  "other tokens of test/emulator/legacy-auth.test.ts": "another-token",
+  "stray token of test/emulator/legacy-auth.test.ts": "stray-token",
+  "temporary SecretKey of test/emulator/tdmq.test.ts": "temporary-tdmq-key-0123456789ab",
+  "session token of test/emulator/tdmq.test.ts": "tdmq-session-token",
+  "stale tokens of test/emulator/tdmq.test.ts and test/delivery/cmq.test.ts": "stale-token",
+  "SecretKey from the environment of test/emulator/main.test.ts": "key-from-the-environment-keep-out-of-logs",
+  "temporary SecretKey of test/delivery/cmq.test.ts": "temporary-secret-key-for-cmq-000000",
+  "session token of test/delivery/cmq.test.ts": "session-token-cmq-test",
+  "wrong SecretKey of test/delivery/cmq.test.ts": "not-the-right-key-0000000000000000",
+  "broker password of test/delivery/amqp.test.ts": "wrong-password-123",
+  "other broker password of test/delivery/amqp.test.ts": "s3cret-pass",
+  "database password of test/functions/broken-deployment.test.ts": "db-password-7",
+  "Redis password of test/watches/redis-store.test.ts": "hunter2-secret",
+  "Redis password of test/watches/open-store.test.ts": "pw-s3cret",
+  "URL passwords of test/http/watch-view.test.ts": "p4ssw0rd",
+  "other URL password of test/http/watch-view.test.ts": "t0ps3cret",
+  "webhook secret of test/http/watch-view.test.ts": whsec(1),
+  "other webhook secret of test/http/watch-view.test.ts": whsec(2),
+  "webhook secret of test/http/openapi.test.ts": whsec(7),
+  "rotated session token of test/upstream/credentials.test.ts": "rotated-token",
+  "SCF session token of test/upstream/credentials.test.ts": "scf-token",
+  "profile SecretKey of test/upstream/credentials.test.ts": "profile-key",
+  "temporary SecretKey of test/upstream/credentials.test.ts": "tmp-key-1",
+  "temporary session token of test/upstream/credentials.test.ts": "tmp-token-1",
+  ...Object.fromEntries(Object.entries(OWN_SECRETS).map(([name, value]) => [`${name} of test/security and test/chaos`, value])),
+};
+
+/** Every whsec_ secret also leaks as its bare base64 key. */
+const SEARCHED: Array<[string, string]> = Object.entries(KNOWN).flatMap(([name, value]): Array<[string, string]> =>
+  value.startsWith("whsec_") ? [[name, value], [`${name}, base64 key`, value.slice("whsec_".length).replace(/=+$/, "")]] : [[name, value]],
+);
+
+/** Shapes of secrets whatever their value: a Standard Webhooks secret, a password inside a URL. */
+const SHAPES: Array<[string, RegExp]> = [
+  ["a whsec_ webhook secret", /whsec_(?:[A-Za-z0-9+/]{4}){8}/],
+  ["a password inside a URL", /\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@'"]*:(?!\*\*\*@|\[redacted\]@)[^\s@/'"]+@/i],
+];
+
+export interface Leak {
+  /** 1-based line number in the text. */
+  line: number;
+  /** Which secret or shape; never the secret itself. */
+  what: string;
+}
+
+/** Every line of `text` that shows a known secret or something shaped like one. */
+export function findLeaks(text: string): Leak[] {
+  const leaks: Leak[] = [];
+  text.split("\n").forEach((content, index) => {
+    for (const [name, value] of SEARCHED) if (content.includes(value)) leaks.push({ line: index + 1, what: name });
+    for (const [name, shape] of SHAPES) if (shape.test(content)) leaks.push({ line: index + 1, what: name });
+  });
+  return leaks;
+}
