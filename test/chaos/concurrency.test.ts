@@ -1,0 +1,112 @@
+/**
+ * Concurrency: four poll invocations, each its own process with its own Redis connection,
+ * work through 2,000 watches at the same moment. Nothing crashes, so every outcome reaches the
+ * receiver exactly once (counted per event id) and every watch ends delivered.
+ */
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import type { PollReport } from "../../lib/relay";
+import type { Watch } from "../../lib/schemas/index";
+import { newWatch } from "../../lib/watches/model";
+import { openRedisStore, type RedisWatchStore } from "../../lib/watches/redis-store";
+import { startStack, WEBHOOK_SECRET, type Stack } from "../http/stack";
+import { recordOutput } from "../security/capture";
+import { countBy, duplicatesIn, printCounts } from "./tally";
+
+const WATCHES = 2_000;
+const POLLERS = 4;
+const SERVER = "redis://127.0.0.1:6379/0";
+const prefix = `nettask-chaos-${randomBytes(4).toString("hex")}:`;
+
+let stack: Stack;
+let store: RedisWatchStore;
+
+beforeAll(async () => {
+  // Fails here, not skipped, when Redis is not running.
+  store = await openRedisStore(`${SERVER}?prefix=${prefix}`);
+  stack = await startStack({
+    STORE_URL: `${SERVER}?prefix=${prefix}`,
+    POLL_RATE_LIMIT: "100",
+    POLL_CONCURRENCY: "16",
+    POLL_MIN_DELAY_MS: "200",
+    POLL_MAX_DELAY_MS: "1000",
+  });
+});
+
+afterAll(async () => {
+  await store?.close();
+  await stack?.close();
+  const redis = new Redis(SERVER);
+  try {
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+  } finally {
+    redis.disconnect();
+  }
+});
+
+/** One poll invocation in its own process (test/relay/poll-child.ts); resolves with its report. */
+function pollInChild(index: number): Promise<PollReport> {
+  const child = spawn(process.execPath, ["--import", "tsx", "test/relay/poll-child.ts"], {
+    env: { ...process.env, CHILD_BUDGET_MS: "60000", LOG_LEVEL: "warn" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout.on("data", (chunk: Buffer) => (output += chunk));
+  child.stderr.on("data", (chunk: Buffer) => (output += chunk));
+  return new Promise((resolve, reject) => {
+    child.on("exit", (code) => {
+      recordOutput(`chaos-concurrency-poller-${index}`, output);
+      const report = output.trim().split("\n").at(-1) ?? "";
+      if (code === 0 && report.startsWith("{")) resolve(JSON.parse(report) as PollReport);
+      else reject(new Error(`poller ${index} exited with ${code}:\n${output}`));
+    });
+  });
+}
+
+it("four pollers on one Redis store deliver 2,000 watches exactly once each", { timeout: 120_000 }, async () => {
+  const destination = { type: "webhook" as const, url: stack.inbox.url, secret: WEBHOOK_SECRET };
+  // All come due together a little after the pollers have started, so they compete from the first claim.
+  const startAt = Date.now() + 4_000;
+  const watches: Watch[] = Array.from({ length: WATCHES }, (_, i) => {
+    const task = stack.emulator.createTask({
+      region: "gz",
+      // Half have finished already, half finish while being polled; every fifth fails.
+      durationMs: i % 2 === 0 ? 0 : 4_000 + Math.floor(Math.random() * 3_000),
+      ...(i % 5 === 0 ? { outcome: "failure" as const } : {}),
+    });
+    return { ...newWatch({ ...task, destination }, Date.now(), 3_600), dueAt: startAt };
+  });
+  expect(await store.insertMany(watches)).toBe(WATCHES);
+
+  const reports = await Promise.all(Array.from({ length: POLLERS }, (_, i) => pollInChild(i)));
+
+  const received = stack.inbox.received();
+  const perEvent = countBy(received, (d) => d.id);
+  const stored = await Promise.all(watches.map((w) => store.get(w.id)));
+  const lost = stored.filter((w) => w?.state !== "delivered" || perEvent.get(w.event!.id) !== 1).length;
+  const delivered = reports.reduce((n, r) => n + r.deliveries.ok, 0);
+  printCounts("chaos/concurrency", {
+    tasks: WATCHES,
+    pollers: POLLERS,
+    deliveries: received.length,
+    duplicates: duplicatesIn(perEvent),
+    lost,
+    claimedPerPoller: reports.map((r) => r.claimed).join("/"),
+    deliveredPerPoller: reports.map((r) => r.deliveries.ok).join("/"),
+    requests: stack.emulator.requests().length,
+    pollMs: Math.max(...reports.map((r) => r.elapsedMs)),
+  });
+
+  expect(received.every((d) => d.verified)).toBe(true);
+  expect(perEvent.size).toBe(WATCHES);
+  expect(duplicatesIn(perEvent)).toBe(0);
+  expect(lost).toBe(0);
+  expect(delivered).toBe(WATCHES);
+  expect(reports.flatMap((r) => r.problems)).toEqual([]);
+  // The work really was shared: every poller claimed and delivered some of it.
+  for (const report of reports) expect(report.deliveries.ok).toBeGreaterThan(0);
+  expect(await store.countByState()).toMatchObject({ delivered: WATCHES, pending: 0, delivering: 0 });
+});

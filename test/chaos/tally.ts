@@ -1,0 +1,36 @@
+/** What the chaos tests count and print: deliveries per event id, the busiest second, one summary line. */
+import { setTimeout as sleep } from "node:timers/promises";
+
+/** How many times each key occurs. */
+export function countBy<T>(items: Iterable<T>, key: (item: T) => string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const item of items) counts.set(key(item), (counts.get(key(item)) ?? 0) + 1);
+  return counts;
+}
+
+/** Ids seen more than once. */
+export const duplicatesIn = (counts: Map<string, number>) => [...counts.values()].filter((n) => n > 1).length;
+
+/** The most timestamps (ms) falling in any sliding one-second window: what an upstream rate limit counts. */
+export function busiestSecond(times: readonly number[]): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let busiest = 0;
+  for (let first = 0, last = 0; last < sorted.length; last++) {
+    while (sorted[last]! - sorted[first]! >= 1000) first++;
+    busiest = Math.max(busiest, last - first + 1);
+  }
+  return busiest;
+}
+
+/** One line per test with its counts, e.g. `chaos/upstream: tasks=500 deliveries=500 duplicates=0 lost=0`. */
+export function printCounts(name: string, counts: Record<string, number | string>): void {
+  console.log(`${name}: ${Object.entries(counts).map(([k, v]) => `${k}=${v}`).join(" ")}`);
+}
+
+export async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(25);
+  }
+}
