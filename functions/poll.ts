@@ -20,7 +20,9 @@ export async function handler(event: unknown, context: unknown): Promise<PollRep
     const config = getConfig();
     const budgetMs = remainingMs === undefined ? config.pollBudgetMs : Math.max(0, remainingMs - config.safetyMarginMs);
     const report = await (await getRelay()).poll({ budgetMs, timerArgument });
-    logger.info("poll", { trigger: source, budget_ms: budgetMs, report });
+    // An idle run every minute is not news; one that did something, or hit a problem, is.
+    const idle = report.claimed === 0 && report.registered === 0 && report.problems.length === 0;
+    logger[idle ? "debug" : "info"]("poll", { trigger: source, budget_ms: budgetMs, report });
     return report;
   } catch (error) {
     // Rethrown so the platform records the invocation as failed; the lease-held watches come due again.

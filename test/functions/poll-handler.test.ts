@@ -71,8 +71,16 @@ describe("SCF timer", () => {
   });
 
   it("uses POLL_BUDGET_MS when the context does not say how much time is left", async () => {
-    const { logs } = await invoke(fixture("scf-timer"), { request_id: "no-clock" });
+    const { taskId } = stack.emulator.createTask({ region: "gz" });
+    const message = JSON.stringify({ watches: [{ taskId, region: "gz", destination: { type: "webhook", url: `${stack.inbox.url}no-clock`, secret: WEBHOOK_SECRET } }] });
+    const { logs } = await invoke({ ...fixture("scf-timer"), Message: message }, { request_id: "no-clock" });
     expect(pollLine(logs)).toMatchObject({ correlation_id: "no-clock", budget_ms: POLL_BUDGET_MS });
+  });
+
+  it("keeps an idle run out of the info log", async () => {
+    const { report, logs } = await invoke(fixture("scf-timer"), scfContext(1_000, "idle"));
+    expect(report).toMatchObject({ claimed: 0, registered: 0, problems: [] });
+    expect(logs.filter((l) => l.message === "poll")).toEqual([]);
   });
 });
 
