@@ -1,7 +1,8 @@
 /**
  * Concurrency: four poll invocations, each its own process with its own Redis connection,
  * work through 2,000 watches at the same moment. Nothing crashes, so every outcome reaches the
- * receiver exactly once (counted per event id) and every watch ends delivered.
+ * receiver exactly once (counted per event id) and every watch ends delivered; together they
+ * keep to the one upstream rate limit they share through Redis.
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -13,10 +14,11 @@ import { newWatch } from "../../lib/watches/model";
 import { openRedisStore, type RedisWatchStore } from "../../lib/watches/redis-store";
 import { startStack, WEBHOOK_SECRET, type Stack } from "../http/stack";
 import { recordOutput } from "../security/capture";
-import { countBy, duplicatesIn, printCounts } from "./tally";
+import { busiestSecond, countBy, duplicatesIn, printCounts } from "./tally";
 
 const WATCHES = 2_000;
 const POLLERS = 4;
+const RATE = 200;
 const SERVER = "redis://127.0.0.1:6379/0";
 const prefix = `nettask-chaos-${randomBytes(4).toString("hex")}:`;
 
@@ -28,7 +30,7 @@ beforeAll(async () => {
   store = await openRedisStore(`${SERVER}?prefix=${prefix}`);
   stack = await startStack({
     STORE_URL: `${SERVER}?prefix=${prefix}`,
-    POLL_RATE_LIMIT: "100",
+    POLL_RATE_LIMIT: String(RATE),
     POLL_CONCURRENCY: "16",
     POLL_MIN_DELAY_MS: "200",
     POLL_MAX_DELAY_MS: "1000",
@@ -88,6 +90,8 @@ it("four pollers on one Redis store deliver 2,000 watches exactly once each", { 
   const stored = await Promise.all(watches.map((w) => store.get(w.id)));
   const lost = stored.filter((w) => w?.state !== "delivered" || perEvent.get(w.event!.id) !== 1).length;
   const delivered = reports.reduce((n, r) => n + r.deliveries.ok, 0);
+  const requests = stack.emulator.requests();
+  const busiest = busiestSecond(requests.map((r) => r.at));
   printCounts("chaos/concurrency", {
     tasks: WATCHES,
     pollers: POLLERS,
@@ -96,7 +100,8 @@ it("four pollers on one Redis store deliver 2,000 watches exactly once each", { 
     lost,
     claimedPerPoller: reports.map((r) => r.claimed).join("/"),
     deliveredPerPoller: reports.map((r) => r.deliveries.ok).join("/"),
-    requests: stack.emulator.requests().length,
+    requests: requests.length,
+    busiestSecond: `${busiest}/${RATE}`,
     pollMs: Math.max(...reports.map((r) => r.elapsedMs)),
   });
 
@@ -106,6 +111,7 @@ it("four pollers on one Redis store deliver 2,000 watches exactly once each", { 
   expect(lost).toBe(0);
   expect(delivered).toBe(WATCHES);
   expect(reports.flatMap((r) => r.problems)).toEqual([]);
+  expect(busiest).toBeLessThanOrEqual(RATE);
   // The work really was shared: every poller claimed and delivered some of it.
   for (const report of reports) expect(report.deliveries.ok).toBeGreaterThan(0);
   expect(await store.countByState()).toMatchObject({ delivered: WATCHES, pending: 0, delivering: 0 });
