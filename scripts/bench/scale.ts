@@ -1,0 +1,166 @@
+/**
+ * Figure 6: what one poll cycle costs as the number of pending watches grows, for both
+ * stores: claiming POLL_CONCURRENCY due watches and saving each back rescheduled, which is
+ * the store work a poller does per batch. Baseline: the same cycle on an empty store.
+ */
+import { randomBytes } from "node:crypto";
+import { join } from "node:path";
+import { Redis } from "ioredis";
+import { loadConfig } from "../../lib/config";
+import type { TaskResult, Watch } from "../../lib/schemas/index";
+import { recordResult } from "../../lib/watches/lifecycle";
+import { newWatch } from "../../lib/watches/model";
+import { openRedisStore } from "../../lib/watches/redis-store";
+import { SqliteWatchStore } from "../../lib/watches/sqlite-store";
+import type { WatchStore } from "../../lib/watches/store";
+import { collectGarbage } from "./gc";
+import { progress, type Figure, type Row } from "./report";
+import { kb, mb, ms, seconds, spread, summarize, times } from "./stats";
+
+const SIZES = [1_000, 10_000, 100_000];
+const CYCLES = 40;
+const WARM_UP_CYCLES = 3;
+const INSERT_CHUNK = 10_000;
+const REDIS_SERVER = "redis://127.0.0.1:6379/0";
+const DESTINATION = { type: "webhook", url: "https://hooks.example.com/bench" } as const;
+
+const signedMb = (bytes: number) => `${bytes < 0 ? "−" : "+"}${mb(Math.abs(bytes))}`;
+
+type BulkStore = WatchStore & { insertMany(watches: readonly Watch[]): Promise<number> };
+
+interface StoreUnderTest {
+  name: string;
+  open(): Promise<BulkStore>;
+  /** Bytes the store holds outside this process (Redis), or 0. */
+  externalBytes(): Promise<number>;
+  destroy(): Promise<void>;
+}
+
+const config = loadConfig({});
+
+const running = (w: Watch): TaskResult => ({ taskId: w.taskId, region: w.region, status: "running", code: 2, output: { code: 0, message: "" }, data: null });
+
+/** One cycle: claim a batch of due watches and save each rescheduled, as a poller does after polling them. */
+async function cycle(store: WatchStore, owner: string): Promise<{ ms: number; heapBytes: number }> {
+  collectGarbage();
+  const heapBefore = process.memoryUsage().heapUsed;
+  const started = performance.now();
+  const now = Date.now();
+  const claimed = await store.claimDue({ now, limit: config.pollConcurrency, owner, leaseMs: config.leaseMs });
+  const backoff = { minDelayMs: config.pollMinDelayMs, maxDelayMs: config.pollMaxDelayMs };
+  const saved = await Promise.all(claimed.map((w) => store.save(recordResult(w, running(w), now, backoff))));
+  const elapsed = performance.now() - started;
+  if (saved.some((w) => w === undefined)) throw new Error("scale: a save lost its compare-and-set with no one else writing");
+  return { ms: elapsed, heapBytes: process.memoryUsage().heapUsed - heapBefore };
+}
+
+async function cycles(store: WatchStore, expectClaimed: boolean): Promise<{ ms: number[]; heapBytes: number[] }> {
+  const owner = `bench-${randomBytes(4).toString("hex")}`;
+  const out = { ms: [] as number[], heapBytes: [] as number[] };
+  for (let i = 0; i < WARM_UP_CYCLES + CYCLES; i++) {
+    const one = await cycle(store, owner);
+    if (i < WARM_UP_CYCLES) continue;
+    out.ms.push(one.ms);
+    out.heapBytes.push(one.heapBytes);
+  }
+  const due = await store.nextDueAt();
+  if (expectClaimed !== (due !== null && due <= Date.now())) throw new Error(`scale: expected ${expectClaimed ? "due watches left" : "an empty store"}`);
+  return out;
+}
+
+/** Adds pending watches on tasks from+1 … to, due now, in chunks (the documents are built as they go). */
+async function load(store: BulkStore, from: number, to: number): Promise<void> {
+  for (let start = from; start < to; start += INSERT_CHUNK) {
+    const now = Date.now();
+    const count = Math.min(INSERT_CHUNK, to - start);
+    const created = await store.insertMany(Array.from({ length: count }, (_, i) => newWatch({ taskId: start + i + 1, region: "gz", destination: DESTINATION }, now, 86_400)));
+    if (created !== count) throw new Error(`scale: inserted ${created} of ${count} watches`);
+  }
+}
+
+function sqliteStore(workDir: string): StoreUnderTest {
+  return {
+    name: "SQLite",
+    open: async () => new SqliteWatchStore(join(workDir, "scale.db")),
+    externalBytes: async () => 0,
+    destroy: async () => undefined,
+  };
+}
+
+function redisStore(): StoreUnderTest {
+  const prefix = `bench:scale:${randomBytes(6).toString("hex")}:`;
+  const admin = new Redis(REDIS_SERVER, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  const usedMemory = async () => Number(/used_memory:(\d+)/.exec(await admin.info("memory"))![1]);
+  let before = 0;
+  return {
+    name: "Redis",
+    async open() {
+      await admin.connect();
+      before = await usedMemory();
+      return openRedisStore(`${REDIS_SERVER}?prefix=${encodeURIComponent(prefix)}`);
+    },
+    externalBytes: async () => (await usedMemory()) - before,
+    async destroy() {
+      if (admin.status !== "ready") return;
+      for await (const keys of admin.scanStream({ match: `${prefix}*`, count: 1_000 }) as AsyncIterable<string[]>) {
+        if (keys.length) await admin.unlink(...keys);
+      }
+      await admin.quit();
+    },
+  };
+}
+
+async function measureStore(under: StoreUnderTest): Promise<Row[]> {
+  const rows: Row[] = [];
+  const store = await under.open();
+  try {
+    progress(`scale: ${under.name}, empty store`);
+    const empty = summarize((await cycles(store, false)).ms);
+    const rssEmpty = process.memoryUsage().rss;
+    let loaded = 0;
+    let atFirstSize: number | undefined;
+    for (const size of SIZES) {
+      progress(`scale: ${under.name}, loading ${size} pending watches`);
+      const loadStarted = performance.now();
+      await load(store, loaded, size);
+      const loadMs = performance.now() - loadStarted;
+      const added = size - loaded;
+      loaded = size;
+      const measured = await cycles(store, true);
+      const time = summarize(measured.ms);
+      atFirstSize ??= time.median;
+      const external = await under.externalBytes();
+      rows.push({
+        figure: "6. scale",
+        measure: `${under.name}: one poll cycle at ${size.toLocaleString("en-US")} pending`,
+        value: ms(time.median),
+        baseline: `empty store ${ms(empty.median)}`,
+        ratio: times(time.median / empty.median),
+        spread: spread(time, ms),
+        note:
+          `${times(time.median / atFirstSize)} the ${SIZES[0]!.toLocaleString("en-US")} figure; heap +${kb(summarize(measured.heapBytes).median)}/cycle; ` +
+          `RSS ${signedMb(process.memoryUsage().rss - rssEmpty)} since empty${external > 0 ? `; Redis holds +${mb(external)}` : ""}; ${added.toLocaleString("en-US")} inserted in ${seconds(loadMs)}`,
+      });
+    }
+  } finally {
+    await store.close();
+    await under.destroy();
+  }
+  return rows;
+}
+
+export async function scale(workDir: string): Promise<Figure> {
+  const rows = [...(await measureStore(sqliteStore(workDir))), ...(await measureStore(redisStore()))];
+  return {
+    rows,
+    method:
+      `**6. Scale.** Pending watches, all due, are bulk-inserted (\`insertMany\`) into a SQLite file and into the real Redis ` +
+      `(a random key prefix, deleted afterwards) up to ${SIZES.map((s) => s.toLocaleString("en-US")).join(" / ")}. One cycle = ` +
+      `\`claimDue(limit = POLL_CONCURRENCY = ${config.pollConcurrency})\` plus saving each claimed watch rescheduled (\`recordResult\` ` +
+      `of a running answer), the store work a poller does per batch. ${CYCLES} cycles after ${WARM_UP_CYCLES} warm-up ones per size: ` +
+      "median time with min–max; the ratio is against the same cycle on the empty store, the note gives it against the smallest " +
+      "size. Heap is the median growth of the JS heap over one cycle (garbage collected before each when node runs with " +
+      "--expose-gc, as `npm run bench` does); RSS is this process's growth since the store was empty (SQLite's page cache lives here); for Redis " +
+      "the server's own used_memory growth is given too.",
+  };
+}
