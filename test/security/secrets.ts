@@ -13,6 +13,7 @@ export const OWN_SECRETS = {
   wrongSecretKey: "wrong-secret-key-for-leak-tests-7c1d",
   temporarySecretKey: "temporary-secret-key-for-leak-tests-5e2a",
   sessionToken: "session-token-for-leak-tests-9b3f",
+  staleSessionToken: "stale-session-token-for-leak-tests-d4c7",
   webhookSecret: whsec(77),
   webhookPassword: "hook-password-for-leak-tests-41d8",
   amqpPassword: "amqp-password-for-leak-tests-0a6e",
