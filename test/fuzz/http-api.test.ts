@@ -2,7 +2,8 @@
  * Property-based fuzzing of the HTTP API through the real functions/http.ts handler, with
  * SCF Function URL and AWS HTTP API events: 1,000 generated bad requests (random methods and
  * paths, odd query strings and headers, bodies of every wrong shape, watch requests with one
- * field wrong, bodies over 64 KB, base64 bodies that are not UTF-8) are each answered with a
+ * field wrong, bodies over 64 KB, base64 bodies that are not UTF-8, now and then a broken event
+ * field) are each answered with a
  * 4xx application/problem+json (type, title, status, detail), never a 5xx, and store nothing.
  */
 import fc from "fast-check";
@@ -168,6 +169,11 @@ const request = fc.record({
   authorization,
   contentType,
   body,
+  // Now and then a field of the event itself is broken, as a misconfigured gateway might send it.
+  damage: fc.oneof(
+    { weight: 9, arbitrary: fc.constant(undefined) },
+    { weight: 1, arbitrary: fc.tuple(fc.constantFrom("headers", "body", "path", "rawPath", "httpMethod", "queryString", "queryStringParameters", "isBase64Encoded", "requestContext", "version"), fc.jsonValue({ maxDepth: 2 })) },
+  ),
 });
 type GeneratedRequest = typeof request extends fc.Arbitrary<infer R> ? R : never;
 
@@ -193,6 +199,7 @@ function eventOf(r: GeneratedRequest): Record<string, any> {
     const bytes = Buffer.from(r.body.bytes);
     Object.assign(event, r.platform === "aws-http-api-v2" ? { body: bytes.toString("base64"), isBase64Encoded: true } : { body: bytes.toString("latin1") });
   }
+  if (r.damage) event[r.damage[0]] = r.damage[1];
   return event;
 }
 
