@@ -52,8 +52,9 @@ export async function pollThroughput(workDir: string): Promise<Figure> {
         }
         const requests = emulator.requests();
         const times = requests.map((r) => r.at);
-        achieved.push(achievedRate(times));
-        utilisation.push(achievedRate(times) / rate);
+        const perSecond = achievedRate(times);
+        achieved.push(perSecond);
+        utilisation.push(perSecond / rate);
         busiest = Math.max(busiest, busiestWindow(times));
         throttled += requests.filter((r) => r.code === 4400).length;
       }

@@ -3,7 +3,6 @@
  * the same run, the ratio and its spread), the machine it ran on, and progress on stderr.
  */
 import { cpus, platform, release, totalmem } from "node:os";
-import { mb } from "./stats";
 
 export interface Row {
   figure: string;
@@ -63,7 +62,7 @@ export function machine(): Machine {
   return {
     cores: cores.length,
     cpu: cores[0]?.model.trim() ?? "unknown",
-    memory: mb(totalmem()),
+    memory: `${(totalmem() / 1024 ** 3).toFixed(1)} GB`,
     node: process.version,
     os: `${platform()} ${release()}`,
   };

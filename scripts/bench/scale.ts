@@ -15,7 +15,7 @@ import { SqliteWatchStore } from "../../lib/watches/sqlite-store";
 import type { WatchStore } from "../../lib/watches/store";
 import { collectGarbage } from "./gc";
 import { progress, type Figure, type Row } from "./report";
-import { kb, mb, ms, seconds, spread, summarize, times } from "./stats";
+import { kb, mb, ms, seconds, signed, spread, summarize, times } from "./stats";
 
 const SIZES = [1_000, 10_000, 100_000];
 const CYCLES = 40;
@@ -23,8 +23,6 @@ const WARM_UP_CYCLES = 3;
 const INSERT_CHUNK = 10_000;
 const REDIS_SERVER = "redis://127.0.0.1:6379/0";
 const DESTINATION = { type: "webhook", url: "https://hooks.example.com/bench" } as const;
-
-const signedMb = (bytes: number) => `${bytes < 0 ? "−" : "+"}${mb(Math.abs(bytes))}`;
 
 type BulkStore = WatchStore & { insertMany(watches: readonly Watch[]): Promise<number> };
 
@@ -90,12 +88,20 @@ function sqliteStore(workDir: string): StoreUnderTest {
 function redisStore(): StoreUnderTest {
   const prefix = `bench:scale:${randomBytes(6).toString("hex")}:`;
   const admin = new Redis(REDIS_SERVER, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  // Kept for the message: a failed connect itself only says "Connection is closed".
+  let lastError: Error | undefined;
+  admin.on("error", (error: Error) => (lastError = error));
   const usedMemory = async () => Number(/used_memory:(\d+)/.exec(await admin.info("memory"))![1]);
   let before = 0;
   return {
     name: "Redis",
     async open() {
-      await admin.connect();
+      try {
+        await admin.connect();
+      } catch (error) {
+        admin.disconnect();
+        throw new Error(`the scale figure needs Redis on ${REDIS_SERVER}: ${(lastError ?? (error as Error)).message}`);
+      }
       before = await usedMemory();
       return openRedisStore(`${REDIS_SERVER}?prefix=${encodeURIComponent(prefix)}`);
     },
@@ -138,8 +144,8 @@ async function measureStore(under: StoreUnderTest): Promise<Row[]> {
         ratio: times(time.median / empty.median),
         spread: spread(time, ms),
         note:
-          `${times(time.median / atFirstSize)} the ${SIZES[0]!.toLocaleString("en-US")} figure; heap +${kb(summarize(measured.heapBytes).median)}/cycle; ` +
-          `RSS ${signedMb(process.memoryUsage().rss - rssEmpty)} since empty${external > 0 ? `; Redis holds +${mb(external)}` : ""}; ${added.toLocaleString("en-US")} inserted in ${seconds(loadMs)}`,
+          `${times(time.median / atFirstSize)} the ${SIZES[0]!.toLocaleString("en-US")} figure; heap ${signed(summarize(measured.heapBytes).median, kb)}/cycle; ` +
+          `RSS ${signed(process.memoryUsage().rss - rssEmpty, mb)} since empty${external > 0 ? `; Redis used_memory ${signed(external, mb)}` : ""}; ${added.toLocaleString("en-US")} inserted in ${seconds(loadMs)}`,
       });
     }
   } finally {

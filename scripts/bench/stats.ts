@@ -49,6 +49,9 @@ export const times = (ratio: number): string => `${ratio.toFixed(2)}×`;
 export const kb = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KB`;
 export const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
+/** A change with its sign: "+1.2 MB", "−0.4 MB". */
+export const signed = (value: number, format: (value: number) => string): string => `${value < 0 ? "−" : "+"}${format(Math.abs(value))}`;
+
 /** "min–max" of a summary in the given format. */
 export const spread = (summary: Pick<Summary, "min" | "max">, format: (value: number) => string): string =>
   `${format(summary.min)}–${format(summary.max)}`;

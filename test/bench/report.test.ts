@@ -34,13 +34,13 @@ describe("tables", () => {
   it("writes the machine, the date, the run's length, the table and how each figure was measured", () => {
     const text = renderMarkdown({
       rows: [row()],
-      machine: { cores: 2, cpu: "Some CPU @ 2.0GHz", memory: "1024.0 MB", node: "v20.19.0", os: "linux 6.1" },
+      machine: { cores: 2, cpu: "Some CPU @ 2.0GHz", memory: "23.5 GB", node: "v20.19.0", os: "linux 6.1" },
       date: new Date("2026-01-31T12:00:00Z"),
       durationMs: 123_456,
       method: ["**4. Poll throughput.** How it is measured."],
     });
     expect(text).toContain("- date: 2026-01-31T12:00:00.000Z");
-    expect(text).toContain("- machine: 2 cores, Some CPU @ 2.0GHz, 1024.0 MB memory");
+    expect(text).toContain("- machine: 2 cores, Some CPU @ 2.0GHz, 23.5 GB memory");
     expect(text).toContain("- Node v20.19.0 on linux 6.1");
     expect(text).toContain("- whole run: 123 s");
     expect(text).toContain(resultsTable([row()]));

@@ -1,6 +1,6 @@
 /** The benchmark statistics and number formats, on fixed inputs (nothing is timed here). */
 import { describe, expect, it } from "vitest";
-import { busiestWindow, kb, mb, ms, seconds, spread, summarize, times } from "../../scripts/bench/stats";
+import { busiestWindow, kb, mb, ms, seconds, signed, spread, summarize, times } from "../../scripts/bench/stats";
 
 describe("summarize", () => {
   it("takes the middle sample of an odd count and the mean of the middle two of an even one, whatever the order", () => {
@@ -42,5 +42,7 @@ describe("formats", () => {
     expect(kb(250 * 1024)).toBe("250.0 KB");
     expect(mb(1.5 * 1024 * 1024)).toBe("1.5 MB");
     expect(spread({ min: 0.9, max: 1.2 }, times)).toBe("0.90×–1.20×");
+    expect(signed(1.5 * 1024 * 1024, mb)).toBe("+1.5 MB");
+    expect(signed(-2048, kb)).toBe("−2.0 KB");
   });
 });
