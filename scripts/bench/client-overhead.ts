@@ -9,7 +9,7 @@ import { createNetTaskClient } from "../../lib/upstream/client";
 import { computeSignature, stringToSign } from "../../lib/upstream/sign";
 import { collectGarbage } from "./gc";
 import { progress, type Figure } from "./report";
-import { ms, spread, summarize, times } from "./stats";
+import { ms, signed, spread, summarize, times } from "./stats";
 
 const CALLS_PER_ROUND = 500;
 const ROUNDS = 8;
@@ -83,7 +83,7 @@ export async function clientOverhead(emulator: Emulator): Promise<Figure> {
         baseline: `raw signed fetch ${ms(summarize(rawMs).median)}`,
         ratio: times(ratios.median),
         spread: spread(ratios, times),
-        note: `${ROUNDS} rounds of ${CALLS_PER_ROUND} sequential calls each, alternated call by call; overhead ${ms(summarize(clientMs).median - summarize(rawMs).median)}/call`,
+        note: `${ROUNDS} rounds of ${CALLS_PER_ROUND} sequential calls each, alternated call by call; overhead ${signed(summarize(clientMs).median - summarize(rawMs).median, ms)}/call`,
       },
     ],
     method:

@@ -60,5 +60,5 @@ console.log(resultsTable(rows));
 progress(`whole run ${seconds(durationMs)}; written to BENCHMARKS.md`);
 if (durationMs > TIME_BOX_MS) progress(`the run took longer than its ${seconds(TIME_BOX_MS)} time box`);
 const missed = rows.filter((row) => row.target && !row.target.met);
-for (const row of missed) progress(`MISSED: ${row.figure}, ${row.measure}: ${row.ratio} (target ${row.target!.text})`);
+for (const row of missed) progress(`MISSED: ${row.figure}, ${row.measure}: ${row.ratio} (target ${row.target!.text}; ratios are rounded in the table)`);
 if (missed.length > 0) process.exitCode = 1;
