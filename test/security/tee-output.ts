@@ -7,7 +7,9 @@
 import { openSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { format } from "node:util";
+import { beforeEach } from "vitest";
 import { captureDir } from "./capture";
+import { TEST_MARK } from "./leak-check.global";
 
 const file = openSync(join(captureDir(), `process-${process.pid}.log`), "a");
 const copy = (chunk: unknown) => {
@@ -31,3 +33,6 @@ for (const method of ["log", "info", "warn", "error", "debug", "trace"] as const
     original.apply(console, args);
   };
 }
+
+// So the check can say which test wrote a leaked line.
+beforeEach(({ task }) => copy(`${TEST_MARK}${task.file.name} > ${task.name}\n`));
