@@ -98,8 +98,10 @@ it("loses nothing when the local stack is killed (SIGKILL) five times while 200 
     const never = i < NEVER_FINISHING;
     const failure = i % 5 === 1;
     const durationMs = never ? 3_600_000 : Math.floor(Math.random() * 15_000);
+    // Taken before the emulator's own clock reading, so never later than its finishing time.
+    const createdAt = Date.now();
     const task = stack.emulator.createTask({ region: "gz", durationMs, ...(failure ? { outcome: "failure" as const } : {}) });
-    return { ...task, finishesAt: Date.now() + durationMs, outcome: never ? undefined : failure ? "failed" : "succeeded" };
+    return { ...task, finishesAt: createdAt + durationMs, outcome: never ? undefined : failure ? "failed" : "succeeded" };
   });
   const byTaskId = new Map(tasks.map((t) => [t.taskId, t]));
   let unregistered = [...tasks];

