@@ -8,7 +8,6 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
-import { findLeaks } from "./secrets";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -19,16 +18,19 @@ declare module "vitest" {
 /** Starts a line of captured output naming the test whose output follows (tee-output.ts writes them). */
 export const TEST_MARK = "[leak-check] test: ";
 
-export default function setup(project: TestProject): () => void {
+export default function setup(project: TestProject): () => Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "nettask-output-"));
   project.provide("leakCaptureDir", dir);
-  return () => {
+  return async () => {
+    // Loaded only now: every test process imports TEST_MARK from here, and the list of secrets is heavy.
+    const { findLeaks } = await import("./secrets");
     const files = readdirSync(dir);
     if (files.length === 0) throw new Error(`secret-leak check: no test output was captured in ${dir}; is test/security/tee-output.ts in setupFiles?`);
     const leaks = files.flatMap((name) => {
-      const lines = readFileSync(join(dir, name), "utf8").split("\n");
+      const text = readFileSync(join(dir, name), "utf8");
+      const lines = text.split("\n");
       const testAt = (line: number) => lines.slice(0, line).findLast((l) => l.startsWith(TEST_MARK))?.slice(TEST_MARK.length) ?? "outside any test";
-      return findLeaks(lines.join("\n")).map((leak) => `  ${name}:${leak.line}: ${leak.what} (in ${testAt(leak.line)})`);
+      return findLeaks(text).map((leak) => `  ${name}:${leak.line}: ${leak.what} (in ${testAt(leak.line)})`);
     });
     // The evidence stays for inspection; the message itself names secrets, never shows them.
     if (leaks.length > 0) throw new Error(`secret-leak check: secrets in test output (kept in ${dir}):\n${leaks.join("\n")}`);
