@@ -131,15 +131,18 @@ export function createNetTaskClient(options: NetTaskClientOptions): NetTaskClien
   };
 }
 
-/** Never lets a secret the upstream might echo reach an error message. */
-function scrub(message: string | undefined, creds: Credentials): string | undefined {
-  if (message === undefined) return undefined;
-  let out = message;
+/**
+ * Never lets a secret the upstream might echo (in a message, a codeDesc, an HTML page) reach
+ * an error: the body is scrubbed before anything reads it.
+ */
+function scrub(text: string, creds: Credentials): string {
+  let out = text;
   for (const secret of [creds.secretKey, creds.token]) if (secret) out = out.split(secret).join("[redacted]");
   return out;
 }
 
-function parseBody(text: string, creds: Credentials): UpstreamResponse {
+function parseBody(raw: string, creds: Credentials): UpstreamResponse {
+  const text = scrub(raw, creds);
   if (text.trim() === "") throw malformedError("empty body");
   let json: unknown;
   try {
@@ -153,7 +156,7 @@ function parseBody(text: string, creds: Credentials): UpstreamResponse {
   }
   const response = checked.value;
   if (response.code !== 0) {
-    throw upstreamError(response.code, scrub(response.message, creds), response.codeDesc === undefined ? undefined : String(response.codeDesc));
+    throw upstreamError(response.code, response.message, response.codeDesc === undefined ? undefined : String(response.codeDesc));
   }
   return response;
 }

@@ -47,6 +47,8 @@ const KNOWN: Record<string, string> = {
   "broker password of test/delivery/amqp.test.ts": "wrong-password-123",
   "other broker password of test/delivery/amqp.test.ts": "s3cret-pass",
   "database password of test/functions/broken-deployment.test.ts": "db-password-7",
+  "session token of test/security/echo-upstream.test.ts": "session-token-echoed-by-upstream-1234",
+  "SecretKey of test/security/echo-upstream.test.ts": "echo-secret-key-5678",
   "Redis password of test/watches/redis-store.test.ts": "hunter2-secret",
   "Redis password of test/watches/open-store.test.ts": "pw-s3cret",
   "URL passwords of test/http/watch-view.test.ts": "p4ssw0rd",
