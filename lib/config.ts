@@ -68,7 +68,7 @@ export const SETTINGS = {
   pollConcurrency: setting("POLL_CONCURRENCY", 8, int(1, 256), "Watches worked on at once by one poll invocation."),
   pollMinDelayMs: setting("POLL_MIN_DELAY_MS", 2_000, int(10, 3_600_000), "Waiter minDelay: first re-poll of a running task."),
   pollMaxDelayMs: setting("POLL_MAX_DELAY_MS", 60_000, int(10, 3_600_000), "Waiter maxDelay: longest wait between polls of one task."),
-  leaseMs: setting("POLL_LEASE_MS", 60_000, int(1_000, 900_000), "How long a claimed watch stays with its poller before others may take it."),
+  leaseMs: setting("POLL_LEASE_MS", 60_000, int(1_000, 900_000), "How long a claimed watch stays with its poller before others may take it; at least twice WEBHOOK_TIMEOUT_MS."),
   safetyMarginMs: setting("POLL_SAFETY_MARGIN_MS", 3_000, int(0, 60_000), "Time kept back from the platform's remaining time when looping."),
   pollBudgetMs: setting("POLL_BUDGET_MS", 55_000, int(100, 900_000), "Longest poll loop when the platform does not say how much time is left."),
   defaultDeadlineSeconds: setting("WATCH_DEFAULT_DEADLINE_SECONDS", 86_400, int(60, 604_800), "Deadline of a watch registered without deadlineSeconds."),
@@ -103,6 +103,11 @@ export function loadConfig(env: Env = process.env): Config {
   const config = out as Config;
   if (config.pollMaxDelayMs < config.pollMinDelayMs) {
     throw new ConfigError("POLL_MAX_DELAY_MS", `(${config.pollMaxDelayMs}) must not be below POLL_MIN_DELAY_MS (${config.pollMinDelayMs})`);
+  }
+  // A delivery attempt runs under the lease of the watch it delivers; if the lease could end
+  // first, another poller would take the watch and send the event a second time.
+  if (config.leaseMs < 2 * config.webhookTimeoutMs) {
+    throw new ConfigError("POLL_LEASE_MS", `(${config.leaseMs}) must be at least twice WEBHOOK_TIMEOUT_MS (${config.webhookTimeoutMs}), so a lease outlasts a delivery attempt`);
   }
   return config;
 }

@@ -50,6 +50,7 @@ async function startLocalStack(run: number): Promise<Running> {
       EMULATOR_PORT: "0",
       POLL_INTERVAL_MS: "200",
       POLL_LEASE_MS: "1500",
+      WEBHOOK_TIMEOUT_MS: "700",
       POLL_MIN_DELAY_MS: "300",
       POLL_MAX_DELAY_MS: "1500",
       POLL_RATE_LIMIT: "100",
