@@ -3,6 +3,7 @@
  * concurrency (the upstream rate limit paces the polls), and keep going until the budget is
  * spent. Returns at once when nothing is scheduled at all.
  */
+import { setMaxListeners } from "node:events";
 import type { PollReport } from "../relay";
 import type { EventType, Watch } from "../schemas/index";
 import { advanceWatch, type WorkParts } from "../watches/advance";
@@ -33,6 +34,8 @@ export async function runPoll(parts: WorkParts, options: PollRunOptions): Promis
   const stop = new AbortController();
   const timer = setTimeout(() => stop.abort(new Error("poll budget spent")), Math.max(0, options.budgetMs));
   const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+  // Every worker waiting on the rate limiter or a nap listens on this one signal.
+  setMaxListeners(config.pollConcurrency * 4 + 10, signal);
 
   const queue: Watch[] = [];
   let claiming: Promise<boolean> | undefined;
