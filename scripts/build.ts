@@ -36,7 +36,8 @@ export interface BuiltFunction {
   metafile: esbuild.Metafile;
 }
 
-const shared: esbuild.BuildOptions = {
+/** The esbuild settings of every bundle (the bench builds its whole-SDK variant with them too). */
+export const BUNDLE_OPTIONS: esbuild.BuildOptions = {
   absWorkingDir: ROOT,
   bundle: true,
   platform: "node",
@@ -59,7 +60,7 @@ const shared: esbuild.BuildOptions = {
   logLevel: "warning",
 };
 
-const bundle = (options: esbuild.BuildOptions) => esbuild.build({ ...shared, ...options, metafile: true, write: false });
+const bundle = (options: esbuild.BuildOptions) => esbuild.build({ ...BUNDLE_OPTIONS, ...options, metafile: true, write: false });
 
 /**
  * The bundle's entry: exports the function's handler under both names, and evaluates the

@@ -76,7 +76,7 @@ function rows(measured: Measured, against?: Measured): Row[] {
       baseline: `bare node ${ms(bare.median)}`,
       ratio: times(invokeRatio.median),
       spread: spread(invokeRatio, times),
-      note: `the honest cold start; includes ${ms(summarize(measured.exitLagMs).median)} of process exit after the answer; RSS ${rss((c) => c.invoke!.rss)}${versus((c) => c.invoke!.ms, invoke.median)}`,
+      note: `the honest cold start; RSS ${rss((c) => c.invoke!.rss)}${versus((c) => c.invoke!.ms, invoke.median)}`,
     },
   ];
 }
@@ -115,8 +115,7 @@ export async function coldStart(built: readonly BuiltFunction[], wholeSdk: Whole
       `${ROUNDS} calls of ${RUNS_PER_ROUND} runs each (after one warm-up run per call): the value is the median of the calls' ` +
       "medians, min–max is over the calls' ratios. The whole-SDK variant is the http function with the whole " +
       "tencentcloud-sdk-nodejs required at the top, no lazy chunks and no deferred module, built with the same esbuild settings. " +
-      "`measureColdStart` times whole processes, so the second row also counts the time a process takes to exit after the " +
-      "answer (Node's fetch keeps its keep-alive socket a moment); a platform's process lives on and never waits for it. " +
-      "The note gives that part, measured in separate check runs.",
+      "Each timed process exits as soon as it has answered and reported its memory, so the time an open keep-alive socket " +
+      "would hold a process open (which a platform's process, living on, never waits for) is not counted.",
   };
 }

@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as esbuild from "esbuild";
-import { ROOT } from "../build";
+import { BUNDLE_OPTIONS, ROOT } from "../build";
 import { ioredisSingleNode } from "../build/ioredis-single-node";
 
 export interface WholeSdkBundle {
@@ -16,25 +16,8 @@ export interface WholeSdkBundle {
   bytes: number;
 }
 
-/** The settings of `shared` in scripts/build.ts (not exported there), minus the source map. */
-const SAME_AS_BUILD: esbuild.BuildOptions = {
-  absWorkingDir: ROOT,
-  bundle: true,
-  platform: "node",
-  target: "node20",
-  format: "cjs",
-  minify: true,
-  legalComments: "none",
-  external: ["better-sqlite3"],
-  alias: {
-    debug: "./scripts/build/shims/debug.cjs",
-    "fast-sha256": "./scripts/build/shims/fast-sha256.cjs",
-    "@stablelib/base64": "./scripts/build/shims/stablelib-base64.cjs",
-  },
-  supported: { "dynamic-import": false },
-  plugins: [ioredisSingleNode],
-  logLevel: "warning",
-};
+/** The bundles' own settings, with the size-trimming plugin but without the lazy chunks. */
+const SAME_AS_BUILD: esbuild.BuildOptions = { ...BUNDLE_OPTIONS, sourcemap: false, plugins: [ioredisSingleNode] };
 
 const ENTRY = `require("tencentcloud-sdk-nodejs");
 module.exports = require("./functions/http");
