@@ -1,7 +1,23 @@
 /**
- * The relay: what the functions call. One instance per warm container, built from config by
- * createRelay (lib/runtime.ts); its parts (client, store, deliverer) are interchangeable.
+ * The relay: what the functions call. getRelay (lib/runtime.ts) builds one per warm container
+ * with createRelay; its parts (client, store, deliverer) are interchangeable.
  */
+import { randomUUID } from "node:crypto";
+import type { Config } from "./config";
+import { createDeliverer } from "./delivery/create-deliverer";
+import type { Deliverer } from "./delivery/deliverer";
+import { checkDestination } from "./delivery/destination-policy";
+import { createLogger, type Logger } from "./log";
+import { createRateLimiter, type RateLimiter } from "./poll/rate-limiter";
+import { runPoll } from "./poll/run-poll";
+import { check, validate, ValidationError } from "./schemas/validate";
+import { clientOptionsFromConfig, createNetTaskClient, type NetTaskClient } from "./upstream/client";
+import { NetTaskError } from "./upstream/errors";
+import { deliverHeld, describeError, finish, pollOnce, type WorkParts } from "./watches/advance";
+import { cancel, canRedeliver, hold, restartDelivery } from "./watches/lifecycle";
+import { newWatch } from "./watches/model";
+import { openStore } from "./watches/open-store";
+import type { WatchStore } from "./watches/store";
 import type { TaskInput, TaskResult, Watch, WatchRequest } from "./schemas/index";
 
 export interface PollReport {
@@ -44,26 +60,6 @@ export interface Relay {
 export class ConflictError extends Error {
   override readonly name = "ConflictError";
 }
-
-// ---------------------------------------------------------------------------------------------
-// The implementation.
-
-import { randomUUID } from "node:crypto";
-import type { Config } from "./config";
-import { createDeliverer } from "./delivery/create-deliverer";
-import type { Deliverer } from "./delivery/deliverer";
-import { checkDestination } from "./delivery/destination-policy";
-import { createLogger, type Logger } from "./log";
-import { createRateLimiter, type RateLimiter } from "./poll/rate-limiter";
-import { runPoll } from "./poll/run-poll";
-import { check, validate, ValidationError } from "./schemas/validate";
-import { clientOptionsFromConfig, createNetTaskClient, type NetTaskClient } from "./upstream/client";
-import { NetTaskError } from "./upstream/errors";
-import { deliverHeld, describeError, finish, pollOnce, type WorkParts } from "./watches/advance";
-import { cancel, canRedeliver, hold, restartDelivery } from "./watches/lifecycle";
-import { newWatch } from "./watches/model";
-import { openStore } from "./watches/open-store";
-import type { WatchStore } from "./watches/store";
 
 /** Parts a caller may supply instead of the ones built from config (tests, benchmarks, the local stack). */
 export interface RelayParts {
