@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { homedir, tmpdir } from "node:os";
+import { join, relative, sep } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { openStore } from "../../lib/watches/open-store";
 import { RedisWatchStore } from "../../lib/watches/redis-store";
@@ -10,8 +10,11 @@ import { StoreConfigError } from "../../lib/watches/store";
 import { watchFor } from "./fixtures";
 
 const temp = mkdtempSync(join(tmpdir(), "nettask-open-store-"));
-// A directory that is not temporary, as mounted storage would be (.data/ is git-ignored).
-const durable = join(process.cwd(), ".data", `open-store-test-${randomBytes(6).toString("hex")}`);
+// A directory that is not temporary, as mounted storage would be. Not the checkout itself:
+// CI may clone the repository into a temporary directory.
+const isTemporary = (dir: string) => [tmpdir(), "/tmp"].some((t) => dir === t || dir.startsWith(`${t}${sep}`));
+const durableBase = [join(homedir(), ".cache"), "/var/tmp"].find((dir) => !isTemporary(dir))!;
+const durable = join(durableBase, `nettask-open-store-test-${randomBytes(6).toString("hex")}`);
 afterAll(() => {
   rmSync(temp, { recursive: true, force: true });
   rmSync(durable, { recursive: true, force: true });
