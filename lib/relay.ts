@@ -175,8 +175,7 @@ export async function createRelay(config: Config, parts: RelayParts = {}): Promi
         try {
           if ((await registerWatch(request, signal)).created) report.registered++;
         } catch (error) {
-          const why = error instanceof ValidationError ? error.message : describeError(error).message;
-          report.problems.push(`timer argument watch (taskId ${request.taskId}, region ${request.region}): ${why}`);
+          report.problems.push(`timer argument watch (taskId ${request.taskId}, region ${request.region}): ${describeError(error).message}`);
         }
       }
       await runPoll(work, { budgetMs: Math.max(0, budgetMs - (now() - started)), owner: newOwner(), signal, report });

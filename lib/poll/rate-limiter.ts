@@ -12,7 +12,7 @@ export type { RateLimiter };
 const JITTER_MARGIN = 1.05;
 
 /** Milliseconds between two releases at `ratePerSecond`, jitter margin included. */
-export const releaseInterval = (ratePerSecond: number) => (1000 / ratePerSecond) * JITTER_MARGIN;
+const releaseInterval = (ratePerSecond: number) => (1000 / ratePerSecond) * JITTER_MARGIN;
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {

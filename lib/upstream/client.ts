@@ -4,7 +4,7 @@
  */
 import { randomInt } from "node:crypto";
 import { setTimeout as delay } from "node:timers/promises";
-import { loadConfig, type Config } from "../config";
+import { loadConfig, SETTINGS, type Config } from "../config";
 import type { Logger } from "../log";
 import type { TaskInput, TaskResult, TaskStatus, UpstreamResponse } from "../schemas/index";
 import { check, validate } from "../schemas/validate";
@@ -13,7 +13,6 @@ import { resolveCredentials, type CredentialSource, type Credentials } from "./c
 import { classifyError, httpError, malformedError, NetTaskError, upstreamError } from "./errors";
 import { computeSignature, stringToSign, type HttpMethod, type SignatureMethod } from "./sign";
 
-export const DEFAULT_ENDPOINT = "https://vpc.api.qcloud.com/v2/index.php";
 const ACTION = "DescribeNetTaskResult";
 
 /** Paces requests (lib/poll/rate-limiter.ts); resolves when one may be sent, rejects if `signal` aborts. */
@@ -23,7 +22,7 @@ export interface RateLimiter {
 
 export interface NetTaskClientOptions {
   credentials: CredentialSource;
-  /** Full URL of the legacy API, path included. Default DEFAULT_ENDPOINT. */
+  /** Full URL of the legacy API, path included. Default: NETTASK_ENDPOINT's default. */
   endpoint?: string;
   /** Default HmacSHA256. */
   signatureMethod?: SignatureMethod;
@@ -53,7 +52,7 @@ const defaultSleep = (ms: number, signal?: AbortSignal) => delay(ms, undefined, 
 export function createNetTaskClient(options: NetTaskClientOptions): NetTaskClient {
   const {
     credentials,
-    endpoint = DEFAULT_ENDPOINT,
+    endpoint = SETTINGS.endpoint.default,
     signatureMethod = "HmacSHA256",
     httpMethod = "POST",
     timeoutMs = 10_000,

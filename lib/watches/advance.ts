@@ -35,7 +35,6 @@ export interface WorkParts {
 export interface StepResult {
   /** The watch as saved, or undefined if someone else wrote it first (cancelled, re-claimed). */
   watch: Watch | undefined;
-  polled: boolean;
   finished?: EventType;
   delivered?: boolean;
 }
@@ -65,8 +64,9 @@ export async function pollOnce(watch: Watch, parts: WorkParts, signal?: AbortSig
     polled = { next: recordResult(watch, result, now(), backoff), finished: outcomeOf(result) };
   } catch (error) {
     if (signal?.aborted) throw error;
-    polled = { next: recordPollError(watch, describeError(error), now(), backoff), error };
-    parts.logger.warn("poll failed", { watchId: watch.id, taskId: watch.taskId, region: watch.region, error: describeError(error) });
+    const described = describeError(error);
+    polled = { next: recordPollError(watch, described, now(), backoff), error };
+    parts.logger.warn("poll failed", { watchId: watch.id, taskId: watch.taskId, region: watch.region, error: described });
   }
   // The deadline check comes after the poll: the last poll happens at the deadline.
   if (!polled.finished && isPastDeadline(polled.next, now())) polled.finished = TIMEDOUT;
@@ -84,14 +84,14 @@ export function finish(watch: Watch, type: EventType, owner: string, parts: Work
 export async function advanceWatch(watch: Watch, owner: string, parts: WorkParts, signal?: AbortSignal): Promise<StepResult> {
   const { store } = parts;
   if (watch.state === "delivering") return deliverHeld(watch, parts, signal);
-  if (watch.state !== "pending") return { watch: await store.save({ ...watch, dueAt: null, lease: null }), polled: false };
+  if (watch.state !== "pending") return { watch: await store.save({ ...watch, dueAt: null, lease: null }) };
 
   const { next, finished } = await pollOnce(watch, parts, signal);
-  if (!finished) return { watch: await store.save(next), polled: true };
+  if (!finished) return { watch: await store.save(next) };
   // Saved before the first attempt, so a crash mid-delivery re-sends the very same event.
   const saved = await store.save(finish(next, finished, owner, parts));
-  if (!saved) return { watch: undefined, polled: true, finished };
-  return { ...(await deliverHeld(saved, parts, signal)), polled: true, finished };
+  if (!saved) return { watch: undefined, finished };
+  return { ...(await deliverHeld(saved, parts, signal)), finished };
 }
 
 /** One delivery attempt of a held delivering watch, recorded and saved. */
@@ -104,5 +104,5 @@ export async function deliverHeld(watch: Watch, parts: WorkParts, signal?: Abort
   if (!outcome.ok) {
     parts.logger.warn("delivery attempt failed", { watchId: watch.id, eventId: watch.event.id, status: outcome.status, error: outcome.error, next: next.state });
   }
-  return { watch: await store.save(next), polled: false, delivered: outcome.ok };
+  return { watch: await store.save(next), delivered: outcome.ok };
 }
