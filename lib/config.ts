@@ -57,10 +57,11 @@ const setting = <T>(env: string, def: T, parse: Setting<T>["parse"], doc: string
 
 /** Every variable nettask-relay reads (credentials are read by lib/upstream/credentials.ts). */
 export const SETTINGS = {
-  endpoint: setting("NETTASK_ENDPOINT", "https://vpc.api.qcloud.com/v2/index.php", url(["https:", "http:"]), "Full URL of the legacy VPC API (DescribeNetTaskResult), path included."),
-  signatureMethod: setting<SignatureMethod>("NETTASK_SIGNATURE_METHOD", "HmacSHA256", oneOf(SIGNATURE_METHODS), "Request signature: HmacSHA256 or HmacSHA1."),
-  httpMethod: setting<HttpMethod>("NETTASK_HTTP_METHOD", "POST", oneOf(["GET", "POST"] as const), "GET or POST (form-encoded; keeps the signature out of URL logs)."),
-  requestTimeoutMs: setting("NETTASK_TIMEOUT_MS", 10_000, int(100, 120_000), "Timeout of one upstream request."),
+  vpcEndpoint: setting("VPC_ENDPOINT", "https://vpc.tencentcloudapi.com/", url(["https:", "http:"]), "Full URL of Tencent Cloud's VPC API 3.0 (DescribeVpcTaskResult, DescribeTaskResult): vpc and eip tasks."),
+  endpoint: setting("NETTASK_ENDPOINT", "https://vpc.api.qcloud.com/v2/index.php", url(["https:", "http:"]), "Full URL of the legacy VPC API 2.0 (DescribeNetTaskResult), path included: legacy tasks only."),
+  signatureMethod: setting<SignatureMethod>("NETTASK_SIGNATURE_METHOD", "HmacSHA256", oneOf(SIGNATURE_METHODS), "Legacy requests' signature: HmacSHA256 or HmacSHA1."),
+  httpMethod: setting<HttpMethod>("NETTASK_HTTP_METHOD", "POST", oneOf(["GET", "POST"] as const), "Legacy requests' method: GET or POST (form-encoded; keeps the signature out of URL logs)."),
+  requestTimeoutMs: setting("NETTASK_TIMEOUT_MS", 10_000, int(100, 120_000), "Timeout of one upstream request (every task kind)."),
   maxAttempts: setting("NETTASK_MAX_ATTEMPTS", 4, int(1, 10), "Attempts per upstream call on retryable errors (first try included)."),
   storeUrl: setting("STORE_URL", "sqlite:./.data/nettask.db", text, "Watch store: sqlite:<path> (embedded) or redis://host:port[/db][?prefix=nettask:] (rediss:// for TLS)."),
   apiToken: setting("API_TOKEN", "", text, "Bearer token the HTTP API requires. Empty refuses every authenticated route."),

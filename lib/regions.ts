@@ -1,6 +1,7 @@
 /**
- * Region names. The legacy v2 API takes short codes (gz, sh, …); API 3.0 services such as
- * TDMQ only know the ap-style names, so anything sent through the SDK goes through here.
+ * Region names. The legacy v2 API took short codes (gz, sh, …) as well as ap-style names; API
+ * 3.0 only knows the ap-style names. Users may give either: every task and watch carries the
+ * ap-style name (its canonical form), and the legacy request sends the short code.
  */
 import { REGION_CODES } from "./schemas/patterns";
 
@@ -35,7 +36,14 @@ const REGION_NAMES: Record<RegionCode, string> = {
   shadc: "ap-shanghai-adc",
 };
 
+const REGION_CODE_OF = new Map(Object.entries(REGION_NAMES).map(([code, name]) => [name, code]));
+
 /** The API 3.0 region name of a legacy code (gz → ap-guangzhou); ap-style names pass through. */
 export function regionName(region: string): string {
   return Object.hasOwn(REGION_NAMES, region) ? REGION_NAMES[region as RegionCode] : region;
+}
+
+/** The legacy short code of a region (ap-guangzhou → gz), or the name itself when it has none. */
+export function legacyRegionCode(region: string): string {
+  return REGION_CODE_OF.get(region) ?? region;
 }

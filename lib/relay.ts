@@ -11,8 +11,10 @@ import { createLogger, type Logger } from "./log";
 import { createRateLimiter, type RateLimiter } from "./poll/rate-limiter";
 import { runPoll } from "./poll/run-poll";
 import { check, validate, ValidationError } from "./schemas/validate";
-import { clientOptionsFromConfig, createNetTaskClient, type NetTaskClient } from "./upstream/client";
-import { NetTaskError } from "./upstream/errors";
+import { clientOptionsFromConfig, createTaskClient, type TaskClient } from "./upstream/client";
+import { isHopeless } from "./upstream/codes";
+import { UpstreamError } from "./upstream/errors";
+import { resolveTask, taskFieldsOf } from "./upstream/task-ref";
 import { deliverHeld, describeError, finish, pollOnce, type WorkParts } from "./watches/advance";
 import { cancel, canRedeliver, hold, restartDelivery } from "./watches/lifecycle";
 import { newWatch } from "./watches/model";
@@ -23,7 +25,7 @@ import type { TaskInput, TaskResult, Watch, WatchRequest } from "./schemas/index
 export interface PollReport {
   /** Watches claimed and worked on. */
   claimed: number;
-  /** Upstream DescribeNetTaskResult calls made (retries included). */
+  /** Upstream task queries made, every kind (retries included). */
   requests: number;
   /** Outcomes found this run, by kind. */
   finished: { succeeded: number; failed: number; timedout: number };
@@ -36,10 +38,10 @@ export interface PollReport {
 }
 
 export interface Relay {
-  /** One DescribeNetTaskResult call, normalised. */
+  /** One call of the task's action (its kind inferred when `api` is left out), normalised. */
   describeTask(input: TaskInput, signal?: AbortSignal): Promise<TaskResult>;
   /**
-   * Registers (or finds) the watch of (taskId, region, destination) and polls it once inline,
+   * Registers (or finds) the watch of (api, taskId, region, destination) and polls it once inline,
    * so an already-finished task is answered and delivered without waiting for the timer.
    */
   registerWatch(request: WatchRequest, signal?: AbortSignal): Promise<{ watch: Watch; created: boolean }>;
@@ -64,7 +66,7 @@ export class ConflictError extends Error {
 /** Parts a caller may supply instead of the ones built from config (tests, benchmarks, the local stack). */
 export interface RelayParts {
   store?: WatchStore;
-  client?: NetTaskClient;
+  client?: TaskClient;
   deliverer?: Deliverer;
   logger?: Logger;
   rateLimiter?: RateLimiter;
@@ -72,8 +74,6 @@ export interface RelayParts {
   random?: () => number;
 }
 
-/** Upstream answers that mean the watch can never succeed: refuse it instead of storing it. */
-const HOPELESS_CODES = new Set([9003, 29258]);
 
 /** Compare-and-set retries for user actions racing a poller. */
 const CAS_TRIES = 5;
@@ -91,7 +91,8 @@ export async function createRelay(config: Config, parts: RelayParts = {}): Promi
       requests++;
     },
   };
-  const client = parts.client ?? createNetTaskClient({ ...clientOptionsFromConfig(config), rateLimiter: counted, logger });
+  // One client for every task kind, so one rate limit covers them all.
+  const client = parts.client ?? createTaskClient({ ...clientOptionsFromConfig(config), rateLimiter: counted, logger });
   const deliverer = parts.deliverer ?? createDeliverer(config, { logger });
   const work: WorkParts = { config, store, client, deliverer, logger, now, random };
   const instance = randomUUID().slice(0, 8);
@@ -113,17 +114,18 @@ export async function createRelay(config: Config, parts: RelayParts = {}): Promi
 
   async function registerWatch(request: WatchRequest, signal?: AbortSignal): Promise<{ watch: Watch; created: boolean }> {
     const valid = validate("watchRequest", request, "request body");
+    const task = resolveTask(taskFieldsOf(valid), "request body");
     const refused = checkDestination(valid.destination, config);
     if (refused.length > 0) throw new ValidationError("request body", refused);
 
-    const fresh = newWatch(valid, now(), config.defaultDeadlineSeconds);
+    const fresh = newWatch({ task, destination: valid.destination, deadlineSeconds: valid.deadlineSeconds }, now(), config.defaultDeadlineSeconds);
     const existing = await store.get(fresh.id);
     if (existing) return { watch: existing, created: false };
 
     // Poll once inline, so an already-finished task is answered and delivered now; a task
     // the upstream says cannot exist is refused before anything is stored.
     const polled = await pollOnce(fresh, work, signal);
-    const hopeless = polled.error instanceof NetTaskError && polled.error.code !== undefined && HOPELESS_CODES.has(polled.error.code);
+    const hopeless = polled.error instanceof UpstreamError && polled.error.category !== undefined && isHopeless(polled.error.category);
     if (hopeless) throw polled.error;
     const owner = newOwner();
     const first = polled.finished ? finish(polled.next, polled.finished, owner, work) : polled.next;
@@ -135,7 +137,7 @@ export async function createRelay(config: Config, parts: RelayParts = {}): Promi
 
   const relay: Relay = {
     async describeTask(input, signal) {
-      return client.describe(validate("taskInput", input, "task"), { signal });
+      return client.describe(resolveTask(input), { signal });
     },
 
     registerWatch,

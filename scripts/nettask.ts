@@ -1,9 +1,10 @@
 /**
- * nettask: DescribeNetTaskResult from the command line, configured like the functions
- * (NETTASK_* variables, the credential chain).
+ * nettask: a task's result from the command line, configured like the functions
+ * (VPC_ENDPOINT, NETTASK_* variables, the credential chain).
  *
- *   npm run nettask -- get 297 --region gz
- *   npm run nettask -- wait 297 --region gz --max-wait 600
+ *   npm run nettask -- get 3c140219-cfe9-470e-b241-907877d6fb03 --region ap-guangzhou
+ *   npm run nettask -- wait 1234567 --api eip --region ap-guangzhou --max-wait 600
+ *   npm run nettask -- get 297 --region gz            (legacy DescribeNetTaskResult)
  *
  * `wait` exits 0 when the task succeeded, 1 when it failed, 2 when it was still running at the
  * deadline, 3 on any error (bad arguments included).
@@ -11,22 +12,27 @@
 import { parseArgs } from "node:util";
 import { loadConfig } from "../lib/config";
 import { createLogger } from "../lib/log";
-import type { TaskResult } from "../lib/schemas/index";
-import { check, ValidationError } from "../lib/schemas/validate";
-import { clientOptionsFromConfig, createNetTaskClient } from "../lib/upstream/client";
-import { classifyCode } from "../lib/upstream/errors";
-import { waitForNetTask, type WaiterState } from "../lib/upstream/waiter";
+import type { TaskRef, TaskResult } from "../lib/schemas/index";
+import { ValidationError } from "../lib/schemas/validate";
+import { clientOptionsFromConfig, createTaskClient } from "../lib/upstream/client";
+import { describeCode } from "../lib/upstream/codes";
+import { describeTask, resolveTask } from "../lib/upstream/task-ref";
+import { waitForTask, type WaiterState } from "../lib/upstream/waiter";
 
-const USAGE = `usage: nettask get <taskId> --region <region>
-       nettask wait <taskId> --region <region> [--max-wait <s>] [--min-delay <s>] [--max-delay <s>]
+const USAGE = `usage: nettask get <taskId> --region <region> [--api vpc|eip|legacy]
+       nettask wait <taskId> --region <region> [--api vpc|eip|legacy] [--max-wait <s>] [--min-delay <s>] [--max-delay <s>]
 
-  --region      region of the task: gz, sh, bj, ca, … or ap-guangzhou style
+  taskId        the RequestId of an asynchronous VPC call (api vpc, the default for a RequestId),
+                an EIP call's TaskId (api eip), or a legacy integer taskId (api legacy, the default for a number)
+  --api         which API reads the task: vpc (DescribeVpcTaskResult), eip (DescribeTaskResult),
+                legacy (DescribeNetTaskResult)
+  --region      region of the task: ap-guangzhou style, or gz, sh, bj, ca, …
   --max-wait    give up after this many seconds (default 600)
   --min-delay   first pause between polls, seconds (default POLL_MIN_DELAY_MS)
   --max-delay   longest pause between polls, seconds (default POLL_MAX_DELAY_MS)
 
 wait exits 0 succeeded, 1 failed, 2 still running at --max-wait, 3 error.
-Endpoint and credentials come from NETTASK_ENDPOINT, TENCENTCLOUD_SECRET_ID/_SECRET_KEY/_SESSION_TOKEN, …`;
+Endpoints and credentials come from VPC_ENDPOINT (NETTASK_ENDPOINT for legacy), TENCENTCLOUD_SECRET_ID/_SECRET_KEY/_SESSION_TOKEN, …`;
 
 const EXIT = { succeeded: 0, failed: 1, timedOut: 2, error: 3, interrupted: 130 } as const;
 
@@ -45,12 +51,17 @@ function taskIdArgument(raw: string): unknown {
   return /^[+-]?\d+(\.\d+)?(e\d+)?$/i.test(raw) ? Number(raw) : raw;
 }
 
-/** Why a failed task failed, from its output: ": 29259 association refused: … (message)". */
+/**
+ * Why a failed task failed: a vpc task's Output, or a legacy task's output code and message
+ * (": 29259 association refused: … (message)"). EIP tasks report no reason.
+ */
 function failureReason(result: TaskResult): string {
+  if (result.api === "vpc") return result.output ? `: ${result.output}` : "";
+  if (result.api !== "legacy") return "";
   const { code, message } = result.output ?? {};
   const parts: string[] = [];
   const numeric = Number(code);
-  if (Number.isInteger(numeric) && numeric !== 0) parts.push(`${numeric} ${classifyCode(numeric).meaning}`);
+  if (Number.isInteger(numeric) && numeric !== 0) parts.push(`${numeric} ${describeCode(numeric).meaning}`);
   else if (typeof code === "string" && code !== "" && code !== "0") parts.push(code);
   if (message) parts.push(`(${message})`);
   return parts.length > 0 ? `: ${parts.join(" ")}` : "";
@@ -64,6 +75,7 @@ async function main(argv: string[], signal?: AbortSignal): Promise<number> {
       allowPositionals: true,
       options: {
         region: { type: "string" },
+        api: { type: "string" },
         "max-wait": { type: "string" },
         "min-delay": { type: "string" },
         "max-delay": { type: "string" },
@@ -84,16 +96,19 @@ async function main(argv: string[], signal?: AbortSignal): Promise<number> {
   if (command === "get" && (values["max-wait"] ?? values["min-delay"] ?? values["max-delay"]) !== undefined) {
     throw new UsageError("--max-wait, --min-delay and --max-delay only apply to wait");
   }
-  const checked = check("taskInput", { taskId: taskIdArgument(rawTaskId), region: values.region });
-  if (!checked.ok) throw new UsageError(new ValidationError("arguments", checked.errors).message);
-  const input = checked.value;
+  let task: TaskRef;
+  try {
+    task = resolveTask({ taskId: taskIdArgument(rawTaskId), region: values.region, ...(values.api === undefined ? {} : { api: values.api }) }, "arguments");
+  } catch (error) {
+    throw error instanceof ValidationError ? new UsageError(error.message) : error;
+  }
 
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel, service: "nettask-cli", sink: (line) => process.stderr.write(`${line}\n`) });
-  const client = createNetTaskClient({ ...clientOptionsFromConfig(config), logger });
+  const client = createTaskClient({ ...clientOptionsFromConfig(config), logger });
 
   if (command === "get") {
-    console.log(JSON.stringify(await client.describe(input, { signal }), null, 2));
+    console.log(JSON.stringify(await client.describe(task, { signal }), null, 2));
     return 0;
   }
 
@@ -103,15 +118,15 @@ async function main(argv: string[], signal?: AbortSignal): Promise<number> {
   if (minDelay <= 0) throw new UsageError("--min-delay must be above 0");
   if (maxDelay < minDelay) throw new UsageError("--max-delay must not be below --min-delay");
 
-  const outcome = await waitForNetTask({ ...input, minDelay, maxDelay, maxWait, signal, client });
+  const outcome = await waitForTask({ task, minDelay, maxDelay, maxWait, signal, client });
   if (outcome.result) console.log(JSON.stringify(outcome.result, null, 2));
-  const task = `task ${input.taskId} in ${input.region}`;
+  const named = describeTask(task);
   const took = `${outcome.attempts} attempt${outcome.attempts === 1 ? "" : "s"}, ${(outcome.elapsedMs / 1000).toFixed(1)} s`;
   const line = {
-    SUCCESS: `${task} succeeded (${took})`,
-    FAILURE: `${task} failed${outcome.result ? failureReason(outcome.result) : ""} (${took})`,
-    TIMEOUT: `${task} still running after ${maxWait} s (${took})`,
-    ABORTED: `${task}: interrupted (${took})`,
+    SUCCESS: `${named} succeeded (${took})`,
+    FAILURE: `${named} failed${outcome.result ? failureReason(outcome.result) : ""} (${took})`,
+    TIMEOUT: `${named} still running after ${maxWait} s (${took})`,
+    ABORTED: `${named}: interrupted (${took})`,
   }[outcome.state];
   console.error(`nettask: ${line}`);
   return WAIT_EXIT[outcome.state];

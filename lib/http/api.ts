@@ -6,9 +6,10 @@
 import type { Config } from "../config";
 import type { Logger } from "../log";
 import type { Relay } from "../relay";
-import { region, taskId, taskResultSchema, watchRequestSchema, type Watch } from "../schemas/index";
+import { api, region, taskId, taskResultSchema, watchRequestSchema, type Watch } from "../schemas/index";
 import { WATCH_ID, patternHint } from "../schemas/patterns";
 import { validate } from "../schemas/validate";
+import { resolveTask, taskFieldsOf } from "../upstream/task-ref";
 import { requireBearer } from "./auth";
 import { readJsonBody } from "./body";
 import { errorResponse } from "./error-problem";
@@ -77,15 +78,17 @@ export const API_ROUTES: readonly ApiRoute[] = [
     auth: true,
     doc: {
       operationId: "describeTask",
-      summary: "One DescribeNetTaskResult call, normalised.",
+      summary:
+        "One call of the task's action, normalised: DescribeVpcTaskResult (api vpc, the default for a RequestId), DescribeTaskResult (api eip) or DescribeNetTaskResult (api legacy, the default for an integer).",
       pathParams: { taskId },
-      query: { region: { schema: region, required: true } },
+      query: { region: { schema: region, required: true }, api: { schema: api, required: false } },
       responses: { 200: { description: "The task's current result.", schema: taskResultSchema } },
       problems: [404, 422, 502, 503, 504],
     },
     handle: async ({ request, params, relay, signal }) => {
-      const input = validate("taskInput", { taskId: numeric(params.taskId), region: request.query.region }, "task");
-      return jsonResponse(200, await (await relay()).describeTask(input, signal));
+      const { region, api } = request.query;
+      const task = resolveTask({ taskId: numeric(params.taskId), region, ...(api === undefined ? {} : { api }) });
+      return jsonResponse(200, await (await relay()).describeTask(task, signal));
     },
   },
   {
@@ -94,7 +97,8 @@ export const API_ROUTES: readonly ApiRoute[] = [
     auth: true,
     doc: {
       operationId: "registerWatch",
-      summary: "Watch a task until it finishes and deliver its outcome once; registering the same (taskId, region, destination) again finds the same watch.",
+      summary:
+        "Watch a task until it finishes and deliver its outcome once; registering the same (api, taskId, region, destination) again finds the same watch.",
       body: watchRequestSchema,
       responses: {
         202: { description: "A new watch.", schema: watchViewSchema, headers: { location: "The watch's URL." } },
@@ -104,6 +108,8 @@ export const API_ROUTES: readonly ApiRoute[] = [
     },
     handle: async ({ request, relay, signal }) => {
       const body = validate("watchRequest", readJsonBody(request), "request body");
+      // A task id of no kind is refused here, before the relay (and its store) start.
+      resolveTask(taskFieldsOf(body), "request body");
       const { watch, created } = await (await relay()).registerWatch(body, signal);
       return jsonResponse(created ? 202 : 200, watchView(watch), { location: `/watches/${watch.id}` });
     },

@@ -6,14 +6,11 @@
 import { ConflictError } from "../relay";
 import { ValidationError } from "../schemas/validate";
 import type { Logger } from "../log";
-import { NetTaskError } from "../upstream/errors";
+import { UpstreamError } from "../upstream/errors";
+import { describeCode } from "../upstream/codes";
 import { HttpProblem } from "./problem";
 import type { HttpResponse } from "./types";
 
-/** Upstream codes that mean our own credentials or permissions are wrong, not the request. */
-const CREDENTIAL_CODES = new Set([4100, 4101, 4102, 4103, 4104, 4105, 4106, 4110, 4300, 29254]);
-/** Upstream codes that mean "come back later". */
-const BUSY_CODES = new Set([4400, 9005]);
 const RETRY_AFTER_SECONDS = "1";
 
 /** The problem to answer for `error`, or undefined when it is unexpected (answered as a 500). */
@@ -23,7 +20,7 @@ export function problemForError(error: unknown): HttpProblem | undefined {
     return new HttpProblem("invalid-input", `Invalid ${error.subject}.`, error.errors.map((e) => ({ ...e, field: e.field || "body" })));
   }
   if (error instanceof ConflictError) return new HttpProblem("conflict", error.message);
-  if (error instanceof NetTaskError) return upstreamProblem(error);
+  if (error instanceof UpstreamError) return upstreamProblem(error);
   // The function ran out of time (middy's timeoutEarly) before the work was done.
   if (error instanceof Error && error.name === "TimeoutError") return new HttpProblem("upstream-timeout", "The request did not finish within the function's time limit.");
   return undefined;
@@ -44,8 +41,9 @@ export function errorResponse(error: unknown, logger: Logger, requestId: string)
   return new HttpProblem("internal", `Unexpected error; the logs have the details under correlation id ${requestId}.`).toResponse();
 }
 
-function upstreamProblem(error: NetTaskError): HttpProblem {
-  const what = `DescribeNetTaskResult ${error.code === undefined ? "" : `code ${error.code}: `}${error.meaning}`;
+/** The answer for an upstream failure follows from its kind and, for error codes, the code's category. */
+function upstreamProblem(error: UpstreamError): HttpProblem {
+  const what = `${error.action} ${error.code === undefined ? "" : `code ${error.code}: `}${error.meaning}`;
   switch (error.kind) {
     case "timeout":
     case "aborted":
@@ -57,20 +55,24 @@ function upstreamProblem(error: NetTaskError): HttpProblem {
     case "upstream":
       break;
   }
-  const code = error.code ?? 0;
-  if (code === 29258) {
-    return new HttpProblem("not-found", `The upstream knows no such task in this region (${what}).`, [
-      { field: "taskId", rule: "upstream", message: "does not exist in this region" },
-    ]);
+  const field = describeCode(error.code ?? "").field ?? "taskId";
+  switch (error.category) {
+    case "not-found":
+      return new HttpProblem("not-found", `The upstream knows no such task in this region (${what}).`, [
+        { field: "taskId", rule: "upstream", message: "does not exist in this region" },
+      ]);
+    case "bad-parameter":
+      return new HttpProblem("invalid-input", `The upstream refused the parameters (${what}).`, [
+        { field, rule: "upstream", message: "was refused by the upstream as a parameter error" },
+      ]);
+    case "throttled":
+      return new HttpProblem("upstream-busy", `${what}; try again shortly.`, undefined, { "retry-after": RETRY_AFTER_SECONDS });
+    case "auth":
+      return new HttpProblem(
+        "upstream-failed",
+        `The relay's Tencent Cloud credentials were refused (${what}); this is a deployment problem, not a problem with the request.`,
+      );
+    default:
+      return new HttpProblem("upstream-failed", `${what}.`);
   }
-  if (code === 9003) {
-    return new HttpProblem("invalid-input", `The upstream refused the parameters (${what}).`, [
-      { field: "taskId", rule: "upstream", message: "was refused by the upstream as a parameter error" },
-    ]);
-  }
-  if (BUSY_CODES.has(code)) return new HttpProblem("upstream-busy", `${what}; try again shortly.`, undefined, { "retry-after": RETRY_AFTER_SECONDS });
-  if (CREDENTIAL_CODES.has(code)) {
-    return new HttpProblem("upstream-failed", `The relay's Tencent Cloud credentials were refused (${what}); this is a deployment problem, not a problem with the request.`);
-  }
-  return new HttpProblem("upstream-failed", `${what}.`);
 }

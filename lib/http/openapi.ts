@@ -6,15 +6,20 @@
 import { STATUS_CODES } from "node:http";
 import {
   amqpDestination,
+  api,
   cloudEventSchema,
   cmqDestination,
   destinationSchema,
+  eipTaskId,
   isoTime,
+  legacyTaskId,
   region,
   taskData,
   taskId,
   taskOutput,
   taskResultSchema,
+  vpcTaskId,
+  vpcTaskResources,
   watchRequestSchema,
   webhookDestination,
 } from "../schemas/index";
@@ -50,7 +55,12 @@ export const healthSchema = {
 
 /** Every named schema of the document; any embedding of one of these objects becomes a `$ref`. */
 const COMPONENTS: Record<string, Schema> = {
+  Api: api,
   TaskId: taskId,
+  VpcTaskId: vpcTaskId,
+  EipTaskId: eipTaskId,
+  LegacyTaskId: legacyTaskId,
+  VpcTaskResources: vpcTaskResources,
   Region: region,
   IsoTime: isoTime,
   TaskOutput: taskOutput,
@@ -127,7 +137,7 @@ export function openApiDocument(routes: readonly DocumentedRoute[]): object {
       title: "nettask-relay",
       version: "1.0.0",
       description:
-        "Reads Tencent Cloud VPC DescribeNetTaskResult and watches network-template tasks until they finish, delivering each outcome once per watch as a CloudEvent to a webhook or a queue. Errors are RFC 9457 problem details.",
+        "Reads the result of Tencent Cloud VPC asynchronous tasks (DescribeVpcTaskResult, DescribeTaskResult for EIPs, and the legacy DescribeNetTaskResult) and watches tasks until they finish, delivering each outcome once per watch as a CloudEvent to a webhook or a queue. Errors are RFC 9457 problem details.",
     },
     paths,
     components: {

@@ -5,15 +5,9 @@
  */
 import { setMaxListeners } from "node:events";
 import type { PollReport } from "../relay";
-import type { EventType, Watch } from "../schemas/index";
+import type { Watch } from "../schemas/index";
 import { advanceWatch, type WorkParts } from "../watches/advance";
 import { sleep } from "./rate-limiter";
-
-const KIND: Record<EventType, keyof PollReport["finished"]> = {
-  "com.tencentcloud.vpc.nettask.succeeded": "succeeded",
-  "com.tencentcloud.vpc.nettask.failed": "failed",
-  "com.tencentcloud.vpc.nettask.timedout": "timedout",
-};
 
 /** Longest idle nap between store checks, so watches registered elsewhere are seen soon. */
 const IDLE_NAP_MS = 1_000;
@@ -80,7 +74,7 @@ export async function runPoll(parts: WorkParts, options: PollRunOptions): Promis
       inFlight++;
       try {
         const step = await advanceWatch(watch, owner, parts, signal);
-        if (step.finished) report.finished[KIND[step.finished]]++;
+        if (step.finished) report.finished[step.finished]++;
         if (step.delivered === true) report.deliveries.ok++;
         if (step.delivered === false) report.deliveries.failed++;
       } catch (error) {

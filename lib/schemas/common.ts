@@ -1,13 +1,46 @@
 /** Schema pieces shared by several schemas. The generator compiles each once (see SHARED). */
-import { ISO_TIME, REGION } from "./patterns";
+import { ISO_TIME, REGION, REQUEST_ID } from "./patterns";
 
 export const schemaId = (name: string) => `https://nettask-relay.dev/schemas/${name}.json`;
 
-export const taskId = {
+/** The kinds of task the relay can wait on, by the API action that reads their result. */
+export const API_KINDS = ["vpc", "eip", "legacy"] as const;
+
+export const api = {
+  enum: API_KINDS,
+  description:
+    "Which API reads the task: `vpc` DescribeVpcTaskResult (API 3.0; the task id is the RequestId of the asynchronous call), " +
+    "`eip` DescribeTaskResult (API 3.0; the integer TaskId of an EIP call), `legacy` DescribeNetTaskResult (API 2.0, shut down by Tencent Cloud).",
+} as const;
+
+export const vpcTaskId = {
+  type: "string",
+  pattern: REQUEST_ID,
+  description: "The RequestId of the asynchronous VPC call (DescribeVpcTaskResult's TaskId).",
+} as const;
+
+export const eipTaskId = {
+  type: "integer",
+  minimum: 1,
+  maximum: 9007199254740991,
+  description: "The TaskId an EIP call (AllocateAddresses, ReleaseAddresses, …) answered.",
+} as const;
+
+export const legacyTaskId = {
   type: "integer",
   minimum: 1,
   maximum: 2147483647,
-  description: "The integer task id returned by the asynchronous parameter-template call.",
+  description: "The integer taskId of a legacy parameter-template call (DescribeNetTaskResult).",
+} as const;
+
+/** Any kind's task id, as stored and delivered; which one it is follows from `api`. */
+export const taskId = {
+  type: ["string", "integer"],
+  minLength: 1,
+  maxLength: 64,
+  minimum: 1,
+  maximum: 9007199254740991,
+  description: "A RequestId (api vpc) or an integer task id (api eip or legacy).",
 } as const;
 
 export const region = {
@@ -15,7 +48,7 @@ export const region = {
   minLength: 1,
   maxLength: 32,
   pattern: REGION,
-  description: "A legacy region code (gz, sh, bj, ca, …) or an ap-… style name.",
+  description: "A region name such as ap-guangzhou, or its legacy short code (gz, sh, bj, ca, …); both mean the same region.",
 } as const;
 
 export const isoTime = { type: "string", pattern: ISO_TIME } as const;

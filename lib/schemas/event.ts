@@ -1,13 +1,33 @@
 import type { FromSchema } from "json-schema-to-ts";
-import { isoTime, region, schemaId, taskId } from "./common";
-import { EVENT_ID, WATCH_ID } from "./patterns";
-import { taskData, taskOutput, taskStatus } from "./task";
+import { isoTime, schemaId } from "./common";
+import { EVENT_ID, REQUEST_ID, WATCH_ID } from "./patterns";
+import { resultFields } from "./task";
 
-export const EVENT_TYPES = [
+/** Outcomes of API 3.0 tasks (vpc and eip: `data.api` says which). */
+export const TASK_EVENT_TYPES = [
+  "com.tencentcloud.vpc.task.succeeded",
+  "com.tencentcloud.vpc.task.failed",
+  "com.tencentcloud.vpc.task.timedout",
+] as const;
+
+/** Outcomes of legacy DescribeNetTaskResult tasks. */
+export const NETTASK_EVENT_TYPES = [
   "com.tencentcloud.vpc.nettask.succeeded",
   "com.tencentcloud.vpc.nettask.failed",
   "com.tencentcloud.vpc.nettask.timedout",
 ] as const;
+
+export const EVENT_TYPES = [...TASK_EVENT_TYPES, ...NETTASK_EVENT_TYPES] as const;
+
+/** What the relay adds to the task's result in an event. */
+const watchFields = {
+  watchId: { type: "string", pattern: WATCH_ID },
+  polls: { type: "integer", minimum: 0 },
+  firstSeenAt: isoTime,
+  completedAt: isoTime,
+} as const;
+
+const WATCH_FIELDS = ["watchId", "polls", "firstSeenAt", "completedAt"] as const;
 
 /** The CloudEvents 1.0 (JSON format) event delivered for a watch's outcome. */
 export const cloudEventSchema = {
@@ -20,25 +40,33 @@ export const cloudEventSchema = {
     id: { type: "string", pattern: EVENT_ID, description: "Stable across retries and redeliveries of the same outcome." },
     source: { type: "string", minLength: 1 },
     type: { enum: EVENT_TYPES },
-    subject: { type: "string", pattern: "^[1-9][0-9]{0,9}$", description: "The taskId." },
+    subject: { type: "string", pattern: `^(?:[1-9][0-9]{0,15}|${REQUEST_ID.slice(1, -1)})$`, description: "The task id." },
     time: isoTime,
     datacontenttype: { const: "application/json" },
     data: {
       type: "object",
-      additionalProperties: false,
-      required: ["taskId", "region", "status", "code", "output", "data", "watchId", "polls", "firstSeenAt", "completedAt"],
-      properties: {
-        taskId,
-        region,
-        status: taskStatus,
-        code: { enum: [0, 1, 2] },
-        output: { anyOf: [taskOutput, { type: "null" }] },
-        data: taskData,
-        watchId: { type: "string", pattern: WATCH_ID },
-        polls: { type: "integer", minimum: 0 },
-        firstSeenAt: isoTime,
-        completedAt: isoTime,
-      },
+      required: ["api", "taskId", "region", "status", "output", "data", ...WATCH_FIELDS],
+      discriminator: { propertyName: "api" },
+      oneOf: [
+        {
+          type: "object",
+          additionalProperties: false,
+          required: ["api", "taskId", "region", "status", "output", "data", "result", ...WATCH_FIELDS],
+          properties: { ...resultFields.vpc, ...watchFields },
+        },
+        {
+          type: "object",
+          additionalProperties: false,
+          required: ["api", "taskId", "region", "status", "output", "data", ...WATCH_FIELDS],
+          properties: { ...resultFields.eip, ...watchFields },
+        },
+        {
+          type: "object",
+          additionalProperties: false,
+          required: ["api", "taskId", "region", "status", "code", "output", "data", ...WATCH_FIELDS],
+          properties: { ...resultFields.legacy, ...watchFields },
+        },
+      ],
     },
   },
 } as const;

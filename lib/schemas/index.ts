@@ -1,12 +1,27 @@
-import { isoTime, region, taskId } from "./common";
+import { api, eipTaskId, isoTime, legacyTaskId, region, taskId, vpcTaskId } from "./common";
 import { cloudEventSchema } from "./event";
-import { taskData, taskInputSchema, taskOutput, taskResultSchema, upstreamResponseSchema } from "./task";
+import {
+  api3ResponseSchema,
+  eipTaskResponseSchema,
+  legacyResponseSchema,
+  taskData,
+  taskInputSchema,
+  taskOutput,
+  taskRefSchema,
+  taskResultSchema,
+  vpcTaskResources,
+  vpcTaskResponseSchema,
+} from "./task";
 import { destinationSchema, timerArgumentSchema, watchRequestSchema } from "./watch";
 
 /** Every schema that gets a compiled validator, by the name of the validator. */
 export const validatedSchemas = {
   taskInput: taskInputSchema,
-  upstreamResponse: upstreamResponseSchema,
+  taskRef: taskRefSchema,
+  legacyResponse: legacyResponseSchema,
+  api3Response: api3ResponseSchema,
+  vpcTaskResponse: vpcTaskResponseSchema,
+  eipTaskResponse: eipTaskResponseSchema,
   taskResult: taskResultSchema,
   destination: destinationSchema,
   watchRequest: watchRequestSchema,
@@ -22,11 +37,16 @@ export type ValidatorName = keyof typeof validatedSchemas;
  * code holds one validator per piece instead of a copy per use.
  */
 export const sharedSchemas = {
+  api,
   taskId,
+  vpcTaskId,
+  eipTaskId,
+  legacyTaskId,
   region,
   isoTime,
   taskOutput,
   taskData,
+  vpcTaskResources,
   taskResult: taskResultSchema,
   destination: destinationSchema,
   watchRequest: watchRequestSchema,

@@ -25,6 +25,15 @@ export const REGION = hinted(
   "must be a Tencent Cloud region code (gz, sh, bj, ca, …) or a region name such as ap-guangzhou",
 );
 
+/** An API 3.0 RequestId: a UUID. DescribeVpcTaskResult takes the asynchronous call's as TaskId. */
+export const REQUEST_ID = hinted(
+  "^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$",
+  "must be the RequestId of the asynchronous call, a UUID such as 3c140219-cfe9-470e-b241-907877d6fb03",
+);
+
+/** A task id given as text: the digits of an integer (EIP calls answer TaskId as such a string). */
+export const DIGITS = /^[1-9][0-9]{0,15}$/;
+
 export const ISO_TIME = hinted(
   "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(?:\\.\\d{1,9})?Z$",
   "must be an RFC 3339 UTC timestamp such as 2026-01-31T12:00:00Z",

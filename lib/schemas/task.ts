@@ -1,17 +1,51 @@
 import type { FromSchema } from "json-schema-to-ts";
-import { region, schemaId, taskId } from "./common";
+import { api, eipTaskId, legacyTaskId, region, schemaId, taskId, vpcTaskId } from "./common";
 
-/** Input of describeNetTaskResult / waitForNetTask and of `GET /tasks/{taskId}`. */
+/**
+ * A task as users name it: `GET /tasks/{taskId}`, a watch request, a timer argument, the CLI.
+ * `api` may be left out: a RequestId (a UUID) means `vpc`, a number `legacy`. resolveTask
+ * (lib/upstream/task-ref.ts) turns it into a TaskRef, checked per kind.
+ */
 export const taskInputSchema = {
   $id: schemaId("task-input"),
   type: "object",
   additionalProperties: false,
   required: ["taskId", "region"],
-  properties: { taskId, region },
+  properties: { api, taskId, region },
 } as const;
 export type TaskInput = FromSchema<typeof taskInputSchema>;
 
-/** `data.output` of a task: progress detail; for a failed task, why it failed. */
+/** A task as the relay works with it: its kind known, its id of that kind's type, the region's ap-style name. */
+export const taskRefSchema = {
+  $id: schemaId("task-ref"),
+  type: "object",
+  required: ["api", "taskId", "region"],
+  discriminator: { propertyName: "api" },
+  oneOf: [
+    {
+      type: "object",
+      additionalProperties: false,
+      required: ["api", "taskId", "region"],
+      properties: { api: { const: "vpc" }, taskId: vpcTaskId, region },
+    },
+    {
+      type: "object",
+      additionalProperties: false,
+      required: ["api", "taskId", "region"],
+      properties: { api: { const: "eip" }, taskId: eipTaskId, region },
+    },
+    {
+      type: "object",
+      additionalProperties: false,
+      required: ["api", "taskId", "region"],
+      properties: { api: { const: "legacy" }, taskId: legacyTaskId, region },
+    },
+  ],
+} as const;
+export type TaskRef = FromSchema<typeof taskRefSchema>;
+export type Api = TaskRef["api"];
+
+/** Legacy `data.output` of a task: progress detail; for a failed task, why it failed. */
 export const taskOutput = {
   type: "object",
   properties: {
@@ -20,15 +54,76 @@ export const taskOutput = {
   },
 } as const;
 
-/** Result data of query-type tasks; may change while the task runs. */
+/** Result data of query-type tasks (legacy `data.data`; a vpc task's Output when it is JSON); may change while the task runs. */
 export const taskData = { type: ["object", "array", "null"] } as const;
+
+/** DescribeVpcTaskResult's `Result`: per-resource outcomes of batch operations. */
+export const vpcTaskResources = {
+  type: "array",
+  items: {
+    type: "object",
+    properties: { ResourceId: { type: "string" }, Status: { type: "string" } },
+  },
+} as const;
+
+export const taskStatus = { enum: ["succeeded", "failed", "running"] } as const;
+
+/** The fields of each kind's normalised result (the event's `data` carries them too). */
+export const resultFields = {
+  vpc: {
+    api: { const: "vpc" },
+    taskId: vpcTaskId,
+    region,
+    status: taskStatus,
+    output: { type: ["string", "null"], description: "DescribeVpcTaskResult's Output, exactly as sent; null before any answer." },
+    data: taskData,
+    result: { anyOf: [vpcTaskResources, { type: "null" }], description: "DescribeVpcTaskResult's Result, as sent." },
+  },
+  eip: {
+    api: { const: "eip" },
+    taskId: eipTaskId,
+    region,
+    status: taskStatus,
+    output: { type: "null", description: "DescribeTaskResult reports no output." },
+    data: { type: "null" },
+  },
+  legacy: {
+    api: { const: "legacy" },
+    taskId: legacyTaskId,
+    region,
+    status: taskStatus,
+    code: { enum: [0, 1, 2], description: "The upstream data.status: 0 success, 1 failure, 2 running." },
+    output: { anyOf: [taskOutput, { type: "null" }] },
+    data: taskData,
+  },
+} as const;
+
+/**
+ * The normalised result every part of nettask-relay works with. Common to every kind: api,
+ * taskId, region, status, output, data. `output` is what the upstream said about the task as
+ * it said it (vpc: the Output string, verbatim; legacy: data.output); `data` is result data
+ * (vpc: Output parsed, when it is a JSON object or array; legacy: data.data).
+ */
+export const taskResultSchema = {
+  $id: schemaId("task-result"),
+  type: "object",
+  required: ["api", "taskId", "region", "status", "output", "data"],
+  discriminator: { propertyName: "api" },
+  oneOf: [
+    { type: "object", additionalProperties: false, required: ["api", "taskId", "region", "status", "output", "data", "result"], properties: resultFields.vpc },
+    { type: "object", additionalProperties: false, required: ["api", "taskId", "region", "status", "output", "data"], properties: resultFields.eip },
+    { type: "object", additionalProperties: false, required: ["api", "taskId", "region", "status", "code", "output", "data"], properties: resultFields.legacy },
+  ],
+} as const;
+export type TaskResult = FromSchema<typeof taskResultSchema>;
+export type TaskStatus = TaskResult["status"];
 
 /**
  * The legacy v2 response body of DescribeNetTaskResult. Extra fields are tolerated (the
  * upstream adds fields over time); missing or mistyped ones are not.
  */
-export const upstreamResponseSchema = {
-  $id: schemaId("upstream-response"),
+export const legacyResponseSchema = {
+  $id: schemaId("legacy-response"),
   type: "object",
   required: ["code"],
   properties: {
@@ -48,24 +143,57 @@ export const upstreamResponseSchema = {
   if: { properties: { code: { const: 0 } } },
   then: { required: ["data"] },
 } as const;
-export type UpstreamResponse = FromSchema<typeof upstreamResponseSchema>;
+export type LegacyResponse = FromSchema<typeof legacyResponseSchema>;
 
-export const taskStatus = { enum: ["succeeded", "failed", "running"] } as const;
-
-/** The normalised result every part of nettask-relay works with. */
-export const taskResultSchema = {
-  $id: schemaId("task-result"),
+/**
+ * The API 3.0 envelope: every answer, errors included (HTTP 200), is `{"Response": {…}}`, with
+ * `Error: {Code, Message}` when the call failed. Extra fields are tolerated.
+ */
+export const api3ResponseSchema = {
+  $id: schemaId("api3-response"),
   type: "object",
-  additionalProperties: false,
-  required: ["taskId", "region", "status", "code", "output", "data"],
+  required: ["Response"],
   properties: {
-    taskId,
-    region,
-    status: taskStatus,
-    code: { enum: [0, 1, 2], description: "The upstream data.status: 0 success, 1 failure, 2 running." },
-    output: { anyOf: [taskOutput, { type: "null" }] },
-    data: taskData,
+    Response: {
+      type: "object",
+      properties: {
+        Error: {
+          type: "object",
+          required: ["Code"],
+          properties: { Code: { type: "string", minLength: 1 }, Message: { type: "string" } },
+        },
+        RequestId: { type: "string" },
+      },
+    },
   },
 } as const;
-export type TaskResult = FromSchema<typeof taskResultSchema>;
-export type TaskStatus = TaskResult["status"];
+export type Api3Response = FromSchema<typeof api3ResponseSchema>;
+
+const API3_STATUS = { enum: ["SUCCESS", "FAILED", "RUNNING"] } as const;
+
+/** DescribeVpcTaskResult's `Response` when it succeeded. */
+export const vpcTaskResponseSchema = {
+  $id: schemaId("vpc-task-response"),
+  type: "object",
+  required: ["Status"],
+  properties: {
+    Status: API3_STATUS,
+    Output: { type: ["string", "null"] },
+    Result: { anyOf: [vpcTaskResources, { type: "null" }] },
+    RequestId: { type: "string" },
+  },
+} as const;
+export type VpcTaskResponse = FromSchema<typeof vpcTaskResponseSchema>;
+
+/** DescribeTaskResult's (EIP) `Response` when it succeeded. */
+export const eipTaskResponseSchema = {
+  $id: schemaId("eip-task-response"),
+  type: "object",
+  required: ["Result"],
+  properties: {
+    TaskId: { type: ["integer", "string"] },
+    Result: API3_STATUS,
+    RequestId: { type: "string" },
+  },
+} as const;
+export type EipTaskResponse = FromSchema<typeof eipTaskResponseSchema>;

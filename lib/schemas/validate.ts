@@ -5,13 +5,18 @@
 import * as compiled from "./validators.generated.js";
 import type { CloudEvent } from "./event";
 import { patternHint } from "./patterns";
-import type { TaskInput, TaskResult, UpstreamResponse } from "./task";
+import { API_KINDS } from "./common";
+import type { Api3Response, EipTaskResponse, LegacyResponse, TaskInput, TaskRef, TaskResult, VpcTaskResponse } from "./task";
 import type { Destination, TimerArgument, WatchRequest } from "./watch";
 import { destinationSchema } from "./watch";
 
 export interface Validated {
   taskInput: TaskInput;
-  upstreamResponse: UpstreamResponse;
+  taskRef: TaskRef;
+  legacyResponse: LegacyResponse;
+  api3Response: Api3Response;
+  vpcTaskResponse: VpcTaskResponse;
+  eipTaskResponse: EipTaskResponse;
   taskResult: TaskResult;
   destination: Destination;
   watchRequest: WatchRequest;
@@ -65,7 +70,11 @@ export function validate<N extends ValidatorName>(name: N, value: unknown, subje
   return result.value;
 }
 
-const DESTINATION_TYPES = destinationSchema.oneOf.map((s) => s.properties.type.const);
+/** The values each discriminator tag may take, for "must be one of" messages. */
+const TAG_VALUES: Record<string, readonly string[]> = {
+  type: destinationSchema.oneOf.map((s) => s.properties.type.const),
+  api: API_KINDS,
+};
 
 function fieldOf(instancePath: string, child?: string): string {
   const parts = instancePath.split("/").slice(1).map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
@@ -103,7 +112,7 @@ function describe(e: AjvError): FieldError | undefined {
     case "const":
       return at(`must be ${JSON.stringify(p.allowedValue)}`);
     case "discriminator":
-      return at(`must be one of: ${DESTINATION_TYPES.map((t) => JSON.stringify(t)).join(", ")}`, String(p.tag));
+      return at(`must be one of: ${(TAG_VALUES[String(p.tag)] ?? []).map((t) => JSON.stringify(t)).join(", ")}`, String(p.tag));
     // Combinators only summarise errors reported on their branches.
     case "anyOf":
     case "oneOf":

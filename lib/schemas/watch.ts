@@ -1,6 +1,6 @@
 import type { FromSchema } from "json-schema-to-ts";
 import { cloudEventSchema } from "./event";
-import { isoTime, region, schemaId, taskId } from "./common";
+import { api, isoTime, region, schemaId, taskId } from "./common";
 import { AMQP_EXCHANGE, AMQP_URL, CMQ_QUEUE, HTTP_URL, WATCH_ID, WEBHOOK_SECRET } from "./patterns";
 import { taskResultSchema } from "./task";
 
@@ -65,6 +65,7 @@ export const watchRequestSchema = {
   additionalProperties: false,
   required: ["taskId", "region", "destination"],
   properties: {
+    api,
     taskId,
     region,
     destination: destinationSchema,
@@ -117,13 +118,14 @@ export const watchSchema = {
   type: "object",
   additionalProperties: false,
   required: [
-    "id", "version", "taskId", "region", "destination", "state", "createdAt", "updatedAt",
+    "id", "version", "api", "taskId", "region", "destination", "state", "createdAt", "updatedAt",
     "deadlineAt", "dueAt", "lease", "polls", "firstSeenAt", "lastPolledAt", "lastResult",
     "lastError", "event", "delivery",
   ],
   properties: {
     id: { type: "string", pattern: WATCH_ID },
     version: { type: "integer", minimum: 0 },
+    api,
     taskId,
     region,
     destination: destinationSchema,

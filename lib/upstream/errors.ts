@@ -1,101 +1,79 @@
 /**
- * Every way a DescribeNetTaskResult call can fail, as one error type that says what happened,
- * what the upstream code means and whether trying again can help (DESIGN.md §3).
+ * Every way reading a task can fail, as one error type that says which action failed, what
+ * happened, what the upstream code means (lib/upstream/codes.ts) and whether trying again can
+ * help.
  */
+import { describeCode, isRetryable, type CodeCategory } from "./codes";
 
-export type NetTaskErrorKind = "upstream" | "network" | "timeout" | "http" | "malformed" | "aborted";
+export type UpstreamErrorKind = "upstream" | "network" | "timeout" | "http" | "malformed" | "aborted";
 
-export interface CodeInfo {
-  meaning: string;
-  retryable: boolean;
-}
-
-/** The error codes of DescribeNetTaskResult: the common legacy codes and the module's own. */
-export const UPSTREAM_CODES: Readonly<Record<number, CodeInfo>> = {
-  4000: { meaning: "invalid parameter", retryable: false },
-  4100: { meaning: "authentication failed (bad signature)", retryable: false },
-  4101: { meaning: "not authorized: the sub-account may not call this action", retryable: false },
-  4102: { meaning: "not authorized: the sub-account may not access this resource", retryable: false },
-  4103: { meaning: "not authorized: the sub-account may not access this action or resource", retryable: false },
-  4104: { meaning: "SecretId does not exist", retryable: false },
-  4105: { meaning: "bad token (temporary credentials)", retryable: false },
-  4106: { meaning: "MFA check failed", retryable: false },
-  4110: { meaning: "CAM authorization failed", retryable: false },
-  4300: { meaning: "access denied", retryable: false },
-  4400: { meaning: "quota exceeded (request rate)", retryable: true },
-  4500: { meaning: "replay refused (Nonce reused or Timestamp more than 5 minutes off)", retryable: true },
-  4600: { meaning: "protocol not supported (HTTPS required)", retryable: false },
-  5000: { meaning: "resource not found", retryable: false },
-  5100: { meaning: "resource operation failed", retryable: true },
-  6000: { meaning: "upstream internal error", retryable: true },
-  6100: { meaning: "action not supported in this version or on this domain", retryable: false },
-  6200: { meaning: "action temporarily unavailable", retryable: true },
-  9003: { meaning: "parameter error", retryable: false },
-  9005: { meaning: "system busy or resource being edited", retryable: true },
-  29254: { meaning: "authentication failed", retryable: false },
-  29257: { meaning: "backend error", retryable: true },
-  29258: { meaning: "referenced resource does not exist", retryable: false },
-  29259: { meaning: "association refused: rule expansion too large", retryable: false },
-  29260: { meaning: "template count or member quota exceeded", retryable: false },
-};
-
-/** What an upstream code means; codes outside the table are not retried. */
-export function classifyCode(code: number): CodeInfo {
-  return UPSTREAM_CODES[code] ?? { meaning: "unknown error code", retryable: false };
-}
-
-export interface NetTaskErrorInit {
-  kind: NetTaskErrorKind;
+export interface UpstreamErrorInit {
+  kind: UpstreamErrorKind;
+  /** The upstream action, e.g. DescribeVpcTaskResult. */
+  action: string;
   meaning: string;
   retryable: boolean;
   /** Follows the meaning in the message: the upstream message, HTTP status text, what was malformed. */
   detail?: string;
-  code?: number;
+  /** Legacy codes are numbers, API 3.0 codes strings (`RequestLimitExceeded`). */
+  code?: number | string;
+  category?: CodeCategory;
   codeDesc?: string;
   upstreamMessage?: string;
+  /** API 3.0's RequestId of the failed call: what Tencent Cloud support asks for. */
+  requestId?: string;
   httpStatus?: number;
   cause?: unknown;
 }
 
-export class NetTaskError extends Error {
-  override readonly name = "NetTaskError";
-  readonly kind: NetTaskErrorKind;
-  /** The upstream error code (kind "upstream"). */
-  readonly code?: number;
+export class UpstreamError extends Error {
+  override readonly name = "UpstreamError";
+  readonly kind: UpstreamErrorKind;
+  readonly action: string;
+  readonly code?: number | string;
+  /** Set for kind "upstream": what the code means for the caller. */
+  readonly category?: CodeCategory;
   readonly codeDesc?: string;
   readonly upstreamMessage?: string;
+  readonly requestId?: string;
   readonly meaning: string;
   readonly retryable: boolean;
   readonly httpStatus?: number;
 
-  constructor(init: NetTaskErrorInit) {
+  constructor(init: UpstreamErrorInit) {
     const what = init.code === undefined ? init.meaning : `${init.code} ${init.meaning}`;
     const verb = init.kind === "aborted" ? "aborted" : "failed";
-    super(`DescribeNetTaskResult ${verb}: ${what}${init.detail ? ` (${init.detail})` : ""}`, { cause: init.cause });
+    const detail = init.detail ? ` (${init.detail})` : "";
+    const requestId = init.requestId ? ` [RequestId ${init.requestId}]` : "";
+    super(`${init.action} ${verb}: ${what}${detail}${requestId}`, { cause: init.cause });
     this.kind = init.kind;
+    this.action = init.action;
     this.meaning = init.meaning;
     this.retryable = init.retryable;
     if (init.code !== undefined) this.code = init.code;
+    if (init.category !== undefined) this.category = init.category;
     if (init.codeDesc !== undefined) this.codeDesc = init.codeDesc;
     if (init.upstreamMessage !== undefined) this.upstreamMessage = init.upstreamMessage;
+    if (init.requestId !== undefined) this.requestId = init.requestId;
     if (init.httpStatus !== undefined) this.httpStatus = init.httpStatus;
   }
 }
 
 /** The upstream answered with an error code. */
-export function upstreamError(code: number, upstreamMessage?: string, codeDesc?: string): NetTaskError {
-  const { meaning, retryable } = classifyCode(code);
-  return new NetTaskError({ kind: "upstream", code, meaning, retryable, detail: upstreamMessage, upstreamMessage, codeDesc });
+export function upstreamError(action: string, code: number | string, upstreamMessage?: string, extra: { codeDesc?: string; requestId?: string } = {}): UpstreamError {
+  const { meaning, category } = describeCode(code);
+  return new UpstreamError({ kind: "upstream", action, code, meaning, category, retryable: isRetryable(category), detail: upstreamMessage, upstreamMessage, ...extra });
 }
 
-/** A body that is not JSON or not shaped like a legacy response; the upstream may be mid-deploy. */
-export function malformedError(problem: string, cause?: unknown): NetTaskError {
-  return new NetTaskError({ kind: "malformed", meaning: "malformed response", retryable: true, detail: problem, cause });
+/** A body that is not JSON or not shaped like the action's answer; the upstream may be mid-deploy. */
+export function malformedError(action: string, problem: string, cause?: unknown): UpstreamError {
+  return new UpstreamError({ kind: "malformed", action, meaning: "malformed response", retryable: true, detail: problem, cause });
 }
 
-export function httpError(status: number, statusText: string): NetTaskError {
-  return new NetTaskError({
+export function httpError(action: string, status: number, statusText: string): UpstreamError {
+  return new UpstreamError({
     kind: "http",
+    action,
     meaning: `HTTP ${status}${statusText ? ` ${statusText}` : ""}`,
     retryable: status >= 500,
     httpStatus: status,
@@ -103,21 +81,24 @@ export function httpError(status: number, statusText: string): NetTaskError {
 }
 
 /**
- * Turns what an attempt threw into a NetTaskError. `callerSignal` tells a caller's abort (never
- * retried) from the per-request timeout; anything else that is not ours is a network failure.
+ * Turns what an attempt threw into an UpstreamError. `callerSignal` tells a caller's abort
+ * (never retried) from the per-request timeout; anything else that is not ours is a network
+ * failure.
  */
-export function classifyError(error: unknown, callerSignal?: AbortSignal, timeoutSignal?: AbortSignal): NetTaskError {
-  if (error instanceof NetTaskError) return error;
-  if (callerSignal?.aborted) return new NetTaskError({ kind: "aborted", meaning: "aborted by the caller", retryable: false, cause: error });
+export function classifyError(action: string, error: unknown, callerSignal?: AbortSignal, timeoutSignal?: AbortSignal): UpstreamError {
+  if (error instanceof UpstreamError) return error;
+  if (callerSignal?.aborted) return new UpstreamError({ kind: "aborted", action, meaning: "aborted by the caller", retryable: false, cause: error });
   if (timeoutSignal?.aborted || (error instanceof Error && error.name === "TimeoutError")) {
-    return new NetTaskError({ kind: "timeout", meaning: "request timed out", retryable: true, cause: error });
+    return new UpstreamError({ kind: "timeout", action, meaning: "request timed out", retryable: true, cause: error });
   }
-  return new NetTaskError({ kind: "network", meaning: "network error", retryable: true, detail: networkDetail(error), cause: error });
+  return new UpstreamError({ kind: "network", action, meaning: "network error", retryable: true, detail: networkDetail(error), cause: error });
 }
 
-/** undici hides the reason (ECONNREFUSED, ENOTFOUND, …) in `cause`. */
+/** The reason (ECONNREFUSED, ENOTFOUND, …) is the error's `code`, or its cause's. */
 function networkDetail(error: unknown): string | undefined {
   if (!(error instanceof Error)) return undefined;
+  const { code } = error as { code?: unknown };
+  if (typeof code === "string") return code;
   const cause = error.cause as { code?: unknown; message?: unknown } | undefined;
   if (cause && typeof cause.code === "string") return cause.code;
   if (cause && typeof cause.message === "string") return cause.message;

@@ -1,19 +1,20 @@
 /**
- * Waits for a task to finish, the smithy/AWS SDK waiter way (DESIGN.md §3): first attempt at
- * once, then waiterDelay between attempts, never sleeping past the deadline.
+ * Waits for a task to finish, the smithy/AWS SDK waiter way
+ * (https://smithy.io/2.0/additional-specs/waiters.html): first attempt at once, then
+ * waiterDelay between attempts, never sleeping past the deadline.
  */
 import { setTimeout as delay } from "node:timers/promises";
-import type { TaskResult } from "../schemas/index";
+import type { TaskRef, TaskResult } from "../schemas/index";
 import { validate } from "../schemas/validate";
 import { waiterDelay } from "./backoff";
-import { describeNetTaskResult, type NetTaskClient } from "./client";
-import { NetTaskError } from "./errors";
+import type { TaskClient } from "./client";
+import { UpstreamError } from "./errors";
 
 export type WaiterState = "SUCCESS" | "FAILURE" | "TIMEOUT" | "ABORTED";
 
 export interface WaitOptions {
-  taskId: number;
-  region: string;
+  task: TaskRef;
+  client: TaskClient;
   /** Seconds before the second attempt; delays grow from here. */
   minDelay: number;
   /** Longest wait between attempts, in seconds. */
@@ -21,8 +22,6 @@ export interface WaitOptions {
   /** Seconds from the start after which the waiter gives up (TIMEOUT). */
   maxWait: number;
   signal?: AbortSignal;
-  /** Default: the client configured from the environment. */
-  client?: NetTaskClient;
   random?: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Clock in ms. */
@@ -37,7 +36,6 @@ export interface WaitResult {
   elapsedMs: number;
 }
 
-const defaultClient: NetTaskClient = { describe: describeNetTaskResult };
 const defaultSleep = (ms: number, signal?: AbortSignal) => delay(ms, undefined, { signal });
 
 /**
@@ -45,9 +43,9 @@ const defaultSleep = (ms: number, signal?: AbortSignal) => delay(ms, undefined, 
  * task or a retryable error that outlived the client's own retries means try again. A
  * non-retryable error is thrown.
  */
-export async function waitForNetTask(options: WaitOptions): Promise<WaitResult> {
-  const { minDelay, maxDelay, maxWait, signal, client = defaultClient, random = Math.random, sleep = defaultSleep, now = Date.now } = options;
-  const input = validate("taskInput", { taskId: options.taskId, region: options.region }, "task input");
+export async function waitForTask(options: WaitOptions): Promise<WaitResult> {
+  const { minDelay, maxDelay, maxWait, signal, client, random = Math.random, sleep = defaultSleep, now = Date.now } = options;
+  const input = validate("taskRef", options.task, "task");
   if (!(maxWait >= 0)) throw new RangeError(`maxWait must be >= 0 seconds, got ${maxWait}`);
   waiterDelay(1, minDelay, maxDelay); // checks the delays before anything is sent
 
@@ -65,7 +63,7 @@ export async function waitForNetTask(options: WaitOptions): Promise<WaitResult> 
       if (result.status === "succeeded") return end("SUCCESS");
       if (result.status === "failed") return end("FAILURE");
     } catch (error) {
-      if (!(error instanceof NetTaskError)) throw error;
+      if (!(error instanceof UpstreamError)) throw error;
       if (error.kind === "aborted") return end("ABORTED");
       if (!error.retryable) throw error;
     }

@@ -7,14 +7,15 @@ import { buildEvent } from "../delivery/event";
 import type { Deliverer } from "../delivery/deliverer";
 import type { Config } from "../config";
 import type { Logger } from "../log";
-import type { EventType, Watch } from "../schemas/index";
-import type { NetTaskClient } from "../upstream/client";
-import { NetTaskError } from "../upstream/errors";
+import type { TaskRef, Watch } from "../schemas/index";
+import type { TaskClient } from "../upstream/client";
+import { UpstreamError } from "../upstream/errors";
 import {
-  TIMEDOUT,
+  eventTypeOf,
   hold,
   isPastDeadline,
   outcomeOf,
+  type Outcome,
   recordAttempt,
   recordPollError,
   recordResult,
@@ -25,7 +26,7 @@ import type { WatchStore } from "./store";
 export interface WorkParts {
   config: Config;
   store: WatchStore;
-  client: NetTaskClient;
+  client: TaskClient;
   deliverer: Deliverer;
   logger: Logger;
   now: () => number;
@@ -35,13 +36,13 @@ export interface WorkParts {
 export interface StepResult {
   /** The watch as saved, or undefined if someone else wrote it first (cancelled, re-claimed). */
   watch: Watch | undefined;
-  finished?: EventType;
+  finished?: Outcome;
   delivered?: boolean;
 }
 
-/** Safe to store and show: the error's own message (NetTaskError messages never carry secrets). */
+/** Safe to store and show: the error's own message (UpstreamError messages never carry secrets). */
 export function describeError(error: unknown): { code?: number | string; message: string } {
-  if (error instanceof NetTaskError) return { ...(error.code === undefined ? {} : { code: error.code }), message: error.message };
+  if (error instanceof UpstreamError) return { ...(error.code === undefined ? {} : { code: error.code }), message: error.message };
   return { message: error instanceof Error ? error.message : String(error) };
 }
 
@@ -49,7 +50,7 @@ export interface Polled {
   /** The watch with the poll recorded (not saved yet). */
   next: Watch;
   /** Set when this poll ends the watch: the task finished, or the deadline passed. */
-  finished?: EventType;
+  finished?: Outcome;
   /** The poll's error, when it failed. */
   error?: unknown;
 }
@@ -60,23 +61,28 @@ export async function pollOnce(watch: Watch, parts: WorkParts, signal?: AbortSig
   const backoff = { minDelayMs: config.pollMinDelayMs, maxDelayMs: config.pollMaxDelayMs, random: parts.random };
   let polled: Polled;
   try {
-    const result = await parts.client.describe({ taskId: watch.taskId, region: watch.region }, { signal });
+    const result = await parts.client.describe(taskOf(watch), { signal });
     polled = { next: recordResult(watch, result, now(), backoff), finished: outcomeOf(result) };
   } catch (error) {
     if (signal?.aborted) throw error;
     const described = describeError(error);
     polled = { next: recordPollError(watch, described, now(), backoff), error };
-    parts.logger.warn("poll failed", { watchId: watch.id, taskId: watch.taskId, region: watch.region, error: described });
+    parts.logger.warn("poll failed", { watchId: watch.id, api: watch.api, taskId: watch.taskId, region: watch.region, error: described });
   }
   // The deadline check comes after the poll: the last poll happens at the deadline.
-  if (!polled.finished && isPastDeadline(polled.next, now())) polled.finished = TIMEDOUT;
+  if (!polled.finished && isPastDeadline(polled.next, now())) polled.finished = "timedout";
   return polled;
 }
 
+/** The task a watch waits on. */
+export function taskOf(watch: Watch): TaskRef {
+  return { api: watch.api, taskId: watch.taskId, region: watch.region } as TaskRef;
+}
+
 /** A finished watch, held for delivery: its event is built once here and kept. */
-export function finish(watch: Watch, type: EventType, owner: string, parts: WorkParts): Watch {
+export function finish(watch: Watch, outcome: Outcome, owner: string, parts: WorkParts): Watch {
   const at = parts.now();
-  const event = buildEvent(watch, type, at, parts.config.eventSource);
+  const event = buildEvent(watch, eventTypeOf(watch.api, outcome), at, parts.config.eventSource);
   return hold(startDelivery(watch, event, at), owner, at, parts.config.leaseMs);
 }
 

@@ -10,7 +10,7 @@
  */
 import type { DeliveryOutcome } from "../delivery/deliverer";
 import { nextAttemptDelay } from "../delivery/schedule";
-import type { CloudEvent, EventType, TaskResult, Watch } from "../schemas/index";
+import type { Api, CloudEvent, EventType, TaskResult, Watch } from "../schemas/index";
 import { waiterDelay } from "../upstream/backoff";
 import { isFinal } from "./model";
 
@@ -33,14 +33,33 @@ export function isPastDeadline(watch: Watch, now: number): boolean {
   return now >= Date.parse(watch.deadlineAt);
 }
 
-/** The event type for a finished task, or undefined while it runs. */
-export function outcomeOf(result: TaskResult): EventType | undefined {
-  if (result.status === "succeeded") return "com.tencentcloud.vpc.nettask.succeeded";
-  if (result.status === "failed") return "com.tencentcloud.vpc.nettask.failed";
-  return undefined;
+/** Event types by outcome: API 3.0 tasks are `task` events, legacy ones keep their `nettask` names. */
+const EVENT_TYPES: Record<Api, Record<"succeeded" | "failed" | "timedout", EventType>> = {
+  vpc: { succeeded: "com.tencentcloud.vpc.task.succeeded", failed: "com.tencentcloud.vpc.task.failed", timedout: "com.tencentcloud.vpc.task.timedout" },
+  eip: { succeeded: "com.tencentcloud.vpc.task.succeeded", failed: "com.tencentcloud.vpc.task.failed", timedout: "com.tencentcloud.vpc.task.timedout" },
+  legacy: {
+    succeeded: "com.tencentcloud.vpc.nettask.succeeded",
+    failed: "com.tencentcloud.vpc.nettask.failed",
+    timedout: "com.tencentcloud.vpc.nettask.timedout",
+  },
+};
+
+export type Outcome = "succeeded" | "failed" | "timedout";
+
+/** The event type of a task's outcome. */
+export function eventTypeOf(api: Api, outcome: Outcome): EventType {
+  return EVENT_TYPES[api][outcome];
 }
 
-export const TIMEDOUT: EventType = "com.tencentcloud.vpc.nettask.timedout";
+/** The outcome of a result, or undefined while the task runs. */
+export function outcomeOf(result: TaskResult): Outcome | undefined {
+  return result.status === "running" ? undefined : result.status;
+}
+
+/** The outcome an event type reports. */
+export function outcomeOfEvent(type: EventType): Outcome {
+  return type.slice(type.lastIndexOf(".") + 1) as Outcome;
+}
 
 /** Next poll of a running task: waiter backoff on the number of polls so far, never past the deadline. */
 function nextPollAt(watch: Watch, polls: number, now: number, backoff: PollBackoff): number {
@@ -101,7 +120,7 @@ export function recordAttempt(watch: Watch, outcome: DeliveryOutcome, now: numbe
   const delivery = { attempts, roundStart, disabled: watch.delivery.disabled || outcome.disable === true };
 
   if (outcome.ok) {
-    const state = watch.event?.type === TIMEDOUT ? "expired" : "delivered";
+    const state = watch.event && outcomeOfEvent(watch.event.type) === "timedout" ? "expired" : "delivered";
     return touched(watch, now, { state, delivery, dueAt: null, lease: null });
   }
   const delay = outcome.disable || outcome.permanent ? null : nextAttemptDelay(attemptsThisRound, [...schedule], outcome.retryAfterMs, random);

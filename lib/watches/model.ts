@@ -1,6 +1,6 @@
 /** Watch identity and construction. Ids are derived, so registering twice finds the same watch. */
 import { createHash } from "node:crypto";
-import type { Destination, EventType, Watch, WatchRequest, WatchState } from "../schemas/index";
+import type { Destination, EventType, TaskRef, Watch, WatchState } from "../schemas/index";
 
 export const FINAL_STATES: readonly WatchState[] = ["delivered", "failed", "expired", "cancelled"];
 
@@ -39,9 +39,9 @@ function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** The watch id of a (taskId, region, destination) triple. */
-export function watchIdOf(taskId: number, region: string, destination: Destination): string {
-  return `w_${digest26(canonical({ taskId, region, destination }))}`;
+/** The watch id of a (task, destination) pair; the task is (api, taskId, region). */
+export function watchIdOf(task: TaskRef, destination: Destination): string {
+  return `w_${digest26(canonical({ api: task.api, taskId: task.taskId, region: task.region, destination }))}`;
 }
 
 /** The event id of a watch's outcome: the same across retries, redeliveries and restarts. */
@@ -49,16 +49,24 @@ export function eventIdOf(watchId: string, type: EventType): string {
   return `evt_${digest26(`${watchId}|${type}`)}`;
 }
 
+export interface WatchSpec {
+  task: TaskRef;
+  destination: Destination;
+  deadlineSeconds?: number;
+}
+
 /** A new pending watch, due at once. */
-export function newWatch(request: WatchRequest, now: number, defaultDeadlineSeconds: number): Watch {
+export function newWatch(spec: WatchSpec, now: number, defaultDeadlineSeconds: number): Watch {
+  const { task, destination } = spec;
   const at = new Date(now).toISOString();
-  const deadlineSeconds = request.deadlineSeconds ?? defaultDeadlineSeconds;
+  const deadlineSeconds = spec.deadlineSeconds ?? defaultDeadlineSeconds;
   return {
-    id: watchIdOf(request.taskId, request.region, request.destination),
+    id: watchIdOf(task, destination),
     version: 0,
-    taskId: request.taskId,
-    region: request.region,
-    destination: request.destination,
+    api: task.api,
+    taskId: task.taskId,
+    region: task.region,
+    destination,
     state: "pending",
     createdAt: at,
     updatedAt: at,

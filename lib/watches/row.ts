@@ -32,7 +32,8 @@ export function toRow(watch: Watch): WatchRow {
 
 export function fromRow(row: WatchRow): Watch {
   const lease = row.leaseUntil === null ? null : { owner: row.leaseOwner ?? "", until: row.leaseUntil };
-  return { ...JSON.parse(row.body), id: row.id, version: row.version, state: row.state, dueAt: row.dueAt, lease } as Watch;
+  // Watches stored before task kinds existed are legacy ones.
+  return { api: "legacy", ...JSON.parse(row.body), id: row.id, version: row.version, state: row.state, dueAt: row.dueAt, lease } as Watch;
 }
 
 /** The row after a claim: leased to `owner` until `until`, due again then, one version on. */

@@ -5,7 +5,7 @@
  */
 import { randomInt } from "node:crypto";
 import { DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, type Emulator } from "../emulator/index";
-import { createNetTaskClient } from "../../lib/upstream/client";
+import { createTaskClient } from "../../lib/upstream/client";
 import { computeSignature, stringToSign } from "../../lib/upstream/sign";
 import { collectGarbage } from "./gc";
 import { progress, type Figure } from "./report";
@@ -14,7 +14,7 @@ import { ms, signed, spread, summarize, times } from "./stats";
 const CALLS_PER_ROUND = 500;
 const ROUNDS = 8;
 const WARM_UP_CALLS = 300;
-const TASK = { taskId: 297, region: "gz" } as const;
+const TASK = { api: "legacy", taskId: 297, region: "gz" } as const;
 const credentials = { secretId: DEFAULT_SECRET_ID, secretKey: DEFAULT_SECRET_KEY };
 
 /** The baseline: one signed POST, its JSON read and its code checked; no schema, no retries. */
@@ -58,7 +58,7 @@ async function alternated(a: () => Promise<void>, b: () => Promise<void>, calls:
 
 export async function clientOverhead(emulator: Emulator): Promise<Figure> {
   const raw = rawSignedFetch(emulator.endpoint);
-  const client = createNetTaskClient({ endpoint: emulator.endpoint, credentials: async () => credentials });
+  const client = createTaskClient({ legacyEndpoint: emulator.endpoint, credentials: async () => credentials });
   const viaClient = async () => {
     const result = await client.describe(TASK);
     if (result.status !== "succeeded") throw new Error(`client: task 297 is ${result.status}`);
@@ -78,7 +78,7 @@ export async function clientOverhead(emulator: Emulator): Promise<Figure> {
     rows: [
       {
         figure: "1. client overhead",
-        measure: "createNetTaskClient().describe(), per call",
+        measure: "createTaskClient().describe(), per call",
         value: ms(summarize(clientMs).median),
         baseline: `raw signed fetch ${ms(summarize(rawMs).median)}`,
         ratio: times(ratios.median),

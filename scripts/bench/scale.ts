@@ -36,7 +36,7 @@ interface StoreUnderTest {
 
 const config = loadConfig({});
 
-const running = (w: Watch): TaskResult => ({ taskId: w.taskId, region: w.region, status: "running", code: 2, output: { code: 0, message: "" }, data: null });
+const running = (w: Watch): TaskResult => ({ api: "legacy", taskId: Number(w.taskId), region: w.region, status: "running", code: 2, output: { code: 0, message: "" }, data: null });
 
 /** One cycle: claim a batch of due watches and save each rescheduled, as a poller does after polling them. */
 async function cycle(store: WatchStore, owner: string): Promise<{ ms: number; heapBytes: number }> {
@@ -71,7 +71,7 @@ async function load(store: BulkStore, from: number, to: number): Promise<void> {
   for (let start = from; start < to; start += INSERT_CHUNK) {
     const now = Date.now();
     const count = Math.min(INSERT_CHUNK, to - start);
-    const created = await store.insertMany(Array.from({ length: count }, (_, i) => newWatch({ taskId: start + i + 1, region: "gz", destination: DESTINATION }, now, 86_400)));
+    const created = await store.insertMany(Array.from({ length: count }, (_, i) => newWatch({ task: { api: "legacy", taskId: start + i + 1, region: "gz" }, destination: DESTINATION }, now, 86_400)));
     if (created !== count) throw new Error(`scale: inserted ${created} of ${count} watches`);
   }
 }

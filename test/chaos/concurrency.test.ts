@@ -81,7 +81,7 @@ it("four pollers on one Redis store deliver 2,000 watches exactly once each", { 
       durationMs: i % 2 === 0 ? 0 : 4_000 + Math.floor(Math.random() * 3_000),
       ...(i % 5 === 0 ? { outcome: "failure" as const } : {}),
     });
-    return { ...newWatch({ ...task, destination }, Date.now(), 3_600), dueAt: startAt };
+    return { ...newWatch({ task: { api: "legacy", taskId: task.taskId, region: task.region }, destination }, Date.now(), 3_600), dueAt: startAt };
   });
   expect(await store.insertMany(watches)).toBe(WATCHES);
 

@@ -5,7 +5,7 @@ import { eventIdOf, newWatch } from "../../lib/watches/model";
 import { sampleEvent } from "./helpers";
 
 const NOW = Date.parse("2026-03-01T10:00:00Z");
-const watch = () => newWatch({ taskId: 1234, region: "sh", destination: { type: "cmq", queue: "results" } }, NOW, 3_600);
+const watch = () => newWatch({ task: { api: "legacy", taskId: 1234, region: "sh" }, destination: { type: "cmq", queue: "results" } }, NOW, 3_600);
 
 describe("buildEvent", () => {
   it("builds the CloudEvents 1.0 event of DESIGN.md §5 from the watch", () => {
@@ -42,6 +42,7 @@ describe("buildEvent", () => {
     const w = watch();
     const event = buildEvent(w, "com.tencentcloud.vpc.nettask.timedout", NOW + 3_600_000, "urn:x");
     expect(event.data).toEqual({
+      api: "legacy",
       taskId: 1234,
       region: "sh",
       status: "running",
@@ -57,7 +58,7 @@ describe("buildEvent", () => {
 
   it("keeps the last running result in a timedout event", () => {
     const w = watch();
-    w.lastResult = { taskId: 1234, region: "sh", status: "running", code: 2, output: { code: 0, message: "50%" }, data: [] };
+    w.lastResult = { api: "legacy", taskId: 1234, region: "sh", status: "running", code: 2, output: { code: 0, message: "50%" }, data: [] };
     const event = buildEvent(w, "com.tencentcloud.vpc.nettask.timedout", NOW + 1, "urn:x");
     expect(event.data).toMatchObject({ status: "running", code: 2, output: { message: "50%" }, data: [] });
   });

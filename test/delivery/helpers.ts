@@ -17,10 +17,11 @@ export function testConfig(env: Record<string, string> = {}): Config {
 export function sampleEvent(options: { type?: EventType; destination?: Destination; data?: Record<string, unknown> } = {}): CloudEvent {
   const now = Date.parse("2026-03-01T10:00:00Z");
   const destination = options.destination ?? { type: "webhook", url: "https://hooks.example.com/nettask" };
-  const watch = newWatch({ taskId: 297, region: "gz", destination }, now, 86_400);
+  const watch = newWatch({ task: { api: "legacy", taskId: 297, region: "gz" }, destination }, now, 86_400);
   watch.polls = 3;
   watch.firstSeenAt = new Date(now + 1_000).toISOString();
   watch.lastResult = {
+    api: "legacy",
     taskId: 297,
     region: "gz",
     status: "succeeded",

@@ -64,14 +64,14 @@ describe("legacy API: fault injection", () => {
     emulator.injectFault({ kind: "extra-fields" });
     const { body } = await ask();
     expect(body).toMatchObject({ code: 0, requestId: expect.any(String), data: { status: 0, taskType: expect.any(String) } });
-    expect(check("upstreamResponse", body).ok).toBe(true);
+    expect(check("legacyResponse", body).ok).toBe(true);
   });
 
   it("answers fields of the wrong type, which the upstream schema refuses", async () => {
     emulator.injectFault({ kind: "wrong-types" });
     const { body } = await ask();
     expect(body).toMatchObject({ code: "0", data: { status: "0" } });
-    const result = check("upstreamResponse", body);
+    const result = check("legacyResponse", body);
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.errors.map((e) => e.field)).toEqual(expect.arrayContaining(["code", "data.status"]));
   });
@@ -81,14 +81,14 @@ describe("legacy API: fault injection", () => {
     const { body } = await ask();
     expect(body).not.toHaveProperty("code");
     expect(body.data).not.toHaveProperty("status");
-    expect(check("upstreamResponse", body).ok).toBe(false);
+    expect(check("legacyResponse", body).ok).toBe(false);
   });
 
   it("distorts error answers too", async () => {
     emulator.injectFault({ kind: "wrong-types" });
     const { body } = await ask("abc");
     expect(body).toMatchObject({ code: "9003" });
-    expect(check("upstreamResponse", body).ok).toBe(false);
+    expect(check("legacyResponse", body).ok).toBe(false);
   });
 
   it("stalls for delayMs, then answers normally", async () => {

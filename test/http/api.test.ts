@@ -81,10 +81,14 @@ describe("GET /tasks/{taskId}", () => {
 
   it("refuses bad input with 422 naming the field, without calling the upstream", async () => {
     const cases: [string, Record<string, string>, { field: string; rule: string; message?: string }][] = [
-      ["/tasks/abc", { region: "gz" }, { field: "taskId", rule: "type", message: "must be integer" }],
-      ["/tasks/-5", { region: "gz" }, { field: "taskId", rule: "type", message: "must be integer" }],
+      ["/tasks/abc", { region: "gz" }, { field: "taskId", rule: "api" }],
+      ["/tasks/abc", { region: "gz", api: "eip" }, { field: "taskId", rule: "type", message: "must be integer" }],
+      ["/tasks/-5", { region: "gz" }, { field: "taskId", rule: "api" }],
+      ["/tasks/not-a-request-id", { region: "ap-guangzhou", api: "vpc" }, { field: "taskId", rule: "pattern" }],
+      ["/tasks/297", { region: "gz", api: "ecs" }, { field: "api", rule: "enum" }],
       ["/tasks/0", { region: "gz" }, { field: "taskId", rule: "minimum" }],
-      ["/tasks/99999999999", { region: "gz" }, { field: "taskId", rule: "maximum" }],
+      ["/tasks/99999999999", { region: "gz" }, { field: "taskId", rule: "api" }],
+      ["/tasks/99999999999", { region: "gz", api: "legacy" }, { field: "taskId", rule: "maximum" }],
       ["/tasks/297", {}, { field: "region", rule: "required", message: "is required" }],
       ["/tasks/297", { region: "mars" }, { field: "region", rule: "pattern" }],
     ];

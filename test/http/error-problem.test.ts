@@ -3,7 +3,9 @@ import { errorResponse, problemForError } from "../../lib/http/error-problem";
 import { createLogger } from "../../lib/log";
 import { ConflictError } from "../../lib/relay";
 import { ValidationError } from "../../lib/schemas/validate";
-import { httpError, malformedError, NetTaskError, upstreamError } from "../../lib/upstream/errors";
+import { httpError, malformedError, UpstreamError, upstreamError as upstreamErrorOf } from "../../lib/upstream/errors";
+
+const upstreamError = (code: number | string, message?: string) => upstreamErrorOf(typeof code === "number" ? "DescribeNetTaskResult" : "DescribeVpcTaskResult", code, message);
 
 const statusOf = (error: unknown) => problemForError(error)?.status;
 
@@ -14,21 +16,34 @@ describe("problemForError", () => {
     expect(statusOf(upstreamError(4400))).toBe(503);
     expect(statusOf(upstreamError(9005))).toBe(503);
     for (const code of [4100, 4101, 4102, 4103, 4104, 4105, 4106, 4110, 4300, 29254]) expect(statusOf(upstreamError(code))).toBe(502);
-    for (const code of [4000, 4500, 4600, 5100, 6000, 6100, 6200, 29257, 12345]) expect(statusOf(upstreamError(code))).toBe(502);
+    for (const code of [4500, 4600, 5100, 6000, 6100, 6200, 29257, 12345]) expect(statusOf(upstreamError(code))).toBe(502);
+    expect(statusOf(upstreamError(4000))).toBe(422);
+  });
+
+  it("maps API 3.0 codes by their category", () => {
+    expect(statusOf(upstreamError("ResourceNotFound"))).toBe(404);
+    for (const code of ["InvalidParameterValue", "InvalidParameterValue.Malformed", "MissingParameter", "UnsupportedRegion"]) expect(statusOf(upstreamError(code))).toBe(422);
+    expect(problemForError(upstreamError("UnsupportedRegion"))?.errors?.[0]?.field).toBe("region");
+    expect(statusOf(upstreamError("RequestLimitExceeded"))).toBe(503);
+    for (const code of ["AuthFailure.SignatureFailure", "AuthFailure.SignatureExpire", "UnauthorizedOperation"]) expect(statusOf(upstreamError(code))).toBe(502);
+    for (const code of ["InternalError", "UnsupportedOperation", "InvalidAction", "SomethingNew"]) expect(statusOf(upstreamError(code))).toBe(502);
+    expect(problemForError(upstreamError("AuthFailure.SignatureFailure"))?.detail).toMatch(/^The relay's Tencent Cloud credentials were refused \(DescribeVpcTaskResult code AuthFailure.SignatureFailure/);
   });
 
   it("maps transport failures to 502 and time running out to 504", () => {
-    expect(statusOf(httpError(503, "Service Unavailable"))).toBe(502);
-    expect(statusOf(malformedError("not JSON"))).toBe(502);
-    expect(statusOf(new NetTaskError({ kind: "network", meaning: "network error", retryable: true }))).toBe(502);
-    expect(statusOf(new NetTaskError({ kind: "timeout", meaning: "request timed out", retryable: true }))).toBe(504);
-    expect(statusOf(new NetTaskError({ kind: "aborted", meaning: "aborted by the caller", retryable: false }))).toBe(504);
+    const action = "DescribeVpcTaskResult";
+    expect(statusOf(httpError(action, 503, "Service Unavailable"))).toBe(502);
+    expect(statusOf(malformedError(action, "not JSON"))).toBe(502);
+    expect(statusOf(new UpstreamError({ kind: "network", action, meaning: "network error", retryable: true }))).toBe(502);
+    expect(statusOf(new UpstreamError({ kind: "timeout", action, meaning: "request timed out", retryable: true }))).toBe(504);
+    expect(statusOf(new UpstreamError({ kind: "aborted", action, meaning: "aborted by the caller", retryable: false }))).toBe(504);
     const middyTimeout = Object.assign(new Error("[AbortError]: The operation was aborted."), { name: "TimeoutError" });
     expect(statusOf(middyTimeout)).toBe(504);
   });
 
   it("says when to come back after a rate limit", () => {
     expect(problemForError(upstreamError(4400))?.headers["retry-after"]).toBe("1");
+    expect(problemForError(upstreamError("RequestLimitExceeded"))?.headers["retry-after"]).toBe("1");
   });
 
   it("names the task as the offending field of 29258 and 9003", () => {
@@ -40,6 +55,9 @@ describe("problemForError", () => {
     const problem = problemForError(upstreamError(4104, "SecretId AKIDsomething not found"))!;
     expect(problem.detail).toContain("4104");
     expect(problem.detail).not.toContain("AKID");
+    const api3 = problemForError(upstreamError("AuthFailure.SecretIdNotFound", "SecretId AKIDsomething not found"))!;
+    expect(api3.detail).toContain("AuthFailure.SecretIdNotFound");
+    expect(api3.detail).not.toContain("AKID");
   });
 
   it("turns validation errors into 422 with the field list and conflicts into 409", () => {

@@ -75,7 +75,9 @@ describe("GET /openapi.json document", () => {
 
   it("takes its schemas from lib/schemas, shared pieces as components, with no $id left", () => {
     const schemas = doc.components.schemas;
-    expect(Object.keys(schemas.TaskResult.properties)).toEqual(Object.keys(taskResultSchema.properties));
+    expect(schemas.TaskResult.oneOf.map((branch: { properties: object }) => Object.keys(branch.properties))).toEqual(
+      taskResultSchema.oneOf.map((branch) => Object.keys(branch.properties)),
+    );
     expect(schemas.WatchRequest.required).toEqual(watchRequestSchema.required);
     expect(schemas.WatchRequest.properties.destination).toEqual({ $ref: "#/components/schemas/Destination" });
     expect(schemas.Destination.discriminator).toEqual({
@@ -105,7 +107,7 @@ describe("GET /openapi.json document", () => {
     expect(validator("TaskResult")(DOCUMENTED_297)).toBe(true);
     expect(validator("TaskResult")({ ...DOCUMENTED_297, status: "done" })).toBe(false);
     const watch = newWatch(
-      { taskId: 297, region: "gz", destination: { type: "webhook", url: "https://hooks.example.com/x", secret: `whsec_${Buffer.alloc(32, 7).toString("base64")}` } },
+      { task: { api: "legacy", taskId: 297, region: "gz" }, destination: { type: "webhook", url: "https://hooks.example.com/x", secret: `whsec_${Buffer.alloc(32, 7).toString("base64")}` } },
       Date.UTC(2026, 0, 1),
       86_400,
     );
@@ -114,6 +116,8 @@ describe("GET /openapi.json document", () => {
     expect(isWatch(watch)).toBe(false); // the stored form has lease and version
     const problem = JSON.parse(new HttpProblem("invalid-input", "Invalid task.", [{ field: "taskId", rule: "type", message: "must be integer" }]).toResponse().body);
     expect(validator("Problem")(problem)).toBe(true);
-    expect(validator("WatchRequest")({ taskId: "297", region: "gz", destination: { type: "cmq", queue: "q" } })).toBe(false);
+    expect(validator("WatchRequest")({ taskId: "297", region: "gz", destination: { type: "cmq", queue: "q" } })).toBe(true);
+    expect(validator("WatchRequest")({ taskId: true, region: "gz", destination: { type: "cmq", queue: "q" } })).toBe(false);
+    expect(validator("WatchRequest")({ api: "cvm", taskId: 297, region: "gz", destination: { type: "cmq", queue: "q" } })).toBe(false);
   });
 });

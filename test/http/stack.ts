@@ -67,8 +67,9 @@ export async function startStack(overrides: Record<string, string> = {}): Promis
 
 /** Task 297 in gz as the API answers it: the emulator's seed (Tencent's documented example), normalised. */
 export const DOCUMENTED_297 = {
+  api: "legacy",
   taskId: SEED_TASK.taskId,
-  region: SEED_TASK.region,
+  region: "ap-guangzhou",
   status: "succeeded",
   code: 0,
   output: SEED_TASK.output,

@@ -5,7 +5,7 @@ import { newWatch } from "../../lib/watches/model";
 
 const SECRET = `whsec_${Buffer.alloc(32, 1).toString("base64")}`;
 const OTHER_SECRET = `whsec_${Buffer.alloc(32, 2).toString("base64")}`;
-const watchFor = (destination: Destination): Watch => newWatch({ taskId: 297, region: "gz", destination }, Date.UTC(2026, 0, 1), 3600);
+const watchFor = (destination: Destination): Watch => newWatch({ task: { api: "legacy", taskId: 297, region: "gz" }, destination }, Date.UTC(2026, 0, 1), 3600);
 
 describe("watchView", () => {
   it("omits webhook secrets, one or several", () => {

@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
 import type { CloudEvent, TaskResult, Watch } from "../../lib/schemas/index";
 import {
-  TIMEDOUT,
   cancel,
   isPastDeadline,
+  eventTypeOf,
   outcomeOf,
+  outcomeOfEvent,
   recordAttempt,
   recordPollError,
   recordResult,
@@ -19,8 +20,9 @@ const schedule = [0, 5_000, 300_000];
 const noJitter = () => 0.5;
 
 const watch = (): Watch =>
-  newWatch({ taskId: 297, region: "gz", destination: { type: "webhook", url: "https://example.com/hook" }, deadlineSeconds: 600 }, T0, 86_400);
+  newWatch({ task: { api: "legacy", taskId: 297, region: "gz" }, destination: { type: "webhook", url: "https://example.com/hook" }, deadlineSeconds: 600 }, T0, 86_400);
 const result = (status: TaskResult["status"]): TaskResult => ({
+  api: "legacy",
   taskId: 297,
   region: "gz",
   status,
@@ -49,9 +51,18 @@ describe("watch lifecycle", () => {
   });
 
   it("treats a failed task as a final outcome, not a success", () => {
-    expect(outcomeOf(result("failed"))).toBe("com.tencentcloud.vpc.nettask.failed");
-    expect(outcomeOf(result("succeeded"))).toBe("com.tencentcloud.vpc.nettask.succeeded");
+    expect(outcomeOf(result("failed"))).toBe("failed");
+    expect(outcomeOf(result("succeeded"))).toBe("succeeded");
     expect(outcomeOf(result("running"))).toBeUndefined();
+  });
+
+  it("names API 3.0 outcomes com.tencentcloud.vpc.task.* and legacy ones com.tencentcloud.vpc.nettask.*", () => {
+    expect(eventTypeOf("vpc", "succeeded")).toBe("com.tencentcloud.vpc.task.succeeded");
+    expect(eventTypeOf("eip", "failed")).toBe("com.tencentcloud.vpc.task.failed");
+    expect(eventTypeOf("vpc", "timedout")).toBe("com.tencentcloud.vpc.task.timedout");
+    expect(eventTypeOf("legacy", "failed")).toBe("com.tencentcloud.vpc.nettask.failed");
+    expect(outcomeOfEvent("com.tencentcloud.vpc.task.timedout")).toBe("timedout");
+    expect(outcomeOfEvent("com.tencentcloud.vpc.nettask.succeeded")).toBe("succeeded");
   });
 
   it("keeps the error of a failed poll and retries later", () => {
@@ -89,7 +100,7 @@ describe("watch lifecycle", () => {
   });
 
   it("ends a timed-out watch as expired once its timedout event is delivered", () => {
-    const w = startDelivery(watch(), { ...event, type: TIMEDOUT }, T0);
+    const w = startDelivery(watch(), { ...event, type: "com.tencentcloud.vpc.nettask.timedout" }, T0);
     expect(recordAttempt(w, ok, T0, schedule).state).toBe("expired");
   });
 

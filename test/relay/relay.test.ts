@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../lib/config";
 import { ConflictError, createRelay, type Relay, type RelayParts } from "../../lib/relay";
 import { ValidationError } from "../../lib/schemas/validate";
-import { NetTaskError } from "../../lib/upstream/errors";
+import { UpstreamError } from "../../lib/upstream/errors";
 import { startReceiver, status } from "../delivery/helpers";
 import { startStack, WEBHOOK_SECRET, type Stack } from "../http/stack";
 
@@ -96,7 +96,7 @@ describe("relay", () => {
     const r = await relay();
     const before = await stack.countWatches();
     const refused = r.registerWatch({ taskId: 424242, region: "gz", destination: inboxDestination() });
-    await expect(refused).rejects.toBeInstanceOf(NetTaskError);
+    await expect(refused).rejects.toBeInstanceOf(UpstreamError);
     await expect(refused).rejects.toMatchObject({ code: 29258, retryable: false });
     expect(await stack.countWatches()).toBe(before);
   });

@@ -65,7 +65,7 @@ describe("nettask get", () => {
   it("prints the normalised result as JSON", async () => {
     const run = await nettask(["get", "297", "--region", "gz"]);
     expect(run.code).toBe(0);
-    expect(JSON.parse(run.stdout)).toMatchObject({ taskId: 297, region: "gz", status: "succeeded", code: 0, data: { total: 4 } });
+    expect(JSON.parse(run.stdout)).toMatchObject({ api: "legacy", taskId: 297, region: "ap-guangzhou", status: "succeeded", code: 0, data: { total: 4 } });
     expect(emulator.requests()).toHaveLength(1);
   });
 
@@ -83,7 +83,7 @@ describe("nettask wait through faults (30% 9005, 10% HTTP 502, 5% malformed JSON
     const run = await nettask(["wait", String(taskId), "--region", "gz", ...FAST]);
     expect(run.code, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ taskId, status: "succeeded", code: 0 });
-    expect(run.stderr).toMatch(new RegExp(`^nettask: task ${taskId} in gz succeeded \\(\\d+ attempts?, [\\d.]+ s\\)\\n$`));
+    expect(run.stderr).toMatch(new RegExp(`^nettask: legacy task ${taskId} in ap-guangzhou succeeded \\(\\d+ attempts?, [\\d.]+ s\\)\\n$`));
     expect(faultKinds()).toEqual(new Set(["code", "http", "malformed"]));
   });
 
@@ -93,7 +93,7 @@ describe("nettask wait through faults (30% 9005, 10% HTTP 502, 5% malformed JSON
     const run = await nettask(["wait", String(taskId), "--region", "sh", ...FAST]);
     expect(run.code, run.stderr).toBe(1);
     expect(JSON.parse(run.stdout)).toMatchObject({ taskId, status: "failed", code: 1, output: { code: 29259 } });
-    expect(run.stderr).toContain(`task ${taskId} in sh failed: 29259 association refused: rule expansion too large (too many rules)`);
+    expect(run.stderr).toContain(`legacy task ${taskId} in ap-shanghai failed: 29259 association refused: rule expansion too large (too many rules)`);
     expect(faultKinds()).toEqual(new Set(["code", "http", "malformed"]));
   });
 
@@ -102,7 +102,7 @@ describe("nettask wait through faults (30% 9005, 10% HTTP 502, 5% malformed JSON
     const run = await nettask(["wait", String(taskId), "--region", "gz", "--min-delay", "0.05", "--max-delay", "0.1", "--max-wait", "0.5"]);
     expect(run.code, run.stderr).toBe(2);
     expect(JSON.parse(run.stdout)).toMatchObject({ status: "running" });
-    expect(run.stderr).toContain(`task ${taskId} in gz still running after 0.5 s`);
+    expect(run.stderr).toContain(`legacy task ${taskId} in ap-guangzhou still running after 0.5 s`);
   });
 
   it("exits 3 at once on a non-retryable code, naming the code and its meaning", async () => {
@@ -118,9 +118,12 @@ describe("nettask wait through faults (30% 9005, 10% HTTP 502, 5% malformed JSON
 
 describe("bad arguments and configuration exit 3 without a request", () => {
   it.each([
-    [["get", "abc", "--region", "gz"], /taskId must be integer/],
+    [["get", "abc", "--region", "gz"], /taskId is neither a RequestId \(api vpc\) nor an integer task id/],
+    [["get", "abc", "--region", "gz", "--api", "legacy"], /taskId must be integer/],
+    [["get", "297", "--region", "gz", "--api", "vpc"], /taskId must be the RequestId of the asynchronous call/],
+    [["get", "297", "--region", "gz", "--api", "cvm"], /api must be one of: "vpc", "eip", "legacy"/],
     [["get", "0", "--region", "gz"], /taskId must be >= 1/],
-    [["get", "2147483648", "--region", "gz"], /taskId must be <= 2147483647/],
+    [["get", "2147483648", "--region", "gz"], /taskId is larger than any legacy task id \(2147483647\); for an EIP TaskId say api: eip/],
     [["wait", "297"], /region is required/],
     [["fetch", "297", "--region", "gz"], /unknown command "fetch"/],
     [["get", "--region", "gz"], /a taskId is required/],

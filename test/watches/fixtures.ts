@@ -15,7 +15,7 @@ export function expectValidWatch(value: unknown): void {
 
 /** A new pending watch for task `n`, due at `dueAt`. */
 export function watchFor(n: number, dueAt: number | null = T0): Watch {
-  const watch = newWatch({ taskId: n, region: "gz", destination: { type: "webhook", url: `https://hooks.example.com/${n}` } }, T0, 86_400);
+  const watch = newWatch({ task: { api: "legacy", taskId: n, region: "gz" }, destination: { type: "webhook", url: `https://hooks.example.com/${n}` } }, T0, 86_400);
   return { ...watch, dueAt };
 }
 
@@ -34,7 +34,7 @@ export function deliveredWatch(n: number): Watch {
     polls: 3,
     firstSeenAt: watch.createdAt,
     lastPolledAt: at,
-    lastResult: { taskId: n, region: "gz", status: "succeeded", code: 0, output: { code: 0, message: "" }, data },
+    lastResult: { api: "legacy", taskId: n, region: "gz", status: "succeeded", code: 0, output: { code: 0, message: "" }, data },
     lastError: { code: 9005, message: "system busy", at: watch.createdAt },
     event: {
       specversion: "1.0",
@@ -44,7 +44,7 @@ export function deliveredWatch(n: number): Watch {
       subject: String(n),
       time: at,
       datacontenttype: "application/json",
-      data: { taskId: n, region: "gz", status: "succeeded", code: 0, output: { code: 0, message: "" }, data, watchId: watch.id, polls: 3, firstSeenAt: watch.createdAt, completedAt: at },
+      data: { api: "legacy", taskId: n, region: "gz", status: "succeeded", code: 0, output: { code: 0, message: "" }, data, watchId: watch.id, polls: 3, firstSeenAt: watch.createdAt, completedAt: at },
     },
     delivery: { ...watch.delivery, attempts: [{ at, ok: false, status: 503, error: "HTTP 503", durationMs: 12 }, { at, ok: true, status: 204, durationMs: 8 }] },
   };

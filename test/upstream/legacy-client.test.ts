@@ -1,16 +1,17 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createLogger } from "../../lib/log";
 import { ValidationError } from "../../lib/schemas/validate";
-import { createNetTaskClient, type NetTaskClientOptions } from "../../lib/upstream/client";
+import { createTaskClient, type TaskClientOptions } from "../../lib/upstream/client";
+import { describeCode, isRetryable, LEGACY_CODES } from "../../lib/upstream/codes";
 import type { Credentials } from "../../lib/upstream/credentials";
-import { NetTaskError, UPSTREAM_CODES } from "../../lib/upstream/errors";
+import { UpstreamError } from "../../lib/upstream/errors";
 import { DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, SEED_TASK, startEmulator, type Emulator } from "../../scripts/emulator/index";
 
 const PERMANENT: Credentials = { secretId: DEFAULT_SECRET_ID, secretKey: DEFAULT_SECRET_KEY };
 const TEMPORARY: Credentials = { secretId: "AKIDtemporaryEMULATOR0000000000000", secretKey: "temporary-secret-key-0123456789ab", token: "temporary-session-token-0123456789" };
 
 /** What the seeded task (Tencent's documentation example) normalises to. */
-const SEEDED_297 = { taskId: 297, region: "gz", status: "succeeded", code: 0, output: SEED_TASK.output, data: SEED_TASK.data };
+const SEEDED_297 = { api: "legacy", taskId: 297, region: "gz", status: "succeeded", code: 0, output: SEED_TASK.output, data: SEED_TASK.data };
 
 let emulator: Emulator;
 beforeAll(async () => {
@@ -20,10 +21,10 @@ afterAll(() => emulator.close());
 beforeEach(() => emulator.reset());
 
 /** A client against the emulator; retries without waiting unless a test says otherwise. */
-function client(options: Partial<NetTaskClientOptions> = {}) {
+function client(options: Partial<TaskClientOptions> = {}) {
   const acquired: number[] = [];
-  const instance = createNetTaskClient({
-    endpoint: emulator.endpoint,
+  const instance = createTaskClient({
+    legacyEndpoint: emulator.endpoint,
     credentials: async () => PERMANENT,
     maxAttempts: 3,
     random: () => 0,
@@ -37,13 +38,13 @@ function client(options: Partial<NetTaskClientOptions> = {}) {
   return { ...instance, acquired };
 }
 
-async function failure(promise: Promise<unknown>): Promise<NetTaskError> {
+async function failure(promise: Promise<unknown>): Promise<UpstreamError> {
   const error = await promise.then(
     () => undefined,
     (e: unknown) => e,
   );
-  expect(error).toBeInstanceOf(NetTaskError);
-  return error as NetTaskError;
+  expect(error).toBeInstanceOf(UpstreamError);
+  return error as UpstreamError;
 }
 
 describe("requests the emulator accepts", () => {
@@ -58,7 +59,7 @@ describe("requests the emulator accepts", () => {
 
   it.each(cases)("$signatureMethod over $httpMethod with $kind credentials", async ({ signatureMethod, httpMethod, credentials }) => {
     const c = client({ signatureMethod, httpMethod, credentials: async () => credentials });
-    expect(await c.describe({ taskId: 297, region: "gz" })).toEqual(SEEDED_297);
+    expect(await c.describe({ api: "legacy", taskId: 297, region: "gz" })).toEqual(SEEDED_297);
     const [record] = emulator.requests();
     expect(record).toMatchObject({
       action: "DescribeNetTaskResult",
@@ -79,7 +80,8 @@ describe("requests the emulator accepts", () => {
 describe("normalised results", () => {
   it("reports a running task as running (code 2) with its running data", async () => {
     const { taskId } = emulator.createTask({ region: "sh", durationMs: 60_000, runningData: { total: 1, detail: [] } });
-    expect(await client().describe({ taskId, region: "sh" })).toEqual({
+    expect(await client().describe({ api: "legacy", taskId, region: "sh" })).toEqual({
+      api: "legacy",
       taskId,
       region: "sh",
       status: "running",
@@ -92,31 +94,32 @@ describe("normalised results", () => {
   it("reports a failed task as failed (code 1) with the output saying why", async () => {
     const output = { code: 29259, message: "rule expansion too large" };
     const { taskId } = emulator.createTask({ region: "gz", outcome: "failure", output });
-    expect(await client().describe({ taskId, region: "gz" })).toMatchObject({ status: "failed", code: 1, output, data: {} });
+    expect(await client().describe({ api: "legacy", taskId, region: "gz" })).toMatchObject({ status: "failed", code: 1, output, data: {} });
   });
 
   it("keeps task ids per region: 297 does not exist in sh", async () => {
     const c = client();
-    const error = await failure(c.describe({ taskId: 297, region: "sh" }));
+    const error = await failure(c.describe({ api: "legacy", taskId: 297, region: "sh" }));
     expect(error).toMatchObject({ kind: "upstream", code: 29258, retryable: false });
     expect(emulator.requests()).toHaveLength(1);
   });
 
   it("accepts bodies with extra fields", async () => {
     emulator.injectFault({ kind: "extra-fields" });
-    expect(await client().describe({ taskId: 297, region: "gz" })).toEqual(SEEDED_297);
+    expect(await client().describe({ api: "legacy", taskId: 297, region: "gz" })).toEqual(SEEDED_297);
   });
 });
 
 describe("input is checked before anything is sent", () => {
   it.each([
-    ["taskId 0", { taskId: 0, region: "gz" }, "taskId", /must be >= 1/],
-    ["taskId -1", { taskId: -1, region: "gz" }, "taskId", /must be >= 1/],
-    ["taskId 1.5", { taskId: 1.5, region: "gz" }, "taskId", /must be integer/],
-    ["taskId \"abc\"", { taskId: "abc", region: "gz" }, "taskId", /must be integer/],
-    ["taskId 2^31", { taskId: 2 ** 31, region: "gz" }, "taskId", /must be <= 2147483647/],
-    ["a missing region", { taskId: 297 }, "region", /is required/],
-    ["an unknown region", { taskId: 297, region: "mars" }, "region", /region code/],
+    ["taskId 0", { api: "legacy", taskId: 0, region: "gz" }, "taskId", /must be >= 1/],
+    ["taskId -1", { api: "legacy", taskId: -1, region: "gz" }, "taskId", /must be >= 1/],
+    ["taskId 1.5", { api: "legacy", taskId: 1.5, region: "gz" }, "taskId", /must be integer/],
+    ["taskId \"abc\"", { api: "legacy", taskId: "abc", region: "gz" }, "taskId", /must be integer/],
+    ["taskId 2^31", { api: "legacy", taskId: 2 ** 31, region: "gz" }, "taskId", /must be <= 2147483647/],
+    ["a missing region", { api: "legacy", taskId: 297 }, "region", /is required/],
+    ["an unknown region", { api: "legacy", taskId: 297, region: "mars" }, "region", /region code/],
+    ["a missing api", { taskId: 297, region: "gz" }, "api", /is required/],
   ])("%s", async (_name, input, field, message) => {
     const c = client();
     const error = await c.describe(input as never).catch((e: unknown) => e);
@@ -130,12 +133,12 @@ describe("input is checked before anything is sent", () => {
 });
 
 describe("every error code", () => {
-  const codes = Object.entries(UPSTREAM_CODES).map(([code, info]) => ({ code: Number(code), ...info }));
+  const codes = Object.entries(LEGACY_CODES).map(([code, info]) => ({ code: Number(code), meaning: info.meaning, retryable: isRetryable(info.category) }));
 
   it.each(codes)("$code is classified (retryable: $retryable)", async ({ code, meaning, retryable }) => {
     emulator.injectFault({ kind: "code", code });
     const c = client();
-    const error = await failure(c.describe({ taskId: 297, region: "gz" }));
+    const error = await failure(c.describe({ api: "legacy", taskId: 297, region: "gz" }));
     expect(error).toMatchObject({ kind: "upstream", code, meaning, retryable });
     expect(error.message).toMatch(new RegExp(`^DescribeNetTaskResult failed: ${code} ${meaning.replace(/[()]/g, "\\$&")} \\(.+\\)$`));
     expect(error.codeDesc).toEqual(expect.any(String));
@@ -148,21 +151,21 @@ describe("every error code", () => {
 
 describe("errors the emulator produces on its own", () => {
   it("4100 for a signature made with the wrong key", async () => {
-    const error = await failure(client({ credentials: async () => ({ ...PERMANENT, secretKey: "not-the-key-0123456789" }) }).describe({ taskId: 297, region: "gz" }));
+    const error = await failure(client({ credentials: async () => ({ ...PERMANENT, secretKey: "not-the-key-0123456789" }) }).describe({ api: "legacy", taskId: 297, region: "gz" }));
     expect(error).toMatchObject({ code: 4100, retryable: false });
     expect(error.message).not.toContain("not-the-key");
   });
 
   it("4104 for an unknown SecretId", async () => {
-    const error = await failure(client({ credentials: async () => ({ ...PERMANENT, secretId: "AKIDunknown" }) }).describe({ taskId: 297, region: "gz" }));
+    const error = await failure(client({ credentials: async () => ({ ...PERMANENT, secretId: "AKIDunknown" }) }).describe({ api: "legacy", taskId: 297, region: "gz" }));
     expect(error).toMatchObject({ code: 4104, meaning: "SecretId does not exist" });
   });
 
   it("4105 for temporary credentials sent without their token", async () => {
     const { token: _token, ...withoutToken } = TEMPORARY;
-    const error = await failure(client({ credentials: async () => withoutToken }).describe({ taskId: 297, region: "gz" }));
+    const error = await failure(client({ credentials: async () => withoutToken }).describe({ api: "legacy", taskId: 297, region: "gz" }));
     expect(error).toMatchObject({ code: 4105, retryable: false });
-    const wrong = await failure(client({ credentials: async () => ({ ...TEMPORARY, token: "wrong-token" }) }).describe({ taskId: 297, region: "gz" }));
+    const wrong = await failure(client({ credentials: async () => ({ ...TEMPORARY, token: "wrong-token" }) }).describe({ api: "legacy", taskId: 297, region: "gz" }));
     expect(wrong.code).toBe(4105);
     expect(wrong.message).not.toContain(TEMPORARY.token);
   });
@@ -170,8 +173,8 @@ describe("errors the emulator produces on its own", () => {
   it("4500 for a clock ten minutes off, retried with a fresh Timestamp and Nonce until the bound", async () => {
     const skewed = await startEmulator({ now: () => Date.now() + 600_000 });
     try {
-      const c = createNetTaskClient({ endpoint: skewed.endpoint, credentials: async () => PERMANENT, maxAttempts: 2, random: () => 0 });
-      const error = await failure(c.describe({ taskId: 297, region: "gz" }));
+      const c = createTaskClient({ legacyEndpoint: skewed.endpoint, credentials: async () => PERMANENT, maxAttempts: 2, random: () => 0 });
+      const error = await failure(c.describe({ api: "legacy", taskId: 297, region: "gz" }));
       expect(error).toMatchObject({ code: 4500, retryable: true });
       expect(skewed.requests()).toHaveLength(2);
     } finally {
@@ -183,8 +186,8 @@ describe("errors the emulator produces on its own", () => {
     const limited = await startEmulator({ rateLimit: 1 });
     try {
       const sleeps: number[] = [];
-      const c = createNetTaskClient({
-        endpoint: limited.endpoint,
+      const c = createTaskClient({
+        legacyEndpoint: limited.endpoint,
         credentials: async () => PERMANENT,
         maxAttempts: 2,
         // The first retry waits out the one-second window.
@@ -193,8 +196,8 @@ describe("errors the emulator produces on its own", () => {
           await new Promise((resolve) => setTimeout(resolve, 1100));
         },
       });
-      await c.describe({ taskId: 297, region: "gz" });
-      expect(await c.describe({ taskId: 297, region: "gz" })).toMatchObject({ status: "succeeded" });
+      await c.describe({ api: "legacy", taskId: 297, region: "gz" });
+      expect(await c.describe({ api: "legacy", taskId: 297, region: "gz" })).toMatchObject({ status: "succeeded" });
       expect(limited.requests().map((r) => r.code)).toEqual([0, 4400, 0]);
       expect(sleeps).toHaveLength(1);
     } finally {
@@ -208,7 +211,7 @@ describe("retries", () => {
     emulator.injectFault({ kind: "code", code: 9005, count: 1 });
     emulator.injectFault({ kind: "code", code: 29257, count: 1 });
     const c = client({ maxAttempts: 4 });
-    expect(await c.describe({ taskId: 297, region: "gz" })).toEqual(SEEDED_297);
+    expect(await c.describe({ api: "legacy", taskId: 297, region: "gz" })).toEqual(SEEDED_297);
     const requests = emulator.requests();
     expect(requests.map((r) => r.code)).toEqual([9005, 29257, 0]);
     expect(new Set(requests.map((r) => r.nonce)).size).toBe(3);
@@ -219,20 +222,20 @@ describe("retries", () => {
     emulator.injectFault({ kind: "code", code: 6000 });
     const sleeps: number[] = [];
     const c = client({ maxAttempts: 4, random: () => 0.5, sleep: async (ms) => void sleeps.push(ms) });
-    await failure(c.describe({ taskId: 297, region: "gz" }));
+    await failure(c.describe({ api: "legacy", taskId: 297, region: "gz" }));
     expect(sleeps).toEqual([100, 200, 400]);
   });
 
   it("retries HTTP 5xx but not other statuses", async () => {
     emulator.injectFault({ kind: "http", status: 502, count: 1 });
-    expect(await client().describe({ taskId: 297, region: "gz" })).toMatchObject({ status: "succeeded" });
+    expect(await client().describe({ api: "legacy", taskId: 297, region: "gz" })).toMatchObject({ status: "succeeded" });
     emulator.reset();
     emulator.injectFault({ kind: "http", status: 503 });
-    expect(await failure(client().describe({ taskId: 297, region: "gz" }))).toMatchObject({ kind: "http", httpStatus: 503, retryable: true });
+    expect(await failure(client().describe({ api: "legacy", taskId: 297, region: "gz" }))).toMatchObject({ kind: "http", httpStatus: 503, retryable: true });
     expect(emulator.requests()).toHaveLength(3);
     emulator.reset();
     emulator.injectFault({ kind: "http", status: 403 });
-    const forbidden = await failure(client().describe({ taskId: 297, region: "gz" }));
+    const forbidden = await failure(client().describe({ api: "legacy", taskId: 297, region: "gz" }));
     expect(forbidden).toMatchObject({ kind: "http", httpStatus: 403, retryable: false, message: "DescribeNetTaskResult failed: HTTP 403 Forbidden" });
     expect(emulator.requests()).toHaveLength(1);
   });
@@ -240,10 +243,10 @@ describe("retries", () => {
   it("times out a stalled request and tries again", async () => {
     emulator.injectFault({ kind: "delay", delayMs: 5_000, count: 1 });
     const c = client({ timeoutMs: 200 });
-    expect(await c.describe({ taskId: 297, region: "gz" })).toMatchObject({ status: "succeeded" });
+    expect(await c.describe({ api: "legacy", taskId: 297, region: "gz" })).toMatchObject({ status: "succeeded" });
     emulator.reset();
     emulator.injectFault({ kind: "delay", delayMs: 5_000 });
-    expect(await failure(client({ timeoutMs: 200, maxAttempts: 2 }).describe({ taskId: 297, region: "gz" }))).toMatchObject({ kind: "timeout", retryable: true });
+    expect(await failure(client({ timeoutMs: 200, maxAttempts: 2 }).describe({ api: "legacy", taskId: 297, region: "gz" }))).toMatchObject({ kind: "timeout", retryable: true });
     expect(emulator.requests()).toHaveLength(2);
   });
 
@@ -251,8 +254,8 @@ describe("retries", () => {
     const closed = await startEmulator();
     const endpoint = closed.endpoint;
     await closed.close();
-    const c = createNetTaskClient({ endpoint, credentials: async () => PERMANENT, maxAttempts: 2, random: () => 0 });
-    const error = await failure(c.describe({ taskId: 297, region: "gz" }));
+    const c = createTaskClient({ legacyEndpoint: endpoint, credentials: async () => PERMANENT, maxAttempts: 2, random: () => 0 });
+    const error = await failure(c.describe({ api: "legacy", taskId: 297, region: "gz" }));
     expect(error).toMatchObject({ kind: "network", retryable: true });
     expect(error.message).toContain("ECONNREFUSED");
   });
@@ -262,14 +265,14 @@ describe("retries", () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 100);
     const started = Date.now();
-    const error = await failure(client().describe({ taskId: 297, region: "gz" }, { signal: controller.signal }));
+    const error = await failure(client().describe({ api: "legacy", taskId: 297, region: "gz" }, { signal: controller.signal }));
     expect(error).toMatchObject({ kind: "aborted", retryable: false });
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(emulator.requests()).toHaveLength(1);
   });
 
   it("does not send anything with a signal aborted already", async () => {
-    const error = await failure(client().describe({ taskId: 297, region: "gz" }, { signal: AbortSignal.abort() }));
+    const error = await failure(client().describe({ api: "legacy", taskId: 297, region: "gz" }, { signal: AbortSignal.abort() }));
     expect(error.kind).toBe("aborted");
     expect(emulator.requests()).toHaveLength(0);
   });
@@ -284,7 +287,7 @@ describe("bad bodies are malformed errors naming the problem", () => {
     ["missing-fields", /code is required.*data\.status is required/],
   ] as const)("%s", async (kind, problem) => {
     emulator.injectFault({ kind });
-    const error = await failure(client().describe({ taskId: 297, region: "gz" }));
+    const error = await failure(client().describe({ api: "legacy", taskId: 297, region: "gz" }));
     expect(error).toMatchObject({ kind: "malformed", meaning: "malformed response", retryable: true });
     expect(error.message).toMatch(problem);
     expect(emulator.requests()).toHaveLength(3);
@@ -292,7 +295,7 @@ describe("bad bodies are malformed errors naming the problem", () => {
 
   it("recovers when only one body was bad", async () => {
     emulator.injectFault({ kind: "malformed", count: 1 });
-    expect(await client().describe({ taskId: 297, region: "gz" })).toEqual(SEEDED_297);
+    expect(await client().describe({ api: "legacy", taskId: 297, region: "gz" })).toEqual(SEEDED_297);
   });
 });
 
@@ -301,7 +304,7 @@ describe("logs", () => {
     emulator.injectFault({ kind: "code", code: 9005, count: 2 });
     const lines: string[] = [];
     const c = client({ credentials: async () => TEMPORARY, logger: createLogger({ level: "debug", sink: (l) => lines.push(l) }) });
-    await c.describe({ taskId: 297, region: "gz" });
+    await c.describe({ api: "legacy", taskId: 297, region: "gz" });
     expect(lines).toHaveLength(2);
     expect(JSON.parse(lines[0]!)).toMatchObject({ message: "DescribeNetTaskResult retry", taskId: 297, attempt: 1, code: 9005 });
     const all = lines.join("\n");

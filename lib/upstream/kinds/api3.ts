@@ -1,0 +1,66 @@
+/**
+ * The API 3.0 request and answer every API 3.0 kind shares: a JSON `POST` with X-TC-* headers,
+ * signed TC3-HMAC-SHA256 by tencentcloud-sdk-nodejs's own signer, answered
+ * `{"Response": {…}}` with HTTP 200, errors included (`Response.Error`).
+ * https://cloud.tencent.com/document/api/213/30654 (签名方法 v3)
+ */
+import type { Credentials } from "../credentials";
+import { check } from "../../schemas/validate";
+import { malformedError, upstreamError } from "../errors";
+import { signTc3 } from "../tc3";
+import type { UpstreamRequest } from "../transport";
+import { parseJson } from "./kind";
+
+export interface Api3Call {
+  /** The service in the credential scope, e.g. "vpc". */
+  service: string;
+  action: string;
+  version: string;
+  /** The API 3.0 region name (ap-guangzhou). */
+  region: string;
+  payload: object;
+}
+
+const CONTENT_TYPE = "application/json";
+
+/** The signed request of one API 3.0 call. */
+export function api3Request(endpoint: URL, call: Api3Call, creds: Credentials, nowMs: number): UpstreamRequest {
+  const body = JSON.stringify(call.payload);
+  const timestamp = Math.floor(nowMs / 1000);
+  const headers: Record<string, string> = {
+    "content-type": CONTENT_TYPE,
+    "x-tc-action": call.action,
+    "x-tc-version": call.version,
+    "x-tc-region": call.region,
+    "x-tc-timestamp": String(timestamp),
+    authorization: signTc3({ endpoint, service: call.service, contentType: CONTENT_TYPE, body, timestamp, credentials: creds }),
+  };
+  if (creds.token) headers["x-tc-token"] = creds.token;
+  return { url: endpoint, method: "POST", headers, body };
+}
+
+/**
+ * The `Response` object of a successful call. An `Error` in it is thrown as an UpstreamError
+ * naming the code, its meaning, the upstream message and the RequestId.
+ */
+export function api3Response(action: string, text: string): Record<string, unknown> {
+  const json = parseJson(text, (problem, cause) => malformedError(action, problem, cause));
+  const checked = check("api3Response", json);
+  if (!checked.ok) {
+    throw malformedError(action, `body is not an API 3.0 response: ${checked.errors.map((e) => `${e.field || "(body)"} ${e.message}`).join("; ")}`);
+  }
+  const response = checked.value.Response as Record<string, unknown> & { Error?: { Code: string; Message?: string }; RequestId?: string };
+  if (response.Error) {
+    throw upstreamError(action, response.Error.Code, response.Error.Message, response.RequestId === undefined ? {} : { requestId: response.RequestId });
+  }
+  return response;
+}
+
+/** The answer checked against the action's schema, or a malformed-response error naming what is off. */
+export function checkAnswer<N extends "vpcTaskResponse" | "eipTaskResponse">(name: N, action: string, response: Record<string, unknown>) {
+  const checked = check(name, response);
+  if (checked.ok) return checked.value;
+  throw malformedError(action, `body is not a ${action} response: ${checked.errors.map((e) => `Response.${e.field || "(body)"} ${e.message}`).join("; ")}`);
+}
+
+export const API3_STATUS = { SUCCESS: "succeeded", FAILED: "failed", RUNNING: "running" } as const;
