@@ -7,6 +7,7 @@ import type { Config } from "./config";
 import { createDeliverer } from "./delivery/create-deliverer";
 import type { Deliverer } from "./delivery/deliverer";
 import { checkDestination } from "./delivery/destination-policy";
+import { lazy } from "./lazy";
 import { createLogger, type Logger } from "./log";
 import { createRateLimiter, type RateLimiter } from "./poll/rate-limiter";
 import { runPoll } from "./poll/run-poll";
@@ -18,7 +19,7 @@ import { resolveTask, taskFieldsOf } from "./upstream/task-ref";
 import { deliverHeld, describeError, finish, pollOnce, type WorkParts } from "./watches/advance";
 import { cancel, canRedeliver, hold, restartDelivery } from "./watches/lifecycle";
 import { newWatch } from "./watches/model";
-import { openStore } from "./watches/open-store";
+import { openStore, sharesRateLimit } from "./watches/open-store";
 import type { WatchStore } from "./watches/store";
 import type { TaskInput, TaskResult, Watch, WatchRequest } from "./schemas/index";
 
@@ -82,25 +83,34 @@ export async function createRelay(config: Config, parts: RelayParts = {}): Promi
   const logger = parts.logger ?? createLogger({ level: config.logLevel });
   const now = parts.now ?? Date.now;
   const random = parts.random ?? Math.random;
-  const store = parts.store ?? (await openStore(config.storeUrl, { platform: config.platform }));
+  // Opened on first use: reading a task needs no store (with SQLite not even its native
+  // module), so GET /tasks answers a cold start sooner.
+  let storeInUse: WatchStore | undefined = parts.store;
+  const openedStore = storeInUse
+    ? async () => storeInUse!
+    : lazy(async () => (storeInUse = await openStore(config.storeUrl, { platform: config.platform })));
   let requests = 0;
-  const limiter = parts.rateLimiter ?? store.sharedRateLimiter?.(config.pollRateLimit) ?? createRateLimiter(config.pollRateLimit);
+  // A Redis store shares one limit among all instances; otherwise each process keeps its own.
+  const shared = parts.store ? parts.store.sharedRateLimiter !== undefined : sharesRateLimit(config.storeUrl);
+  const own = parts.rateLimiter ?? (shared ? undefined : createRateLimiter(config.pollRateLimit));
+  const limiter = own ? async () => own : lazy(async () => (await openedStore()).sharedRateLimiter!(config.pollRateLimit));
   const counted: RateLimiter = {
     async acquire(signal) {
-      await limiter.acquire(signal);
+      await (await limiter()).acquire(signal);
       requests++;
     },
   };
   // One client for every task kind, so one rate limit covers them all.
   const client = parts.client ?? createTaskClient({ ...clientOptionsFromConfig(config), rateLimiter: counted, logger });
   const deliverer = parts.deliverer ?? createDeliverer(config, { logger });
-  const work: WorkParts = { config, store, client, deliverer, logger, now, random };
+  const workParts = async (): Promise<WorkParts> => ({ config, store: await openedStore(), client, deliverer, logger, now, random });
   const instance = randomUUID().slice(0, 8);
   let invocations = 0;
   const newOwner = () => `${instance}-${++invocations}`;
 
   /** Read-modify-write against concurrent pollers: re-reads and re-applies on conflict. */
   async function update(id: string, change: (w: Watch) => Watch | undefined): Promise<Watch | undefined> {
+    const store = await openedStore();
     for (let i = 0; i < CAS_TRIES; i++) {
       const current = await store.get(id);
       if (!current) return undefined;
@@ -119,6 +129,8 @@ export async function createRelay(config: Config, parts: RelayParts = {}): Promi
     if (refused.length > 0) throw new ValidationError("request body", refused);
 
     const fresh = newWatch({ task, destination: valid.destination, deadlineSeconds: valid.deadlineSeconds }, now(), config.defaultDeadlineSeconds);
+    const work = await workParts();
+    const { store } = work;
     const existing = await store.get(fresh.id);
     if (existing) return { watch: existing, created: false };
 
@@ -143,7 +155,7 @@ export async function createRelay(config: Config, parts: RelayParts = {}): Promi
     registerWatch,
 
     async getWatch(id) {
-      return store.get(id);
+      return (await openedStore()).get(id);
     },
 
     async cancelWatch(id) {
@@ -157,8 +169,9 @@ export async function createRelay(config: Config, parts: RelayParts = {}): Promi
         return hold(restartDelivery(w, now()), owner, now(), config.leaseMs);
       });
       if (!held) return undefined;
+      const work = await workParts();
       const step = await deliverHeld(held, work, signal);
-      return step.watch ?? (await store.get(id));
+      return step.watch ?? (await work.store.get(id));
     },
 
     async poll({ budgetMs, signal, timerArgument }) {
@@ -173,14 +186,14 @@ export async function createRelay(config: Config, parts: RelayParts = {}): Promi
         problems: [],
         elapsedMs: 0,
       };
-      for (const request of parseTimerArgument(timerArgument, report.problems)) {
+      for (const [i, request] of parseTimerArgument(timerArgument, report.problems).entries()) {
         try {
           if ((await registerWatch(request, signal)).created) report.registered++;
         } catch (error) {
-          report.problems.push(`timer argument watch (taskId ${request.taskId}, region ${request.region}): ${describeError(error).message}`);
+          report.problems.push(`timer argument watches[${i}] (taskId ${request.taskId}, region ${request.region}): ${describeError(error).message}`);
         }
       }
-      await runPoll(work, { budgetMs: Math.max(0, budgetMs - (now() - started)), owner: newOwner(), signal, report });
+      await runPoll(await workParts(), { budgetMs: Math.max(0, budgetMs - (now() - started)), owner: newOwner(), signal, report });
       report.requests = requests - requestsBefore;
       report.elapsedMs = now() - started;
       for (const problem of report.problems) logger.warn("poll problem", { problem });
@@ -188,7 +201,7 @@ export async function createRelay(config: Config, parts: RelayParts = {}): Promi
     },
 
     async close() {
-      await Promise.allSettled([deliverer.close(), store.close()]);
+      await Promise.allSettled([deliverer.close(), storeInUse?.close()]);
     },
   };
   return relay;

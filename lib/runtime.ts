@@ -3,22 +3,16 @@
  * connections, keep-alive sockets). Functions call getRelay(); tests call createRelay().
  */
 import { loadConfig, type Config } from "./config";
+import { lazy } from "./lazy";
 import { createRelay, type Relay } from "./relay";
 
 let config: Config | undefined;
-let relay: Promise<Relay> | undefined;
 
 export function getConfig(): Config {
   return (config ??= loadConfig());
 }
 
-export function getRelay(): Promise<Relay> {
-  // A failed start (bad config, store down) is not cached: the next invocation tries again.
-  relay ??= createRelay(getConfig()).catch((error: unknown) => {
-    relay = undefined;
-    throw error;
-  });
-  return relay;
-}
+/** A failed start (a bad setting) is not kept: the next invocation tries again. */
+export const getRelay: () => Promise<Relay> = lazy(() => createRelay(getConfig()));
 
 export { createRelay, type RelayParts } from "./relay";

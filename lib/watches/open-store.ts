@@ -2,11 +2,20 @@
 import { realpathSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
-import { openRedisStore } from "./redis-store";
 import { StoreConfigError, type WatchStore } from "./store";
 
 export interface OpenStoreOptions {
   platform: "scf" | "lambda" | "local";
+}
+
+const REDIS_SCHEMES = ["redis://", "rediss://"];
+
+/**
+ * Whether the store at `url` offers a rate limiter shared by every process using it (Redis),
+ * told without opening it.
+ */
+export function sharesRateLimit(url: string): boolean {
+  return REDIS_SCHEMES.some((scheme) => url.startsWith(scheme));
 }
 
 export async function openStore(url: string, options: OpenStoreOptions): Promise<WatchStore> {
@@ -19,11 +28,12 @@ export async function openStore(url: string, options: OpenStoreOptions): Promise
           "use redis://… or a path on mounted storage (CFS / EFS)",
       );
     }
-    // Loaded on demand: the cloud bundles leave out the native better-sqlite3 module.
+    // Each backend is loaded on demand (a lazy chunk of the bundles): the cloud functions
+    // never load the native better-sqlite3 module, and nothing loads ioredis before it is used.
     const { SqliteWatchStore } = await import("./sqlite-store");
     return new SqliteWatchStore(path);
   }
-  if (url.startsWith("redis://") || url.startsWith("rediss://")) return openRedisStore(url);
+  if (sharesRateLimit(url)) return (await import("./redis-store")).openRedisStore(url);
   const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(url)?.[0] ?? "(none)";
   throw new StoreConfigError(`STORE_URL must start with sqlite: or redis:// (or rediss://); scheme ${scheme} is not supported`);
 }

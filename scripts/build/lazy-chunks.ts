@@ -15,10 +15,19 @@ export const LAZY_CHUNKS: Readonly<Record<string, string>> = {
   tdmq: "lib/delivery/cmq-sdk.ts",
   // Only for amqp destinations.
   amqplib: "lib/delivery/amqp-lib.ts",
+  // The watch stores, opened on first use (reading a task needs none).
+  "redis-store": "lib/watches/redis-store.ts",
+  "sqlite-store": "lib/watches/sqlite-store.ts",
 };
 
-/** Packages that must never be part of a main bundle (they belong in the chunks above). */
-export const LAZY_PACKAGES = ["tencentcloud-sdk-nodejs", "amqplib"];
+/** Packages that must never be part of a main bundle (they belong in the chunks above)… */
+export const LAZY_PACKAGES = ["tencentcloud-sdk-nodejs", "amqplib", "ioredis"];
+
+/** …but for these files: the SDK's TC3 signer, which signs every API 3.0 poll (lib/upstream/tc3.ts). */
+export const MAIN_BUNDLE_EXCEPTIONS = [
+  "node_modules/tencentcloud-sdk-nodejs/tencentcloud/common/sign.js",
+  "node_modules/tencentcloud-sdk-nodejs/tencentcloud/common/exception/tencent_cloud_sdk_exception.js",
+];
 
 const RESOLVING = Symbol("lazy-chunks");
 

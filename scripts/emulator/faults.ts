@@ -4,7 +4,7 @@
  * first fault that applies decides the answer.
  */
 import { STATUS_CODES } from "node:http";
-import { taskId } from "../../lib/schemas/common";
+import { legacyTaskId as taskId } from "../../lib/schemas/common";
 import { ERROR_CODES, legacyError, type LegacyBody, type LegacyCode } from "./codes";
 import { JSON_TYPE, jsonReply, type Reply } from "./http";
 import { specChecker } from "./spec-check";

@@ -2,7 +2,7 @@
  * The tasks DescribeNetTaskResult reports on, per region (task ids are per region). A task is
  * running (status 2) until `durationMs` after its creation, then final: 0 success, 1 failure.
  */
-import { region, taskId } from "../../lib/schemas/common";
+import { legacyTaskId as taskId, region } from "../../lib/schemas/common";
 import { specChecker } from "./spec-check";
 
 export interface TaskSpec {

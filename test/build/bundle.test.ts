@@ -9,7 +9,7 @@ import { join } from "node:path";
 import * as esbuild from "esbuild";
 import { beforeAll, describe, expect, it } from "vitest";
 import { BUNDLE_BUDGETS, build, FUNCTIONS, type BuiltFunction } from "../../scripts/build";
-import { LAZY_CHUNKS } from "../../scripts/build/lazy-chunks";
+import { LAZY_CHUNKS, MAIN_BUNDLE_EXCEPTIONS } from "../../scripts/build/lazy-chunks";
 
 let built: BuiltFunction[];
 
@@ -49,19 +49,27 @@ describe.each(FUNCTIONS)("dist/%s", (name) => {
     });
   });
 
-  it("leaves the native SQLite module and the lazy packages out of the main file", () => {
+  it("leaves the native SQLite module and the lazy packages out of the main file, but for the SDK's signer", () => {
     const inputs = Object.keys(fn().metafile.inputs);
-    for (const left of ["better-sqlite3", "tencentcloud-sdk-nodejs", "amqplib"]) {
-      expect(inputs.filter((input) => input.includes(`node_modules/${left}/`))).toEqual([]);
+    for (const left of ["better-sqlite3", "tencentcloud-sdk-nodejs", "amqplib", "ioredis"]) {
+      expect(inputs.filter((input) => input.includes(`node_modules/${left}/`) && !MAIN_BUNDLE_EXCEPTIONS.includes(input))).toEqual([]);
     }
-    expect(readFileSync(fn().bundle, "utf8")).toContain('require("better-sqlite3")');
+    expect(inputs).toEqual(expect.arrayContaining(MAIN_BUNDLE_EXCEPTIONS));
+    expect(readFileSync(fn().bundle, "utf8")).not.toContain('require("better-sqlite3")');
+    expect(readFileSync(join(fn().dir, "chunks", "sqlite-store.js"), "utf8")).toContain('require("better-sqlite3")');
   });
 
   it("has each lazy chunk beside it, required only from the module that needs it, loadable on its own", () => {
     const { dir, bundle, chunks } = fn();
     expect(Object.keys(chunks).sort()).toEqual(Object.keys(LAZY_CHUNKS).sort());
     const code = readFileSync(bundle, "utf8");
-    const expectedExport: Record<string, string> = { "sdk-credentials": "sdkCredentialProviders", tdmq: "TdmqClient", amqplib: "connect" };
+    const expectedExport: Record<string, string> = {
+      "sdk-credentials": "sdkCredentialProviders",
+      tdmq: "TdmqClient",
+      amqplib: "connect",
+      "redis-store": "openRedisStore",
+      "sqlite-store": "SqliteWatchStore",
+    };
     for (const chunk of Object.keys(LAZY_CHUNKS)) {
       const file = join(dir, "chunks", `${chunk}.js`);
       expect(existsSync(`${file}.map`)).toBe(true);

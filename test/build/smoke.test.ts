@@ -90,7 +90,7 @@ const watchIntoInbox = (platform: HttpPlatform, taskId: number, base64 = false):
 const received = (taskId: number) => stack.inbox.received().filter((d) => (d.event as { data: { taskId: number } }).data.taskId === taskId);
 
 describe("SCF: Function URL and timer events, SQLite store", () => {
-  it("answers, registers, polls and delivers, loading no lazy chunk for webhooks", async () => {
+  it("answers, registers, polls and delivers, loading no lazy chunk for webhooks but the store's", async () => {
     const timerTask = stack.emulator.createTask({ region: "gz", data: { total: 0, detail: [] } });
     const message = JSON.stringify({ watches: [{ taskId: timerTask.taskId, region: "gz", destination: inboxDestination() }] });
     const run = await runChild([
@@ -102,21 +102,27 @@ describe("SCF: Function URL and timer events, SQLite store", () => {
     expect(task.statusCode).toBe(200);
     expect(JSON.parse(task.body)).toEqual(DOCUMENTED_297);
     expect(watch.statusCode).toBe(202);
-    expect(JSON.parse(watch.body)).toMatchObject({ taskId: 297, region: "gz", state: "delivered" });
+    expect(JSON.parse(watch.body)).toMatchObject({ api: "legacy", taskId: 297, region: "ap-guangzhou", state: "delivered" });
     expect(report).toMatchObject({ registered: 1, problems: [] });
     for (const taskId of [297, timerTask.taskId]) {
       expect(received(taskId)).toEqual([expect.objectContaining({ verified: true, type: "com.tencentcloud.vpc.nettask.succeeded" })]);
     }
+    expect(run.chunks.sort()).toEqual(["http/chunks/sqlite-store.js", "poll/chunks/sqlite-store.js"]);
+  });
+
+  it("answers GET /tasks without loading any chunk: reading a task needs no store", async () => {
+    const run = await runChild([readTask297("scf-function-url")]);
+    expect(run.results[0].statusCode).toBe(200);
     expect(run.chunks).toEqual([]);
   });
 
-  it("loads the TDMQ chunk, and only it, to deliver to CMQ", async () => {
+  it("loads the TDMQ chunk to deliver to CMQ, and no other but the store's", async () => {
     const queue = `smoke-${randomUUID().slice(0, 8)}`;
     const message = JSON.stringify({ watches: [{ taskId: 297, region: "gz", destination: { type: "cmq", queue } }] });
     const run = await runChild([{ fn: "poll", event: { ...fixture("scf-timer"), Message: message } }]);
     expect(run.results[0]).toMatchObject({ registered: 1, problems: [] });
     expect(stack.emulator.cmqMessages(queue)).toHaveLength(1);
-    expect(run.chunks).toEqual(["poll/chunks/tdmq.js"]);
+    expect(run.chunks.sort()).toEqual(["poll/chunks/sqlite-store.js", "poll/chunks/tdmq.js"]);
   });
 });
 
@@ -140,6 +146,6 @@ describe("AWS: API Gateway HTTP API and EventBridge events, Redis store", () => 
     const poll = await runChild([{ fn: "poll", event: fixture("aws-eventbridge-schedule") }], redis);
     expect(poll.results[0]).toMatchObject({ claimed: 1, finished: { succeeded: 1 }, deliveries: { ok: 1, failed: 0 }, problems: [] });
     expect(received(running.taskId)).toEqual([expect.objectContaining({ verified: true, type: "com.tencentcloud.vpc.nettask.succeeded" })]);
-    expect([...api.chunks, ...poll.chunks]).toEqual([]);
+    expect([...api.chunks, ...poll.chunks]).toEqual(["http/chunks/redis-store.js", "poll/chunks/redis-store.js"]);
   });
 });

@@ -115,11 +115,11 @@ it("starts, the printed commands work as printed, Ctrl-C stops it, and the data 
   const [readTask, watch297, watchNew] = first.commands as [string, string, string];
 
   expect(jsonValues(await shell(readTask))).toEqual([
-    expect.objectContaining({ taskId: 297, region: "gz", status: "succeeded", code: 0, data: expect.objectContaining({ total: 4 }) }),
+    expect.objectContaining({ api: "legacy", taskId: 297, region: "ap-guangzhou", status: "succeeded", code: 0, data: expect.objectContaining({ total: 4 }) }),
   ]);
 
   const [watch] = jsonValues(await shell(watch297));
-  expect(watch).toMatchObject({ taskId: 297, region: "gz", state: "delivered" });
+  expect(watch).toMatchObject({ api: "legacy", taskId: 297, region: "ap-guangzhou", state: "delivered" });
   expect(await inboxFor(first.inbox, 297, 5_000)).toEqual([
     expect.objectContaining({ verified: true, type: "com.tencentcloud.vpc.nettask.succeeded" }),
   ]);

@@ -1,7 +1,7 @@
 /**
- * A deployment whose store cannot be opened: the HTTP function answers 500 problem+json with
- * nothing but the correlation id (details only in the logs), /healthz still answers, and the
- * timer function fails the invocation loudly.
+ * A deployment whose store cannot be opened: the HTTP function answers the routes that need it
+ * with 500 problem+json with nothing but the correlation id (details only in the logs),
+ * /healthz and GET /tasks still answer, and the timer function fails the invocation loudly.
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { handler as httpHandler } from "../../functions/http";
@@ -22,7 +22,7 @@ afterAll(async () => {
 });
 
 it("HTTP: 500 problem with the correlation id and no internals; the cause is logged", async () => {
-  const event = httpEvent("aws-http-api-v2", { method: "GET", path: "/tasks/297", query: { region: "gz" }, headers: { authorization: `Bearer ${API_TOKEN}` } });
+  const event = httpEvent("aws-http-api-v2", { method: "GET", path: "/watches/w_aaaaaaaaaaaaaaaaaaaaaaaaaa", headers: { authorization: `Bearer ${API_TOKEN}` } });
   const { result, logs } = await captureLogs(() => httpHandler(event, lambdaContext(10_000, "broken-1") as never));
   expect(result!.statusCode).toBe(500);
   expect(result!.headers["content-type"]).toBe("application/problem+json");
@@ -37,7 +37,11 @@ it("HTTP: 500 problem with the correlation id and no internals; the cause is log
   expect(logs.filter((l) => l.message === "http request")).toEqual([expect.objectContaining({ correlation_id: "broken-1", status: 500 })]);
 });
 
-it("HTTP: /healthz and bad input do not need the store", async () => {
+it("HTTP: /healthz, bad input and reading a task do not need the store", async () => {
+  const task = await captureLogs(() =>
+    httpHandler(httpEvent("scf-function-url", { method: "GET", path: "/tasks/297", query: { region: "gz" }, headers: { authorization: `Bearer ${API_TOKEN}` } }), scfContext() as never),
+  );
+  expect(task.result!.statusCode).toBe(200);
   const health = await captureLogs(() => httpHandler(httpEvent("scf-function-url", { method: "GET", path: "/healthz" }), scfContext() as never));
   expect(health.result!.statusCode).toBe(200);
   const bad = await captureLogs(() =>

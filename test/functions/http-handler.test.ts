@@ -56,8 +56,10 @@ describe.each(HTTP_PLATFORMS)("%s: bad input is refused and nothing is stored", 
     ["non-JSON content type", { method: "POST", path: "/watches", headers: { ...auth, "Content-Type": "text/plain" }, body: watchBody({ type: "cmq", queue: "q" }) }, 415, { field: "content-type" }],
     ["unparseable JSON", { method: "POST", path: "/watches", headers: jsonHeaders, body: '{"taskId": 297,' }, 400, { field: "body", rule: "json" }],
     ["body that is not an object", { method: "POST", path: "/watches", headers: jsonHeaders, body: "[297]" }, 422, { field: "body", rule: "type" }],
-    ["taskId not a number in the path", { method: "GET", path: "/tasks/12ab", query: { region: "gz" }, headers: auth }, 422, { field: "taskId", rule: "type", message: "must be integer" }],
-    ["taskId as a string in the body", { method: "POST", path: "/watches", headers: jsonHeaders, body: JSON.stringify({ taskId: "297", region: "gz", destination: { type: "cmq", queue: "q" } }) }, 422, { field: "taskId", message: "must be integer" }],
+    ["taskId of no kind in the path", { method: "GET", path: "/tasks/12ab", query: { region: "gz" }, headers: auth }, 422, { field: "taskId", rule: "api" }],
+    ["taskId not a number in the path for api eip", { method: "GET", path: "/tasks/12ab", query: { region: "gz", api: "eip" }, headers: auth }, 422, { field: "taskId", rule: "type", message: "must be integer" }],
+    ["taskId not a RequestId in the body for api vpc", { method: "POST", path: "/watches", headers: jsonHeaders, body: JSON.stringify({ api: "vpc", taskId: "297", region: "gz", destination: { type: "cmq", queue: "q" } }) }, 422, { field: "taskId", rule: "pattern" }],
+    ["taskId neither text nor a number in the body", { method: "POST", path: "/watches", headers: jsonHeaders, body: JSON.stringify({ taskId: [297], region: "gz", destination: { type: "cmq", queue: "q" } }) }, 422, { field: "taskId", rule: "type" }],
     ["unknown region", { method: "GET", path: "/tasks/297", query: { region: "ap-atlantis!" }, headers: auth }, 422, { field: "region", rule: "pattern" }],
     ["webhook URL that is not http(s)", { method: "POST", path: "/watches", headers: jsonHeaders, body: watchBody({ type: "webhook", url: "ftp://files.example.com/x" }) }, 422, { field: "destination.url", rule: "pattern" }],
     ["webhook URL into the metadata service", { method: "POST", path: "/watches", headers: jsonHeaders, body: watchBody({ type: "webhook", url: "https://169.254.169.254/latest" }) }, 422, { field: "destination.url" }],
@@ -125,7 +127,7 @@ describe.each(HTTP_PLATFORMS)("%s: every route", (platform) => {
     const id: string = first.json.id;
     expect(id).toMatch(/^w_[a-z2-7]{26}$/);
     expect(first.headers.location).toBe(`/watches/${id}`);
-    expect(first.json).toMatchObject({ taskId: 297, region: "gz", state: "delivered", lastResult: DOCUMENTED_297 });
+    expect(first.json).toMatchObject({ api: "legacy", taskId: 297, region: "ap-guangzhou", state: "delivered", lastResult: DOCUMENTED_297 });
     expect(first.json.destination).toEqual({ type: "webhook", url: `${stack.inbox.url}${platform}` });
     expect(first.body).not.toContain("whsec_");
     expect(first.json).not.toHaveProperty("lease");
@@ -140,7 +142,7 @@ describe.each(HTTP_PLATFORMS)("%s: every route", (platform) => {
     const received = stack.inbox.received().filter((d) => (d.event as any).data.watchId === id);
     expect(received).toHaveLength(1);
     expect(received[0]).toMatchObject({ verified: true, type: "com.tencentcloud.vpc.nettask.succeeded" });
-    expect((received[0]!.event as any).data).toMatchObject({ taskId: 297, region: "gz", status: "succeeded", data: DOCUMENTED_297.data });
+    expect((received[0]!.event as any).data).toMatchObject({ api: "legacy", taskId: 297, region: "ap-guangzhou", status: "succeeded", data: DOCUMENTED_297.data });
 
     const shown = await invoke(platform, { method: "GET", path: first.headers.location!, headers: auth });
     expect(shown.statusCode).toBe(200);

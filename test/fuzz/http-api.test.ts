@@ -42,7 +42,12 @@ const validRequest = fc.record(
   { requiredKeys: ["taskId", "region", "destination"] },
 );
 
-const notAnInteger = fc.oneof(fc.constantFrom<unknown>(0, -1, 2_147_483_648, 1.5, "297", null, true, [], {}, Number.MAX_SAFE_INTEGER + 2), fc.double({ noInteger: true }), fc.string());
+/** Task ids of no kind: not a positive integer (or its digits) within range, not a RequestId. */
+const notATaskId = fc.oneof(
+  fc.constantFrom<unknown>(0, -1, 2_147_483_648, 1.5, "0297", "", "ipm-2uw6ujo6", "3c140219-cfe9-470e-b241-907877d6fb0", null, true, [], {}, Number.MAX_SAFE_INTEGER + 2),
+  fc.double({ noInteger: true }),
+  fc.string().filter((s) => !/^[1-9][0-9]{0,15}$/.test(s) && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s)),
+);
 const notARegion = fc.oneof(fc.constantFrom<unknown>("", "GZ", "ap-", "g z", "x".repeat(33), "ap-guangzhou\n", 5, null), fc.string({ minLength: 33 }));
 
 type Body = Record<string, unknown>;
@@ -51,12 +56,13 @@ const oneFieldWrong: fc.Arbitrary<Body> = fc.tuple(validRequest, fc.nat()).chain
   const destination = request.destination as Body;
   const withDestination = (changed: Body) => ({ ...request, destination: changed });
   const mutations: fc.Arbitrary<Body>[] = [
-    notAnInteger.map((taskId) => ({ ...request, taskId })),
+    notATaskId.map((taskId) => ({ ...request, taskId })),
+    fc.constantFrom<unknown>("vpc", "eip", "ecs", "", null, 1).map((api) => ({ ...request, taskId: api === "eip" ? "297x" : request.taskId, api })),
     notARegion.map((region) => ({ ...request, region })),
     fc.constantFrom("taskId", "region", "destination").map((name) => Object.fromEntries(Object.entries(request).filter(([k]) => k !== name))),
     fc.constantFrom<unknown>(null, "webhook", [], { type: "sms", to: "+100" }, { type: "webhook" }, {}).map((d) => ({ ...request, destination: d })),
     fc.oneof(fc.constantFrom<unknown>(59, 604_801, "3600", 1.5, -60, null), fc.integer({ max: 59 })).map((deadlineSeconds) => ({ ...request, deadlineSeconds })),
-    fc.string({ minLength: 1 }).filter((k) => !["taskId", "region", "destination", "deadlineSeconds"].includes(k)).map((k) => ({ ...request, [k]: 1 })),
+    fc.string({ minLength: 1 }).filter((k) => !["api", "taskId", "region", "destination", "deadlineSeconds"].includes(k)).map((k) => ({ ...request, [k]: 1 })),
     fc.constant(withDestination({ ...destination, extra: true })),
   ];
   switch (destination.type) {

@@ -166,7 +166,9 @@ describe("relay", () => {
 
     const bad = await r.poll({ budgetMs: 1_000, timerArgument: "{not json" });
     expect(bad.problems).toEqual([expect.stringContaining("timer argument is not JSON")]);
-    const invalid = await r.poll({ budgetMs: 1_000, timerArgument: { watches: [{ taskId: "x", region: "gz" }] } });
-    expect(invalid.problems).toEqual([expect.stringMatching(/watches\[0\]\.taskId must be integer/)]);
+    const invalid = await r.poll({ budgetMs: 1_000, timerArgument: { watches: [{ taskId: true, region: "gz", destination: inboxDestination() }] } });
+    expect(invalid.problems).toEqual([expect.stringMatching(/watches\[0\]\.taskId must be string or integer/)]);
+    const noKind = await r.poll({ budgetMs: 1_000, timerArgument: { watches: [{ taskId: "ipm-2uw6ujo6", region: "gz", destination: inboxDestination() }] } });
+    expect(noKind.problems).toEqual([expect.stringMatching(/^timer argument watches\[0\] \(taskId ipm-2uw6ujo6, region gz\): invalid request body: taskId is neither a RequestId/)]);
   });
 });
