@@ -152,9 +152,13 @@ describe("TDMQ SendCmqMsg", () => {
       expect(emulator.cmqMessages("raw-queue").at(-1)).toMatchObject({ region: "ap-shanghai", body: "hello" });
     });
 
+    it("accepts the action's product as the credential scope's service", async () => {
+      expect(await rawSend({ signedHost: host(), service: "tdmq" })).toBe("ok");
+    });
+
     it("refuses another host, another service, or a body changed after signing", async () => {
       expect(await rawSend({ signedHost: "tdmq.tencentcloudapi.com", service: "127" })).toBe("AuthFailure.SignatureFailure");
-      expect(await rawSend({ signedHost: host(), service: "tdmq" })).toBe("AuthFailure.SignatureFailure");
+      expect(await rawSend({ signedHost: host(), service: "vpc" })).toBe("AuthFailure.SignatureFailure");
       expect(await rawSend({ signedHost: host(), service: "127", sentBody: body.replace("hello", "hellO") })).toBe("AuthFailure.SignatureFailure");
     });
 
