@@ -121,7 +121,9 @@ function startRecord(req: IncomingMessage, action: string, api: "vpc" | "eip", s
 async function serve(req: IncomingMessage, query: string, state: Api3State, requestId: string, action: ServedAction | undefined, record: Api3RequestRecord | undefined): Promise<Outcome> {
   const body = await readBody(req, MAX_BODY_BYTES);
   if (!body) throw new ApiError("RequestSizeLimitExceeded", `the request body is larger than ${MAX_BODY_BYTES} bytes`);
-  authenticate(req, query, body, state, action?.product);
+  // An unknown action may be meant for any product served here.
+  const products = action ? [action.product] : [...new Set(Object.values(state.actions).map((a) => a.product))];
+  authenticate(req, query, body, state, products);
   const name = header(req, "x-tc-action");
   if (!action) throw new ApiError("InvalidAction", name ? `the action ${clip(name)} does not exist` : "the X-TC-Action header is required");
   if (header(req, "x-tc-version") !== action.version) throw new ApiError("NoSuchVersion", `${name} is served in version ${action.version}: set X-TC-Version to it`);
@@ -243,7 +245,7 @@ const rank = (e: FieldError) => (RULE_ORDER.includes(e.rule) ? RULE_ORDER.indexO
  * be the first label of Host (what tencentcloud-sdk-nodejs signs with when pointed at
  * `127.0.0.1:<port>`) or the product of the action (what a client signing for the real host uses).
  */
-function authenticate(req: IncomingMessage, query: string, body: Buffer, state: Api3State, product: string | undefined): void {
+function authenticate(req: IncomingMessage, query: string, body: Buffer, state: Api3State, products: readonly string[]): void {
   const auth = parseTc3Authorization(header(req, "authorization"));
   if (!auth) throw new ApiError("AuthFailure.InvalidAuthorization", "the Authorization header is not a TC3-HMAC-SHA256 authorization");
   const rawTimestamp = header(req, "x-tc-timestamp");
@@ -258,10 +260,10 @@ function authenticate(req: IncomingMessage, query: string, body: Buffer, state: 
   if (badToken) throw new ApiError("AuthFailure.TokenFailure", badToken.replace("Token", "X-TC-Token"));
 
   const host = header(req, "host") ?? "";
-  const services = [host.split(".")[0]!, ...(product ? [product] : [])];
+  const services = [host.split(".")[0]!, ...products];
   if (auth.date !== tc3Date(timestamp)) throw new ApiError("AuthFailure.SignatureFailure", "the credential scope date must be the UTC date of X-TC-Timestamp");
   if (!services.includes(auth.service)) {
-    throw new ApiError("AuthFailure.SignatureFailure", `the credential scope service must be ${services.map((s) => `"${s}"`).join(" or ")} (the first label of Host, or the action's product)`);
+    throw new ApiError("AuthFailure.SignatureFailure", `the credential scope service must be ${services.map((s) => `"${s}"`).join(" or ")} (the first label of Host, or the product of the action)`);
   }
   if (!auth.signedHeaders.includes("content-type") || !auth.signedHeaders.includes("host")) {
     throw new ApiError("AuthFailure.SignatureFailure", "SignedHeaders must include content-type and host");
