@@ -17,11 +17,11 @@ describe("API 3.0: authentication and the common checks", () => {
 
   it("answers the SDK's VpcClient signed with the right key, and throws AuthFailure.SignatureFailure at a wrong one without echoing it", async () => {
     expect(await sdkOutcome(vpcClient(emulator).DescribeVpcTaskResult({ TaskId }))).toBe("ok");
-    const error = await vpcClient(emulator, { ...DEFAULT_CREDENTIAL, secretKey: "not-the-key" })
+    const error = await vpcClient(emulator, { ...DEFAULT_CREDENTIAL, secretKey: "not-the-key-0123456789" })
       .DescribeVpcTaskResult({ TaskId })
       .catch((e: unknown) => e as Error & { code: string; requestId: string });
     expect(error).toMatchObject({ code: "AuthFailure.SignatureFailure", requestId: expect.stringMatching(REQUEST_ID) });
-    expect(String((error as Error).message)).not.toContain("not-the-key");
+    expect(String((error as Error).message)).not.toContain("not-the-key-0123456789");
     expect(await sdkOutcome(vpcClient(emulator, { secretId: "AKIDnobody", secretKey: "x" }).DescribeVpcTaskResult({ TaskId }))).toBe("AuthFailure.SecretIdNotFound");
   });
 
@@ -30,7 +30,7 @@ describe("API 3.0: authentication and the common checks", () => {
     expect(await outcome(temporary)).toBe("ok");
     expect(await outcome({ ...temporary, token: "stale-token" })).toBe("AuthFailure.TokenFailure");
     expect(await outcome({ secretId: temporary.secretId, secretKey: temporary.secretKey })).toBe("AuthFailure.TokenFailure");
-    expect(await outcome({ ...DEFAULT_CREDENTIAL, token: "stray" })).toBe("AuthFailure.TokenFailure");
+    expect(await outcome({ ...DEFAULT_CREDENTIAL, token: "stray-token" })).toBe("AuthFailure.TokenFailure");
     const answer = await raw({ credential: temporary, token: "stale-token" });
     expect(answer.text).not.toContain(temporary.token);
   });
