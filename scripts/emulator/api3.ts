@@ -126,7 +126,9 @@ async function serve(req: IncomingMessage, query: string, state: Api3State, requ
   authenticate(req, query, body, state, products);
   const name = header(req, "x-tc-action");
   if (!action) throw new ApiError("InvalidAction", name ? `the action ${clip(name)} does not exist` : "the X-TC-Action header is required");
-  if (header(req, "x-tc-version") !== action.version) throw new ApiError("NoSuchVersion", `${name} is served in version ${action.version}: set X-TC-Version to it`);
+  const version = header(req, "x-tc-version");
+  if (!version) throw new ApiError("MissingParameter", "the X-TC-Version header is required");
+  if (version !== action.version) throw new ApiError("NoSuchVersion", `version ${clip(version)} of ${name} does not exist: it is served in ${action.version}`);
   const region = header(req, "x-tc-region");
   if (!region) throw new ApiError("MissingParameter", "the X-TC-Region header is required");
   if (!REGION_NAME.test(region)) {

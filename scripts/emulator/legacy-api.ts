@@ -11,6 +11,7 @@ import { faultyReply, stall, type AnswerDialect, type Outcome } from "./faults";
 import { jsonReply, readBody, type Reply } from "./http";
 import { TIMESTAMP_WINDOW_MS, type NonceRegistry } from "./nonces";
 import { clip, type RequestRecordBase, type SharedState } from "./shared";
+import type { TaskBook } from "./tasks";
 
 export const LEGACY_PATH = "/v2/index.php";
 const ACTION = "DescribeNetTaskResult";
@@ -126,7 +127,7 @@ function parseTaskId(raw: string | undefined): number | undefined {
   return id <= MAX_TASK_ID ? id : undefined;
 }
 
-function answer(region: string, raw: string | undefined, taskId: number | undefined, tasks: LegacyState["tasks"]): LegacyBody {
+function answer(region: string, raw: string | undefined, taskId: number | undefined, tasks: TaskBook): LegacyBody {
   if (taskId === undefined) {
     return legacyError(9003, raw === undefined ? "taskId is required" : `taskId must be a positive 32-bit integer, got "${clip(raw)}"`);
   }

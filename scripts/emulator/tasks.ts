@@ -194,20 +194,21 @@ interface Timed<View> {
   final: View;
 }
 
-/** Tasks of one kind, by canonical region, then id. */
+/** Tasks of one kind, by region (either name of it), then id. */
 class Timeline<Id, View> {
   private readonly regions = new Map<string, Map<Id, Timed<View>>>();
 
   constructor(private readonly now: () => number) {}
 
   set(region: string, id: Id, durationMs: number, running: View, final: View): void {
-    const tasks = this.regions.get(region) ?? new Map<Id, Timed<View>>();
-    this.regions.set(region, tasks);
+    const key = regionName(region);
+    const tasks = this.regions.get(key) ?? new Map<Id, Timed<View>>();
+    this.regions.set(key, tasks);
     tasks.set(id, { finalAt: this.now() + durationMs, running, final });
   }
 
   has(region: string, id: Id): boolean {
-    return this.regions.get(region)?.has(id) ?? false;
+    return this.regions.get(regionName(region))?.has(id) ?? false;
   }
 
   /** What the task query answers now, or undefined when there is no such task in the region. */
@@ -253,7 +254,7 @@ export class TaskBook {
     const id = spec.taskId ?? randomUUID();
     const failed = spec.outcome === "failure";
     this.vpc.set(
-      regionName(spec.region),
+      spec.region,
       id,
       spec.durationMs ?? 0,
       { Status: "RUNNING", Output: "", Result: null },
@@ -264,10 +265,9 @@ export class TaskBook {
 
   /** An EIP task (spec already checked). */
   createEip(spec: EipTaskSpec): CreatedTask<EipTaskSpec> {
-    const region = regionName(spec.region);
-    const id = spec.taskId ?? this.freeId(this.eip, region, "nextEipId");
+    const id = spec.taskId ?? this.freeId(this.eip, spec.region, "nextEipId");
     const result = spec.outcome === "failure" ? "FAILED" : "SUCCESS";
-    this.eip.set(region, id, spec.durationMs ?? 0, { TaskId: id, Result: "RUNNING" }, { TaskId: id, Result: result });
+    this.eip.set(spec.region, id, spec.durationMs ?? 0, { TaskId: id, Result: "RUNNING" }, { TaskId: id, Result: result });
     return { api: "eip", taskId: id, region: spec.region };
   }
 
@@ -284,11 +284,10 @@ export class TaskBook {
   }
 
   private createLegacy(spec: LegacyTaskSpec): CreatedTask<LegacyTaskSpec> {
-    const region = regionName(spec.region);
-    const id = spec.taskId ?? this.freeId(this.legacy, region, "nextLegacyId");
+    const id = spec.taskId ?? this.freeId(this.legacy, spec.region, "nextLegacyId");
     const failed = spec.outcome === "failure";
     this.legacy.set(
-      region,
+      spec.region,
       id,
       spec.durationMs ?? 0,
       { status: 2, output: LEGACY_SUCCESS, data: spec.runningData ?? null },

@@ -15,7 +15,8 @@
  */
 import { ApiError, type Api3Action } from "./api3";
 import type { TaskBook } from "./tasks";
-import { resourceId, templateActions, VPC_VERSION, type TemplateBook } from "./vpc-templates";
+import { clip } from "./shared";
+import { resourceId, templateActions, vpcAction, type TemplateBook } from "./vpc-templates";
 
 export interface VpcState {
   tasks: TaskBook;
@@ -47,14 +48,6 @@ const ALLOCATE_OPTIONS = [
   "ClientToken",
 ];
 
-const vpcAction = (params: Record<string, object>, required: string[], run: Api3Action["run"], taskApi?: "vpc" | "eip"): Api3Action => ({
-  product: "vpc",
-  version: VPC_VERSION,
-  params: { type: "object", additionalProperties: false, required, properties: params },
-  run,
-  ...(taskApi && { taskApi }),
-});
-
 export function vpcActions(state: VpcState): Record<string, Api3Action> {
   const { tasks, addresses } = state;
   const addressesIn = (region: string) => {
@@ -70,7 +63,7 @@ export function vpcActions(state: VpcState): Record<string, Api3Action> {
       ["TaskId"],
       ({ region, params }) => {
         const view = tasks.vpc.view(region, params.TaskId as string);
-        if (!view) throw new ApiError("ResourceNotFound", `no task ${JSON.stringify(params.TaskId)} in ${region}`);
+        if (!view) throw new ApiError("ResourceNotFound", `no task "${clip(params.TaskId as string)}" in ${region}`);
         return view;
       },
       "vpc",
@@ -82,7 +75,7 @@ export function vpcActions(state: VpcState): Record<string, Api3Action> {
       ({ region, params }) => {
         const { TaskId, DealName } = params as { TaskId?: number; DealName?: string };
         if (TaskId === undefined && DealName === undefined) throw new ApiError("MissingParameter", "one of TaskId and DealName is required");
-        if (TaskId === undefined) throw new ApiError("ResourceNotFound", `no deal ${JSON.stringify(DealName)} in ${region}: the emulator keeps no deals`);
+        if (TaskId === undefined) throw new ApiError("ResourceNotFound", `no deal "${clip(DealName!)}" in ${region}: the emulator keeps no deals`);
         const view = tasks.eip.view(region, TaskId);
         if (!view) throw new ApiError("ResourceNotFound", `no task ${TaskId} in ${region}`);
         return view;

@@ -24,6 +24,7 @@
 import { randomInt } from "node:crypto";
 import { isIP } from "node:net";
 import { ApiError, type Api3Action, type Api3Call } from "./api3";
+import { clip } from "./shared";
 import type { TaskBook } from "./tasks";
 
 export const VPC_VERSION = "2017-03-12";
@@ -255,18 +256,23 @@ function memberSchemas(kind: TemplateKind): Record<string, object> {
   return { [info.members]: STRINGS, [extra.param]: { type: "array", items: extraItem } };
 }
 
+/** A VPC action whose body has exactly these parameters. */
+export const vpcAction = (params: Record<string, object>, required: string[], run: Api3Action["run"], taskApi?: "vpc" | "eip"): Api3Action => ({
+  product: "vpc",
+  version: VPC_VERSION,
+  params: { type: "object", additionalProperties: false, required, properties: params },
+  run,
+  ...(taskApi && { taskApi }),
+});
+
 /** The template actions of all four kinds, starting their VPC tasks in `tasks`. */
 export function templateActions(book: TemplateBook, tasks: TaskBook, asyncTaskMs: number): Record<string, Api3Action> {
   const actions: Record<string, Api3Action> = {};
-  const action = (params: Record<string, object>, required: string[], run: (call: Api3Call) => object): Api3Action => ({
-    product: "vpc",
-    version: VPC_VERSION,
-    params: { type: "object", additionalProperties: false, required, properties: params },
-    run: (call) => {
+  const action = (params: Record<string, object>, required: string[], run: Api3Action["run"]) =>
+    vpcAction(params, required, (call) => {
       book.settle();
       return run(call);
-    },
-  });
+    });
   /** Answers {} (the RequestId is added) and starts the task the call's RequestId names. */
   const startTask = (call: Api3Call, failure: string | undefined, output = "SUCCESS"): object => {
     const outcome = failure === undefined ? "success" : "failure";
@@ -287,7 +293,7 @@ export function templateActions(book: TemplateBook, tasks: TaskBook, asyncTaskMs
       const list = [...(plain ?? []).map((value) => ({ value, description: "" })), ...(extra ?? []).map((e) => ({ value: e[info.extra!.key]!, description: e.Description ?? "" }))];
       for (const { value } of list) {
         if (info.memberKind) book.find(call.region, info.memberKind, value);
-        else if (!info.valid!(value)) throw new ApiError("InvalidParameterValue.Malformed", `${info.members} member ${JSON.stringify(value)} is malformed`);
+        else if (!info.valid!(value)) throw new ApiError("InvalidParameterValue.Malformed", `${info.members} member "${clip(value)}" is malformed`);
       }
       return list;
     };
@@ -313,7 +319,7 @@ export function templateActions(book: TemplateBook, tasks: TaskBook, asyncTaskMs
           ...(info.memberFilter && { [info.memberFilter]: (t: Template) => t.members.map((m) => m.value) }),
         };
         for (const f of filters) {
-          if (!Object.hasOwn(fields, f.Name)) throw new ApiError("InvalidParameter.FilterInvalidKey", `filter ${JSON.stringify(f.Name)} is not one of ${Object.keys(fields).join(", ")}`);
+          if (!Object.hasOwn(fields, f.Name)) throw new ApiError("InvalidParameter.FilterInvalidKey", `filter "${clip(f.Name)}" is not one of ${Object.keys(fields).join(", ")}`);
         }
         const matches = [...book.region(call.region).values()].filter((t) => t.kind === kind && filters.every((f) => fields[f.Name]!(t).some((v) => f.Values.includes(v))));
         return { TotalCount: matches.length, [`${kind}Set`]: matches.slice(offset, offset + limit).map((t) => book.shape(call.region, t)) };

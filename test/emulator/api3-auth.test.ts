@@ -88,9 +88,10 @@ describe("API 3.0: authentication and the common checks", () => {
     expect(answer).toMatchObject({ status: 200, body: { Response: { Error: { Code: "AuthFailure.InvalidAuthorization" }, RequestId: expect.stringMatching(REQUEST_ID) } } });
   });
 
-  it("answers InvalidAction to an unknown action and NoSuchVersion to another version", async () => {
+  it("answers InvalidAction to an unknown action, NoSuchVersion to another version and MissingParameter to none", async () => {
     expect(codeOf(await raw({ action: "DescribeVpcTaskResults" }))).toBe("InvalidAction");
     expect(codeOf(await raw({ version: "2020-02-17" }))).toBe("NoSuchVersion");
+    expect(codeOf(await raw({ version: "" }))).toBe("MissingParameter");
     expect(codeOf(await raw({ action: "SendCmqMsg", service: "tdmq", params: { QueueName: "q", MsgContent: "m", DelaySeconds: 0 } }))).toBe("NoSuchVersion");
   });
 

@@ -6,6 +6,7 @@
 import { Client as VpcClient } from "tencentcloud-sdk-nodejs/tencentcloud/services/vpc/v20170312/vpc_client.js";
 import { DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, type Emulator } from "../../scripts/emulator/index";
 import { canonicalRequest, tc3Date, tc3Signature } from "../../scripts/emulator/tc3";
+import { readAnswer, type Answer } from "./legacy-client";
 
 export interface Credential {
   secretId: string;
@@ -51,15 +52,7 @@ export interface RawCall {
   authorization?: string;
 }
 
-export interface RawAnswer {
-  status: number;
-  contentType: string | null;
-  text: string;
-  /** The parsed JSON body, undefined when the body is not JSON. */
-  body: any;
-}
-
-export async function callApi3(emulator: Pick<Emulator, "vpcEndpoint">, call: RawCall): Promise<RawAnswer> {
+export async function callApi3(emulator: Pick<Emulator, "vpcEndpoint">, call: RawCall): Promise<Answer> {
   const credential = call.credential ?? DEFAULT_CREDENTIAL;
   const token = "token" in call ? call.token : credential.token;
   const timestamp = Math.floor((call.nowMs ?? Date.now()) / 1000);
@@ -85,19 +78,11 @@ export async function callApi3(emulator: Pick<Emulator, "vpcEndpoint">, call: Ra
     ...(call.region !== null && { "x-tc-region": call.region ?? "ap-guangzhou" }),
     ...(token !== undefined && { "x-tc-token": token }),
   };
-  const res = await fetch(emulator.vpcEndpoint, { method: "POST", headers, body: payload });
-  const text = await res.text();
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = undefined;
-  }
-  return { status: res.status, contentType: res.headers.get("content-type"), text, body };
+  return readAnswer(await fetch(emulator.vpcEndpoint, { method: "POST", headers, body: payload }));
 }
 
 /** The error code of a raw answer, or "ok". */
-export const codeOf = (answer: RawAnswer): string => answer.body?.Response?.Error?.Code ?? "ok";
+export const codeOf = (answer: Answer): string => answer.body?.Response?.Error?.Code ?? "ok";
 
 /** A clock that follows real time, so the SDK's timestamps stay valid, but that tests can move ahead. */
 export function aheadClock(): { now: () => number; advance: (ms: number) => void; reset: () => void } {
