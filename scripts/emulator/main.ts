@@ -9,6 +9,18 @@ async function main(): Promise<void> {
   const settings = emulatorSettings(process.env);
   const { secretId, secretKey, rateLimit, asyncTaskMs } = settings;
   const emulator = await startEmulator(emulatorOptions(settings));
+  // Before anything is printed: whoever reads the banner may signal at once.
+  const stop = () => {
+    emulator.close().then(
+      () => process.stdout.write("emulator closed\n"),
+      (error: unknown) => {
+        process.stderr.write(`emulator: closing failed: ${String(error)}\n`);
+        process.exitCode = 1;
+      },
+    );
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
 
   // Only the public dev key is printed; a key given through the environment may be a real one.
   const shownKey = secretKey === DEFAULT_SECRET_KEY ? secretKey : '"$EMULATOR_SECRET_KEY"';
@@ -27,18 +39,6 @@ async function main(): Promise<void> {
       "",
     ].join("\n"),
   );
-
-  const stop = () => {
-    emulator.close().then(
-      () => process.stdout.write("emulator closed\n"),
-      (error: unknown) => {
-        process.stderr.write(`emulator: closing failed: ${String(error)}\n`);
-        process.exitCode = 1;
-      },
-    );
-  };
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
 }
 
 main().catch((error: unknown) => {
