@@ -27,10 +27,10 @@ import { ApiError, type Api3Action, type Api3Call } from "./api3";
 import { clip } from "./shared";
 import type { TaskBook } from "./tasks";
 
-export const VPC_VERSION = "2017-03-12";
+const VPC_VERSION = "2017-03-12";
 
-export const TEMPLATE_KINDS = ["AddressTemplate", "ServiceTemplate", "AddressTemplateGroup", "ServiceTemplateGroup"] as const;
-export type TemplateKind = (typeof TEMPLATE_KINDS)[number];
+const TEMPLATE_KINDS = ["AddressTemplate", "ServiceTemplate", "AddressTemplateGroup", "ServiceTemplateGroup"] as const;
+type TemplateKind = (typeof TEMPLATE_KINDS)[number];
 
 /** One instance that uses a template, as a DescribeKInstances task's Output lists it. */
 export interface TemplateInstance {
