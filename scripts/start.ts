@@ -16,7 +16,8 @@ import { dirname, relative } from "node:path";
 import { loadConfig } from "../lib/config";
 import { credentialsFromEnv } from "../lib/upstream/credentials";
 import { build, ROOT, type FunctionName } from "./build";
-import { DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, startEmulator, type Emulator } from "./emulator/index";
+import { startEmulator, type Emulator } from "./emulator/index";
+import { emulatorOptions, emulatorSettings } from "./emulator/settings";
 import { wholeNumber } from "./env";
 import { startInbox } from "./inbox";
 import { serveFunctionUrl } from "./local/function-url-server";
@@ -34,7 +35,6 @@ function localSettings(env: Env) {
   if (interval < 10) throw new Error(`POLL_INTERVAL_MS must be at least 10, got ${interval}`);
   return {
     port: wholeNumber(env, "PORT", 3_000, 65_535),
-    emulatorPort: wholeNumber(env, "EMULATOR_PORT", 9_100, 65_535),
     inboxPort: wholeNumber(env, "INBOX_PORT", 8_787, 65_535),
     pollIntervalMs: interval,
   };
@@ -70,16 +70,19 @@ function tryItCommands(api: string, token: string, inbox: string, secret: string
 async function main(): Promise<void> {
   const env = process.env;
   const settings = localSettings(env);
+  // Every EMULATOR_* setting applies as under `npm run emulator`.
+  const emulatorConfig = emulatorSettings(env);
   const built = await build();
 
   let emulator: Emulator | undefined;
   if (!usesTencentCloud(env)) {
-    emulator = await startEmulator({ port: settings.emulatorPort });
+    emulator = await startEmulator(emulatorOptions(emulatorConfig));
     Object.assign(env, {
+      VPC_ENDPOINT: emulator.vpcEndpoint,
       NETTASK_ENDPOINT: emulator.endpoint,
       CMQ_ENDPOINT: emulator.cmqEndpoint,
-      TENCENTCLOUD_SECRET_ID: DEFAULT_SECRET_ID,
-      TENCENTCLOUD_SECRET_KEY: DEFAULT_SECRET_KEY,
+      TENCENTCLOUD_SECRET_ID: emulatorConfig.secretId,
+      TENCENTCLOUD_SECRET_KEY: emulatorConfig.secretKey,
     });
     delete env.TENCENTCLOUD_SESSION_TOKEN;
   }

@@ -1,21 +1,29 @@
 /**
- * Fault injection on the legacy API: each fault applies to a share (`rate`) of the requests
- * that reach it, at most `count` times, optionally only to requests about one taskId. The
- * first fault that applies decides the answer.
+ * Fault injection on the task queries (DescribeNetTaskResult, DescribeVpcTaskResult,
+ * DescribeTaskResult): each fault applies to a share (`rate`) of the queries that reach it, at
+ * most `count` times, optionally only to one API's queries or to queries about one task. The
+ * first fault that applies decides the answer. Each API says how its answers are broken (see
+ * AnswerDialect).
  */
 import { STATUS_CODES } from "node:http";
-import { legacyTaskId as taskId } from "../../lib/schemas/common";
-import { ERROR_CODES, legacyError, type LegacyBody, type LegacyCode } from "./codes";
+import { setTimeout as sleep } from "node:timers/promises";
+import { ERROR_CODES } from "./codes";
 import { JSON_TYPE, jsonReply, type Reply } from "./http";
 import { specChecker } from "./spec-check";
+import { TASK_APIS, type TaskApi } from "./tasks";
 
 export const FAULT_KINDS = ["code", "http", "malformed", "delay", "html", "empty", "extra-fields", "wrong-types", "missing-fields"] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
+export type Distortion = Extract<FaultKind, "extra-fields" | "wrong-types" | "missing-fields">;
 
 export interface FaultSpec {
   kind: FaultKind;
-  /** kind "code": the error code to answer with (HTTP 200 body {code, message, codeDesc}). */
-  code?: number;
+  /**
+   * kind "code": a legacy integer code (applies to legacy queries only, HTTP 200 body {code,
+   * message, codeDesc}) or an API 3.0 code such as "RequestLimitExceeded" (applies to API 3.0
+   * task queries only, HTTP 200 body {Response: {Error, RequestId}}).
+   */
+  code?: number | string;
   /** kind "http": the HTTP status (400–599), with a short text/html body. */
   status?: number;
   /** kind "delay": stall this long before answering normally. */
@@ -24,13 +32,24 @@ export interface FaultSpec {
   rate?: number;
   /** Apply at most this many times (default unlimited). */
   count?: number;
-  /** Only for requests about this taskId. */
-  taskId?: number;
+  /** Only for queries about this task: an integer id (legacy, eip) or a RequestId (vpc). */
+  taskId?: number | string;
+  /** Only for this API's task queries (default: every task query). */
+  api?: TaskApi;
 }
+
+/** An API 3.0 error code: dotted PascalCase words, e.g. AuthFailure.SignatureFailure. */
+const API3_CODE = "^[A-Z][A-Za-z0-9]*(?:\\.[A-Za-z0-9]+)*$";
 
 const requiredFor = (kind: FaultKind, field: keyof FaultSpec) => ({
   if: { required: ["kind"], properties: { kind: { const: kind } } },
   then: { required: [field] },
+});
+
+/** A code must be of the kind the chosen API answers with. */
+const codeTypeFor = (apis: readonly TaskApi[], type: "integer" | "string") => ({
+  if: { required: ["api", "code"], properties: { api: { enum: apis } } },
+  then: { properties: { code: { type } } },
 });
 
 const checkFaultSpec = specChecker<FaultSpec>(
@@ -40,14 +59,26 @@ const checkFaultSpec = specChecker<FaultSpec>(
     required: ["kind"],
     properties: {
       kind: { enum: FAULT_KINDS },
-      code: { enum: ERROR_CODES },
+      code: {
+        type: ["integer", "string"],
+        if: { type: "integer" },
+        then: { enum: ERROR_CODES },
+        else: { pattern: API3_CODE, maxLength: 100 },
+      },
       status: { type: "integer", minimum: 400, maximum: 599 },
       delayMs: { type: "integer", minimum: 0, maximum: 600_000 },
       rate: { type: "number", minimum: 0, maximum: 1 },
       count: { type: "integer", minimum: 1 },
-      taskId,
+      taskId: { type: ["integer", "string"], minimum: 1, maximum: Number.MAX_SAFE_INTEGER, minLength: 1, maxLength: 64 },
+      api: { enum: TASK_APIS },
     },
-    allOf: [requiredFor("code", "code"), requiredFor("http", "status"), requiredFor("delay", "delayMs")],
+    allOf: [
+      requiredFor("code", "code"),
+      requiredFor("http", "status"),
+      requiredFor("delay", "delayMs"),
+      codeTypeFor(["legacy"], "integer"),
+      codeTypeFor(["vpc", "eip"], "string"),
+    ],
   },
   "fault spec",
 );
@@ -69,16 +100,35 @@ export class FaultBook {
     this.faults = [];
   }
 
-  /** The fault to apply to a request about `taskId` (undefined if it has none or an invalid one). */
-  pick(taskId: number | undefined): FaultSpec | undefined {
+  /** The fault to apply to a query of `api` about `taskId` (as the request gave it; undefined when it gave none). */
+  pick(api: TaskApi, taskId: unknown): FaultSpec | undefined {
     for (const fault of this.faults) {
-      if (fault.spec.taskId !== undefined && fault.spec.taskId !== taskId) continue;
-      if (fault.spec.rate !== undefined && Math.random() >= fault.spec.rate) continue;
+      const { spec } = fault;
+      if (spec.api !== undefined && spec.api !== api) continue;
+      if (spec.code !== undefined && (typeof spec.code === "number") !== (api === "legacy")) continue;
+      if (spec.taskId !== undefined && (taskId === undefined || String(spec.taskId) !== String(taskId))) continue;
+      if (spec.rate !== undefined && Math.random() >= spec.rate) continue;
       if (--fault.remaining <= 0) this.faults = this.faults.filter((f) => f !== fault);
-      return fault.spec;
+      return spec;
     }
     return undefined;
   }
+}
+
+/** How one API's answers look, and how a fault breaks them. */
+export interface AnswerDialect<Body> {
+  /** The code a body answers with: 0 for a normal answer. */
+  codeOf(body: Body): number | string;
+  /** The error answer for an injected code (already checked to suit this API). */
+  errorBody(code: number | string): Body;
+  /** A body a careful client must notice: extra fields are harmless, the others break the schema. */
+  distort(kind: Distortion, body: Body): unknown;
+}
+
+export interface Outcome {
+  reply: Reply;
+  /** What the request log records: the code decided for the request (0 = a normal answer). */
+  code: number | string;
 }
 
 const htmlPage = (title: string) =>
@@ -88,49 +138,41 @@ const htmlPage = (title: string) =>
  * The answer under `fault` (all kinds but "delay", which only stalls). `normal` is the body the
  * request would get without the fault; the schema-breaking kinds distort it.
  */
-export function faultyReply(fault: FaultSpec, normal: () => LegacyBody): { reply: Reply; code: number } {
+export function faultyReply<Body>(fault: FaultSpec, normal: () => Body, dialect: AnswerDialect<Body>): Outcome {
   switch (fault.kind) {
     case "code": {
-      const body = legacyError(fault.code as LegacyCode);
-      return { reply: jsonReply(200, body), code: body.code };
+      const body = dialect.errorBody(fault.code!);
+      return { reply: jsonReply(200, body), code: fault.code! };
     }
     case "http": {
       const status = fault.status!;
-      return { reply: { status, contentType: "text/html", body: htmlPage(`${status} ${STATUS_CODES[status] ?? "Error"}`) }, code: normal().code };
+      return { reply: { status, contentType: "text/html", body: htmlPage(`${status} ${STATUS_CODES[status] ?? "Error"}`) }, code: dialect.codeOf(normal()) };
     }
     case "html":
-      return { reply: { status: 200, contentType: "text/html", body: htmlPage("Service Temporarily Unavailable") }, code: normal().code };
+      return { reply: { status: 200, contentType: "text/html", body: htmlPage("Service Temporarily Unavailable") }, code: dialect.codeOf(normal()) };
     case "empty":
-      return { reply: { status: 200, contentType: JSON_TYPE, body: "" }, code: normal().code };
+      return { reply: { status: 200, contentType: JSON_TYPE, body: "" }, code: dialect.codeOf(normal()) };
     case "malformed": {
       const body = normal();
       const text = JSON.stringify(body);
-      return { reply: { status: 200, contentType: JSON_TYPE, body: text.slice(0, Math.ceil(text.length / 2)) }, code: body.code };
+      return { reply: { status: 200, contentType: JSON_TYPE, body: text.slice(0, Math.ceil(text.length / 2)) }, code: dialect.codeOf(body) };
     }
     case "extra-fields":
     case "wrong-types":
     case "missing-fields": {
       const body = normal();
-      return { reply: jsonReply(200, distort(fault.kind, body)), code: body.code };
+      return { reply: jsonReply(200, dialect.distort(fault.kind, body)), code: dialect.codeOf(body) };
     }
     case "delay":
       throw new Error("a delay fault stalls the normal answer; it has no reply of its own");
   }
 }
 
-/** Bodies a careful client must notice: extra fields are harmless, the others break the schema. */
-function distort(kind: "extra-fields" | "wrong-types" | "missing-fields", body: LegacyBody): Record<string, unknown> {
-  const data = body.data as Record<string, unknown> | undefined;
-  switch (kind) {
-    case "extra-fields":
-      return { ...body, requestId: "emulator-extra", ...(data && { data: { ...data, taskType: "emulator-extra", extra: { nested: true } } }) };
-    case "wrong-types":
-      return { ...body, code: String(body.code), ...(data && { data: { ...data, status: String(data.status) } }) };
-    case "missing-fields": {
-      const { code: _code, ...rest } = body;
-      if (!data) return rest;
-      const { status: _status, ...dataRest } = data;
-      return { ...rest, data: dataRest };
-    }
+/** A delay fault's stall; ends early when `closing` aborts (the connection is being destroyed anyway). */
+export async function stall(fault: FaultSpec, closing: AbortSignal): Promise<void> {
+  try {
+    await sleep(fault.delayMs, undefined, { signal: closing });
+  } catch {
+    // The emulator is closing.
   }
 }

@@ -1,37 +1,60 @@
 /**
- * A local stand-in for the Tencent Cloud APIs nettask-relay talks to: the legacy
- * DescribeNetTaskResult (signatures, replay and rate checks, tasks that finish after a set
- * time, injected faults) and TDMQ SendCmqMsg (TC3-HMAC-SHA256), plus an admin API. A dev and
- * test tool: nothing under lib/ or functions/ may import it.
+ * A local stand-in for the Tencent Cloud APIs nettask-relay talks to, on one port:
+ *
+ *   /v2/index.php   the legacy DescribeNetTaskResult (v1 signatures, replay checks)   legacy-api.ts
+ *   POST /          API 3.0 (TC3-HMAC-SHA256), by X-TC-Action: the VPC task queries
+ *                   DescribeVpcTaskResult and DescribeTaskResult, parameter templates and EIPs
+ *                   that start tasks, and TDMQ SendCmqMsg                              api3.ts
+ *   /admin/…        tasks, faults, the request log, CMQ messages, reset                  admin-api.ts
+ *
+ * Tasks of the three kinds (tasks.ts) finish after a set time; the task queries of all kinds share
+ * one rate limit, one fault book and one request log. A dev and test tool: nothing under lib/ or
+ * functions/ may import it.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { handleAdmin } from "./admin-api";
+import { api3Actions, handleApi3, type Api3State } from "./api3";
 import { DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, type EmulatorCredential } from "./credentials";
 import { FaultBook, type FaultSpec } from "./faults";
 import { jsonReply, send, sendStatus, splitUrl } from "./http";
-import { handleLegacy, LEGACY_PATH, type LegacyRequestRecord, type LegacyState } from "./legacy-api";
+import { handleLegacy, LEGACY_PATH, type LegacyState } from "./legacy-api";
 import { NonceRegistry } from "./nonces";
 import { SlidingWindowLimit } from "./rate-limit";
-import { TaskBook, type TaskSpec } from "./tasks";
-import { handleTdmq, type CmqMessageRecord, type TdmqState } from "./tdmq-api";
+import type { RequestRecord, SharedState } from "./shared";
+import { TaskBook, type CreatedTask, type TaskSpec } from "./tasks";
+import { tdmqActions, type CmqMessageRecord, type TdmqState } from "./tdmq-api";
+import { vpcActions, type VpcState } from "./vpc-api";
+import { TemplateBook } from "./vpc-templates";
 
 export { DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, type EmulatorCredential } from "./credentials";
 export { FAULT_KINDS, type FaultKind, type FaultSpec } from "./faults";
+export type { Api3RequestRecord } from "./api3";
 export type { LegacyRequestRecord } from "./legacy-api";
-export { SEED_TASK, type TaskSpec } from "./tasks";
+export type { RequestRecord } from "./shared";
+export { SEED_EIP_TASK, SEED_TASK, SEED_VPC_TASK, type CreatedTask, type EipTaskSpec, type LegacyTaskSpec, type TaskApi, type TaskSpec, type VpcTaskSpec } from "./tasks";
 export type { CmqMessageRecord } from "./tdmq-api";
+export { SEED_ADDRESS_TEMPLATE, type TemplateInstance } from "./vpc-templates";
+
+/** How long the tasks started by asynchronous API 3.0 actions run, unless asyncTaskMs says otherwise. */
+export const DEFAULT_ASYNC_TASK_MS = 3_000;
 
 export interface EmulatorOptions {
   /** 0 (default) = a random free port; the host is always 127.0.0.1. */
   port?: number;
   /** Default: the one pair DEFAULT_SECRET_ID / DEFAULT_SECRET_KEY. */
   credentials?: EmulatorCredential[];
-  /** Most legacy requests admitted in any sliding second (all callers); beyond → 4400. 0/undefined = unlimited. */
+  /**
+   * Most task queries (DescribeNetTaskResult, DescribeVpcTaskResult and DescribeTaskResult
+   * together) admitted in any sliding second, from all callers; beyond → 4400 (legacy) or
+   * RequestLimitExceeded (API 3.0). Other actions are not limited. 0/undefined = unlimited.
+   */
   rateLimit?: number;
+  /** How long the tasks that API 3.0 actions start stay RUNNING (default DEFAULT_ASYNC_TASK_MS). */
+  asyncTaskMs?: number;
   /** Clock in ms; default Date.now. */
   now?: () => number;
-  /** Pre-seed task 297 in gz (default true). */
+  /** Pre-seed SEED_TASK (297 in gz), SEED_VPC_TASK, SEED_EIP_TASK and SEED_ADDRESS_TEMPLATE (default true). */
   seed?: boolean;
 }
 
@@ -43,15 +66,17 @@ export interface Emulator {
   endpoint: string;
   /** TDMQ API 3.0 (SendCmqMsg), what CMQ_ENDPOINT is set to. */
   cmqEndpoint: string;
-  /** Throws a ValidationError naming the bad field. */
-  createTask(spec: TaskSpec): { taskId: number; region: string };
+  /** VPC API 3.0 ("http://127.0.0.1:<port>/"), what VPC_ENDPOINT is set to. */
+  vpcEndpoint: string;
+  /** A task of any kind (`api`, default legacy); throws a ValidationError naming the bad field. */
+  createTask<S extends TaskSpec>(spec: S): CreatedTask<S>;
   /** Throws a ValidationError naming the bad field. */
   injectFault(fault: FaultSpec): void;
   clearFaults(): void;
-  /** Every legacy request, in arrival order. */
-  requests(): LegacyRequestRecord[];
+  /** Every task query (legacy ones, and DescribeVpcTaskResult / DescribeTaskResult), in arrival order. */
+  requests(): RequestRecord[];
   cmqMessages(queue?: string): CmqMessageRecord[];
-  /** Tasks back to the seed; faults, logs and nonces cleared. */
+  /** Tasks and templates back to the seed; EIPs, faults, logs and nonces cleared. */
   reset(): void;
   close(): Promise<void>;
 }
@@ -61,18 +86,23 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const credentials = options.credentials ?? [{ secretId: DEFAULT_SECRET_ID, secretKey: DEFAULT_SECRET_KEY }];
   const rateLimit = options.rateLimit ?? 0;
   if (!Number.isInteger(rateLimit) || rateLimit < 0) throw new RangeError(`rateLimit must be a whole number, 0 or more; got ${rateLimit}`);
+  const asyncTaskMs = options.asyncTaskMs ?? DEFAULT_ASYNC_TASK_MS;
+  if (!Number.isInteger(asyncTaskMs) || asyncTaskMs < 0) throw new RangeError(`asyncTaskMs must be a whole number, 0 or more; got ${asyncTaskMs}`);
+  const seed = options.seed ?? true;
   const closing = new AbortController();
-  const legacy: LegacyState = {
+  const shared: SharedState = {
     credentials: new Map(credentials.map((c) => [c.secretId, { ...c }])),
-    tasks: new TaskBook(now, options.seed ?? true),
+    tasks: new TaskBook(now, seed),
     faults: new FaultBook(),
-    nonces: new NonceRegistry(),
     limit: rateLimit > 0 ? new SlidingWindowLimit(rateLimit) : undefined,
     records: [],
     now,
     closing: closing.signal,
   };
-  const tdmq: TdmqState = { credentials: legacy.credentials, messages: [], now };
+  const legacy: LegacyState = { ...shared, nonces: new NonceRegistry() };
+  const tdmq: TdmqState = { messages: [], now };
+  const vpc: VpcState = { tasks: shared.tasks, templates: new TemplateBook(now, seed), addresses: new Map(), asyncTaskMs };
+  const api3: Api3State = { ...shared, actions: api3Actions({ ...tdmqActions(tdmq), ...vpcActions(vpc) }) };
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const [path, query] = splitUrl(req.url);
@@ -83,7 +113,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     }
     if (path === "/") {
       if (method !== "POST") return sendStatus(res, 405, { allow: "POST" });
-      return send(res, await handleTdmq(req, query, tdmq));
+      return send(res, await handleApi3(req, query, api3));
     }
     if (path.startsWith("/admin/")) return send(res, await handleAdmin(req, path, query, emulator));
     send(res, jsonReply(404, { error: `nothing is served at ${path}` }));
@@ -110,17 +140,20 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     url,
     endpoint: `${url}${LEGACY_PATH}`,
     cmqEndpoint: url,
-    createTask: (spec) => legacy.tasks.create(spec),
-    injectFault: (fault) => legacy.faults.add(fault),
-    clearFaults: () => legacy.faults.clear(),
-    requests: () => legacy.records.slice(),
+    vpcEndpoint: `${url}/`,
+    createTask: (spec) => shared.tasks.create(spec),
+    injectFault: (fault) => shared.faults.add(fault),
+    clearFaults: () => shared.faults.clear(),
+    requests: () => shared.records.slice(),
     cmqMessages: (queue) => (queue === undefined ? tdmq.messages.slice() : tdmq.messages.filter((m) => m.queue === queue)),
     reset: () => {
-      legacy.tasks.reset();
-      legacy.faults.clear();
+      shared.tasks.reset();
+      vpc.templates.reset();
+      vpc.addresses.clear();
+      shared.faults.clear();
       legacy.nonces.clear();
-      legacy.limit?.clear();
-      legacy.records.length = 0;
+      shared.limit?.clear();
+      shared.records.length = 0;
       tdmq.messages.length = 0;
     },
     close: () =>

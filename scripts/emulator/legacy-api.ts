@@ -4,14 +4,13 @@
  * Checks run in the upstream's order; see `decide`.
  */
 import type { IncomingMessage } from "node:http";
-import { setTimeout as sleep } from "node:timers/promises";
 import { computeSignature, signatureMethodOf, stringToSign, type SignatureMethod } from "../../lib/upstream/sign";
-import { legacyError, legacySuccess, type LegacyBody } from "./codes";
-import { sameSecret, tokenProblem, type EmulatorCredential } from "./credentials";
-import { faultyReply, type FaultBook } from "./faults";
+import { legacyError, legacySuccess, type LegacyBody, type LegacyCode } from "./codes";
+import { sameSecret, tokenProblem } from "./credentials";
+import { faultyReply, stall, type AnswerDialect, type Outcome } from "./faults";
 import { jsonReply, readBody, type Reply } from "./http";
 import { TIMESTAMP_WINDOW_MS, type NonceRegistry } from "./nonces";
-import type { SlidingWindowLimit } from "./rate-limit";
+import { clip, type RequestRecordBase, type SharedState } from "./shared";
 import type { TaskBook } from "./tasks";
 
 export const LEGACY_PATH = "/v2/index.php";
@@ -20,32 +19,16 @@ const COMMON_PARAMETERS = ["Region", "Timestamp", "Nonce", "SecretId", "Signatur
 const MAX_BODY_BYTES = 64 * 1024;
 const MAX_TASK_ID = 2 ** 31 - 1;
 
-export interface LegacyRequestRecord {
-  at: number;
-  action: string;
+export interface LegacyRequestRecord extends RequestRecordBase {
+  api: "legacy";
   httpMethod: "GET" | "POST";
   signatureMethod: SignatureMethod;
-  secretId: string;
   nonce: string;
-  timestamp: string;
-  taskId?: string;
-  region?: string;
-  token: boolean;
-  /** The code decided for the request (an injected code included); `fault` says if the body was then broken. */
   code: number;
-  fault?: string;
 }
 
-export interface LegacyState {
-  credentials: ReadonlyMap<string, EmulatorCredential>;
-  tasks: TaskBook;
-  faults: FaultBook;
+export interface LegacyState extends SharedState {
   nonces: NonceRegistry;
-  limit: SlidingWindowLimit | undefined;
-  records: LegacyRequestRecord[];
-  now: () => number;
-  /** Aborted when the emulator closes, ending injected stalls. */
-  closing: AbortSignal;
 }
 
 type Params = Record<string, string>;
@@ -65,6 +48,7 @@ export async function handleLegacy(req: IncomingMessage, method: "GET" | "POST",
   const p = typeof params === "string" ? {} : params;
   const record: LegacyRequestRecord = {
     at: state.now(),
+    api: "legacy",
     action: p.Action ?? "",
     httpMethod: method,
     signatureMethod: signatureMethodOf(p.SignatureMethod),
@@ -81,7 +65,7 @@ export async function handleLegacy(req: IncomingMessage, method: "GET" | "POST",
     typeof params === "string"
       ? { reply: jsonReply(200, legacyError(4000, params)), code: 4000 }
       : await decide(params, method, req.headers.host ?? "", state, record);
-  record.code = outcome.code;
+  record.code = outcome.code as number;
   return outcome.reply;
 }
 
@@ -95,7 +79,7 @@ function parseParams(source: string): Params | string {
   return params;
 }
 
-async function decide(p: Params, method: "GET" | "POST", host: string, state: LegacyState, record: LegacyRequestRecord): Promise<{ reply: Reply; code: number }> {
+async function decide(p: Params, method: "GET" | "POST", host: string, state: LegacyState, record: LegacyRequestRecord): Promise<Outcome> {
   const reply = (body: LegacyBody) => ({ reply: jsonReply(200, body), code: body.code });
   const nowMs = state.now();
 
@@ -129,16 +113,10 @@ async function decide(p: Params, method: "GET" | "POST", host: string, state: Le
 
   const taskId = parseTaskId(p.taskId);
   const normal = () => answer(p.Region!, p.taskId, taskId, state.tasks);
-  const fault = state.faults.pick(taskId);
+  const fault = state.faults.pick("legacy", taskId);
   if (fault) record.fault = fault.kind;
-  if (fault && fault.kind !== "delay") return faultyReply(fault, normal);
-  if (fault) {
-    try {
-      await sleep(fault.delayMs, undefined, { signal: state.closing });
-    } catch {
-      // The emulator is closing; the connection is being destroyed anyway.
-    }
-  }
+  if (fault && fault.kind !== "delay") return faultyReply(fault, normal, LEGACY_ANSWERS);
+  if (fault) await stall(fault, state.closing);
   return reply(normal());
 }
 
@@ -153,10 +131,28 @@ function answer(region: string, raw: string | undefined, taskId: number | undefi
   if (taskId === undefined) {
     return legacyError(9003, raw === undefined ? "taskId is required" : `taskId must be a positive 32-bit integer, got "${clip(raw)}"`);
   }
-  const view = tasks.view(region, taskId);
+  const view = tasks.legacy.view(region, taskId);
   if (!view) return legacyError(29258, `task ${taskId} does not exist in region ${clip(region)}`);
   return legacySuccess(view);
 }
 
-/** Echoes of request input stay short. */
-const clip = (s: string) => (s.length > 40 ? `${s.slice(0, 40)}…` : s);
+const LEGACY_ANSWERS: AnswerDialect<LegacyBody> = {
+  codeOf: (body) => body.code,
+  errorBody: (code) => legacyError(code as LegacyCode),
+  distort(kind, body) {
+    const data = body.data as Record<string, unknown> | undefined;
+    switch (kind) {
+      case "extra-fields":
+        return { ...body, requestId: "emulator-extra", ...(data && { data: { ...data, taskType: "emulator-extra", extra: { nested: true } } }) };
+      case "wrong-types":
+        return { ...body, code: String(body.code), ...(data && { data: { ...data, status: String(data.status) } }) };
+      case "missing-fields": {
+        const { code: _code, ...rest } = body;
+        if (!data) return rest;
+        const { status: _status, ...dataRest } = data;
+        return { ...rest, data: dataRest };
+      }
+    }
+  },
+};
+

@@ -1,34 +1,15 @@
 /**
- * `npm run emulator`: the emulator on its own, for `npm start`, the CLI and manual runs.
- * EMULATOR_PORT (default 9100; 0 = random), EMULATOR_SECRET_ID / EMULATOR_SECRET_KEY (default
- * the public dev pair), EMULATOR_RATE_LIMIT (requests per second; default unlimited).
+ * `npm run emulator`: the emulator on its own, for the CLI and manual runs, configured from the
+ * environment as settings.ts says.
  */
-import { wholeNumber } from "../env";
-import { DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, startEmulator } from "./index";
+import { DEFAULT_SECRET_KEY, SEED_ADDRESS_TEMPLATE, SEED_EIP_TASK, SEED_TASK, SEED_VPC_TASK, startEmulator } from "./index";
+import { emulatorOptions, emulatorSettings } from "./settings";
 
 async function main(): Promise<void> {
-  const port = wholeNumber(process.env, "EMULATOR_PORT", 9100, 65_535);
-  const rateLimit = wholeNumber(process.env, "EMULATOR_RATE_LIMIT", 0, 1_000_000);
-  const secretId = process.env.EMULATOR_SECRET_ID || DEFAULT_SECRET_ID;
-  const secretKey = process.env.EMULATOR_SECRET_KEY || DEFAULT_SECRET_KEY;
-  const emulator = await startEmulator({ port, rateLimit, credentials: [{ secretId, secretKey }] });
-
-  // Only the public dev key is printed; a key given through the environment may be a real one.
-  const shownKey = secretKey === DEFAULT_SECRET_KEY ? secretKey : '"$EMULATOR_SECRET_KEY"';
-  process.stdout.write(
-    [
-      `Tencent API emulator listening on ${emulator.url}`,
-      `  legacy API (DescribeNetTaskResult): ${emulator.endpoint}`,
-      `  TDMQ API 3.0 (SendCmqMsg):          ${emulator.cmqEndpoint}`,
-      `  admin API:                          ${emulator.url}/admin/{tasks,faults,requests,cmq/messages,reset}`,
-      `  key pair: SecretId ${secretId}, SecretKey ${shownKey}`,
-      `  rate limit: ${rateLimit > 0 ? `${rateLimit} requests per second` : "none"}; task 297 in gz is pre-seeded`,
-      "Point nettask-relay at it with:",
-      `  NETTASK_ENDPOINT=${emulator.endpoint} TENCENTCLOUD_SECRET_ID=${secretId} TENCENTCLOUD_SECRET_KEY=${shownKey} CMQ_ENDPOINT=${emulator.cmqEndpoint}`,
-      "",
-    ].join("\n"),
-  );
-
+  const settings = emulatorSettings(process.env);
+  const { secretId, secretKey, rateLimit, asyncTaskMs } = settings;
+  const emulator = await startEmulator(emulatorOptions(settings));
+  // Before anything is printed: whoever reads the banner may signal at once.
   const stop = () => {
     emulator.close().then(
       () => process.stdout.write("emulator closed\n"),
@@ -40,6 +21,24 @@ async function main(): Promise<void> {
   };
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
+
+  // Only the public dev key is printed; a key given through the environment may be a real one.
+  const shownKey = secretKey === DEFAULT_SECRET_KEY ? secretKey : '"$EMULATOR_SECRET_KEY"';
+  process.stdout.write(
+    [
+      `Tencent API emulator listening on ${emulator.url}`,
+      `  VPC API 3.0 (DescribeVpcTaskResult, DescribeTaskResult, templates, EIPs): ${emulator.vpcEndpoint}`,
+      `  TDMQ API 3.0 (SendCmqMsg):          ${emulator.cmqEndpoint}`,
+      `  legacy API (DescribeNetTaskResult): ${emulator.endpoint}`,
+      `  admin API:                          ${emulator.url}/admin/{tasks,faults,requests,cmq/messages,reset}`,
+      `  key pair: SecretId ${secretId}, SecretKey ${shownKey}`,
+      `  rate limit on task queries: ${rateLimit > 0 ? `${rateLimit} requests per second` : "none"}; asynchronous actions run ${asyncTaskMs} ms`,
+      `  pre-seeded in ap-guangzhou: VPC task ${SEED_VPC_TASK.taskId}, EIP task ${SEED_EIP_TASK.taskId}, address template ${SEED_ADDRESS_TEMPLATE.AddressTemplateId}, legacy task ${SEED_TASK.taskId}`,
+      "Point nettask-relay at it with:",
+      `  VPC_ENDPOINT=${emulator.vpcEndpoint} NETTASK_ENDPOINT=${emulator.endpoint} CMQ_ENDPOINT=${emulator.cmqEndpoint} TENCENTCLOUD_SECRET_ID=${secretId} TENCENTCLOUD_SECRET_KEY=${shownKey}`,
+      "",
+    ].join("\n"),
+  );
 }
 
 main().catch((error: unknown) => {

@@ -23,7 +23,7 @@ describe("admin HTTP API", () => {
 
   it("creates tasks: POST /admin/tasks answers 201 with the id and region", async () => {
     const created = await admin("POST", "/admin/tasks", { region: "sh", durationMs: 60_000, runningData: { total: 0 } });
-    expect(created).toEqual({ status: 201, json: { taskId: 1000, region: "sh" } });
+    expect(created).toEqual({ status: 201, json: { api: "legacy", taskId: 1000, region: "sh" } });
     const answer = await callLegacy(emulator, { params: { Region: "sh", taskId: "1000" } });
     expect(answer.body.data).toEqual({ status: 2, output: { code: 0, message: "" }, data: { total: 0 } });
   });

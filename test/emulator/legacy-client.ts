@@ -23,7 +23,8 @@ export interface LegacyCall {
   tamper?: (params: Record<string, string>) => void;
 }
 
-export interface LegacyAnswer {
+/** An HTTP answer as a test looks at it (of either API). */
+export interface Answer {
   status: number;
   contentType: string | null;
   text: string;
@@ -48,7 +49,7 @@ export function legacyParams(call: LegacyCall = {}): Record<string, string> {
   return Object.fromEntries(Object.entries(merged).filter((e): e is [string, string] => e[1] !== undefined));
 }
 
-export async function callLegacy(emulator: Emulator, call: LegacyCall = {}): Promise<LegacyAnswer> {
+export async function callLegacy(emulator: Emulator, call: LegacyCall = {}): Promise<Answer> {
   const method = call.method ?? "POST";
   const params = legacyParams(call);
   const url = new URL(emulator.endpoint);
@@ -60,11 +61,16 @@ export async function callLegacy(emulator: Emulator, call: LegacyCall = {}): Pro
 }
 
 /** Sends an already encoded parameter string. */
-export async function send(emulator: Emulator, method: "GET" | "POST", encoded: string): Promise<LegacyAnswer> {
+export async function send(emulator: Emulator, method: "GET" | "POST", encoded: string): Promise<Answer> {
   const res =
     method === "GET"
       ? await fetch(`${emulator.endpoint}?${encoded}`)
       : await fetch(emulator.endpoint, { method, headers: { "content-type": "application/x-www-form-urlencoded" }, body: encoded });
+  return readAnswer(res);
+}
+
+/** An answer as a test looks at it, whatever its body. */
+export async function readAnswer(res: Response): Promise<Answer> {
   const text = await res.text();
   let body: unknown;
   try {

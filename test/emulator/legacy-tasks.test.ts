@@ -63,9 +63,11 @@ describe("legacy API: tasks", () => {
     expect(body).toEqual({ code: 29258, codeDesc: "ResourceNotFound", message: expect.stringContaining(String(2 ** 31 - 1)) });
   });
 
-  it("keeps tasks per region: 297 exists only in gz, and one id can mean different tasks", async () => {
+  it("keeps tasks per region: 297 exists only in gz (also named ap-guangzhou), and one id can mean different tasks", async () => {
     expect((await ask("297", "sh")).code).toBe(29258);
-    expect((await ask("297", "ap-guangzhou")).code).toBe(29258);
+    expect(await ask("297", "ap-guangzhou")).toEqual(DOCUMENTED_297);
+    emulator.createTask({ region: "ap-shanghai", taskId: 5001, data: { where: "ap-shanghai" } });
+    expect((await ask("5001", "sh")).data.data).toEqual({ where: "ap-shanghai" });
     emulator.createTask({ region: "gz", taskId: 5000, data: { where: "gz" } });
     emulator.createTask({ region: "sh", taskId: 5000, data: { where: "sh" } });
     expect((await ask("5000", "gz")).data.data).toEqual({ where: "gz" });
@@ -103,8 +105,8 @@ describe("legacy API: tasks", () => {
 
   it("numbers new tasks from 1000, skipping ids in use, with success, empty output and {} as defaults", async () => {
     emulator.createTask({ region: "gz", taskId: 1001 });
-    expect(emulator.createTask({ region: "gz" })).toEqual({ taskId: 1000, region: "gz" });
-    expect(emulator.createTask({ region: "gz" })).toEqual({ taskId: 1002, region: "gz" });
+    expect(emulator.createTask({ region: "gz" })).toEqual({ api: "legacy", taskId: 1000, region: "gz" });
+    expect(emulator.createTask({ region: "ap-guangzhou" })).toEqual({ api: "legacy", taskId: 1002, region: "ap-guangzhou" });
     expect((await ask("1002")).data).toEqual({ status: 0, output: { code: 0, message: "" }, data: {} });
     emulator.reset();
     expect(emulator.createTask({ region: "gz" }).taskId).toBe(1000);
@@ -142,7 +144,7 @@ describe("legacy API: tasks", () => {
     await callLegacy(emulator, { nowMs: clock.now(), method: "GET", params: { Region: "bj", taskId: String(taskId), Nonce: "31" } });
     await callLegacy(emulator, { nowMs: clock.now(), params: { taskId: "abc", SignatureMethod: "HmacSHA1" } });
     expect(emulator.requests()).toEqual([
-      { at: clock.now(), action: "DescribeNetTaskResult", httpMethod: "GET", signatureMethod: "HmacSHA256", secretId: expect.any(String), nonce: "31", timestamp: String(clock.now() / 1000), taskId: String(taskId), region: "bj", token: false, code: 0 },
+      { at: clock.now(), api: "legacy", action: "DescribeNetTaskResult", httpMethod: "GET", signatureMethod: "HmacSHA256", secretId: expect.any(String), nonce: "31", timestamp: String(clock.now() / 1000), taskId: String(taskId), region: "bj", token: false, code: 0 },
       expect.objectContaining({ httpMethod: "POST", signatureMethod: "HmacSHA1", taskId: "abc", code: 9003 }),
     ]);
     emulator.reset();

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import Sign from "tencentcloud-sdk-nodejs/tencentcloud/common/sign.js";
 import { Client as TdmqClient } from "tencentcloud-sdk-nodejs/tencentcloud/services/tdmq/v20200217/tdmq_client.js";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, startEmulator, type Emulator, type EmulatorCredential } from "../../scripts/emulator/index";
@@ -22,18 +23,50 @@ async function sdkOutcome(call: Promise<unknown>): Promise<string> {
 }
 
 describe("TC3-HMAC-SHA256", () => {
-  it("passes the known-answer example of Tencent's Signature v3 documentation", () => {
+  // Tencent's "签名方法 v3" page: cvm DescribeInstances at 1551113065. The page has shown its
+  // secret key in two forms over the years, each with the signature it gives.
+  const documented = canonicalRequest({
+    method: "POST",
+    path: "/",
+    query: "",
+    headers: { "content-type": "application/json; charset=utf-8", host: "cvm.tencentcloudapi.com" },
+    signedHeaders: ["content-type", "host"],
+    payload: '{"Limit": 1, "Filters": [{"Values": ["\\u672a\\u547d\\u540d"], "Name": "instance-name"}]}',
+  });
+
+  it("passes the known-answer examples of Tencent's Signature v3 documentation", () => {
+    expect(documented.split("\n").at(-1)).toBe("35e9c5b0e3ae67532d3c9f17ead6c90222632e5b1ff7f6e89887f1398934f064");
+    expect(tc3Date(1551113065)).toBe("2019-02-25");
+    expect(tc3Signature("Gu5t9xGARNpq86cd98joQYCN3*******", "cvm", 1551113065, documented)).toBe("2230eefd229f582d8b1b891af7107b91597240707d778ab3738f756258d7652c");
+    expect(tc3Signature("Gu5t9xGARNpq86cd98joQYCN3EXAMPLE", "cvm", 1551113065, documented)).toBe("72e494ea809ad7a8c8f7a4507b9bddcbaa8e581f516e8da2f66e2c5a96525168");
+  });
+
+  it("signs as the SDK's Sign.sign3 does for the same inputs", () => {
+    const payload = { TaskId: "481e9b6e-81d1-4859-b8cf-a673e010b388" };
+    const timestamp = 1767225600;
+    const authorization = Sign.sign3({
+      method: "POST",
+      url: "http://127.0.0.1:9100/",
+      payload,
+      timestamp,
+      service: "vpc",
+      secretId: DEFAULT_SECRET_ID,
+      secretKey: DEFAULT_SECRET_KEY,
+      multipart: false,
+      boundary: "",
+      headers: { "Content-Type": "application/json" },
+    });
     const canonical = canonicalRequest({
       method: "POST",
       path: "/",
       query: "",
-      headers: { "content-type": "application/json; charset=utf-8", host: "cvm.tencentcloudapi.com" },
+      headers: { "content-type": "application/json", host: "127.0.0.1" },
       signedHeaders: ["content-type", "host"],
-      payload: '{"Limit": 1, "Filters": [{"Values": ["\\u672a\\u547d\\u540d"], "Name": "instance-name"}]}',
+      payload: JSON.stringify(payload),
     });
-    expect(canonical.split("\n").at(-1)).toBe("35e9c5b0e3ae67532d3c9f17ead6c90222632e5b1ff7f6e89887f1398934f064");
-    expect(tc3Date(1551113065)).toBe("2019-02-25");
-    expect(tc3Signature("Gu5t9xGARNpq86cd98joQYCN3EXAMPLE", "cvm", 1551113065, canonical)).toBe("72e494ea809ad7a8c8f7a4507b9bddcbaa8e581f516e8da2f66e2c5a96525168");
+    expect(authorization).toBe(
+      `TC3-HMAC-SHA256 Credential=${DEFAULT_SECRET_ID}/2026-01-01/vpc/tc3_request, SignedHeaders=content-type;host, Signature=${tc3Signature(DEFAULT_SECRET_KEY, "vpc", timestamp, canonical)}`,
+    );
   });
 });
 
@@ -152,9 +185,13 @@ describe("TDMQ SendCmqMsg", () => {
       expect(emulator.cmqMessages("raw-queue").at(-1)).toMatchObject({ region: "ap-shanghai", body: "hello" });
     });
 
+    it("accepts the action's product as the credential scope's service", async () => {
+      expect(await rawSend({ signedHost: host(), service: "tdmq" })).toBe("ok");
+    });
+
     it("refuses another host, another service, or a body changed after signing", async () => {
       expect(await rawSend({ signedHost: "tdmq.tencentcloudapi.com", service: "127" })).toBe("AuthFailure.SignatureFailure");
-      expect(await rawSend({ signedHost: host(), service: "tdmq" })).toBe("AuthFailure.SignatureFailure");
+      expect(await rawSend({ signedHost: host(), service: "vpc" })).toBe("AuthFailure.SignatureFailure");
       expect(await rawSend({ signedHost: host(), service: "127", sentBody: body.replace("hello", "hellO") })).toBe("AuthFailure.SignatureFailure");
     });
 

@@ -4,6 +4,7 @@
  * `{"Response": {…}}` with HTTP 200, errors included (`Response.Error`).
  * https://cloud.tencent.com/document/api/213/30654 (签名方法 v3)
  */
+import { regionName } from "../../regions";
 import type { Credentials } from "../credentials";
 import { check } from "../../schemas/validate";
 import { malformedError, upstreamError } from "../errors";
@@ -16,7 +17,6 @@ export interface Api3Call {
   service: string;
   action: string;
   version: string;
-  /** The API 3.0 region name (ap-guangzhou). */
   region: string;
   payload: object;
 }
@@ -31,7 +31,8 @@ export function api3Request(endpoint: URL, call: Api3Call, creds: Credentials, n
     "content-type": CONTENT_TYPE,
     "x-tc-action": call.action,
     "x-tc-version": call.version,
-    "x-tc-region": call.region,
+    // API 3.0 knows only ap-style names; a legacy code (gz) is translated, not refused.
+    "x-tc-region": regionName(call.region),
     "x-tc-timestamp": String(timestamp),
     authorization: signTc3({ endpoint, service: call.service, contentType: CONTENT_TYPE, body, timestamp, credentials: creds }),
   };
