@@ -49,7 +49,7 @@ async function failure(promise: Promise<unknown>): Promise<UpstreamError> {
   return error as UpstreamError;
 }
 
-const vpcTask = (spec: { durationMs?: number; outcome?: "success" | "failure"; output?: string; result?: unknown[] | null } = {}): TaskRef => {
+const vpcTask = (spec: Omit<VpcTaskSpec, "api" | "region"> = {}): TaskRef => {
   const { taskId } = emulator.createTask({ api: "vpc", region: "ap-guangzhou", ...spec });
   return { api: "vpc", taskId: String(taskId), region: "ap-guangzhou" };
 };
