@@ -72,6 +72,30 @@ describe("routes without a token", () => {
 });
 
 describe("GET /tasks/{taskId}", () => {
+  it("reads a RequestId with DescribeVpcTaskResult, and an EIP TaskId with DescribeTaskResult when api=eip", async () => {
+    const vpc = await call("GET", "/tasks/481e9b6e-81d1-4859-b8cf-a673e010b388", { query: { region: "gz" } });
+    expect(vpc.statusCode).toBe(200);
+    expect(vpc.json).toEqual({
+      api: "vpc",
+      taskId: "481e9b6e-81d1-4859-b8cf-a673e010b388",
+      region: "ap-guangzhou",
+      status: "succeeded",
+      output: "SUCCESS",
+      data: null,
+      result: [{ ResourceId: "eni-olifj433", Status: "SUCCESS" }],
+    });
+    const eip = await call("GET", "/tasks/12566700", { query: { region: "ap-guangzhou", api: "eip" } });
+    expect(eip.json).toEqual({ api: "eip", taskId: 12566700, region: "ap-guangzhou", status: "succeeded", output: null, data: null });
+    expect(stack.emulator.requests().map((r) => r.action)).toEqual(["DescribeVpcTaskResult", "DescribeTaskResult"]);
+  });
+
+  it("answers 404 naming the task for a RequestId the upstream does not know", async () => {
+    const response = await call("GET", "/tasks/00000000-0000-4000-8000-000000000000", { query: { region: "ap-guangzhou" } });
+    expect(response.statusCode).toBe(404);
+    expect(response.json.errors).toEqual([{ field: "taskId", rule: "upstream", message: "does not exist in this region" }]);
+    expect(response.json.detail).toContain("DescribeVpcTaskResult code ResourceNotFound");
+  });
+
   it("answers the normalised documented result of task 297", async () => {
     const response = await call("GET", "/tasks/297", { query: { region: "gz" } });
     expect(response.statusCode).toBe(200);

@@ -29,6 +29,7 @@ export async function startStack(overrides: Record<string, string> = {}): Promis
   const dir = mkdtempSync(join(tmpdir(), "nettask-http-"));
   const storePath = join(dir, "watches.db");
   const env: Record<string, string> = {
+    VPC_ENDPOINT: emulator.vpcEndpoint,
     NETTASK_ENDPOINT: emulator.endpoint,
     TENCENTCLOUD_SECRET_ID: DEFAULT_SECRET_ID,
     TENCENTCLOUD_SECRET_KEY: DEFAULT_SECRET_KEY,

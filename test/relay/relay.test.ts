@@ -73,6 +73,46 @@ describe("relay", () => {
     expect(ids.filter((id) => id === done!.event!.id)).toHaveLength(1);
   });
 
+  it("watches an API 3.0 vpc task by its RequestId and delivers com.tencentcloud.vpc.task.succeeded with the Output", async () => {
+    const r = await relay();
+    const output = '{"TotalCount":1,"InstanceSet":[{"Region":"ap-guangzhou","InstanceType":"sg","InstanceId":"sg-5y2ta666","InstanceName":"createPolicy"}]}';
+    const task = stack.emulator.createTask({ api: "vpc", region: "ap-guangzhou", durationMs: 300, output });
+    const { watch } = await r.registerWatch({ taskId: String(task.taskId), region: "gz", destination: inboxDestination() });
+    expect(watch).toMatchObject({ api: "vpc", taskId: task.taskId, region: "ap-guangzhou", state: "pending", lastResult: { status: "running" } });
+    const again = await r.registerWatch({ api: "vpc", taskId: String(task.taskId), region: "ap-guangzhou", destination: inboxDestination() });
+    expect(again).toMatchObject({ created: false, watch: { id: watch.id } });
+
+    const report = await r.poll({ budgetMs: 5_000 });
+    expect(report.finished).toEqual({ succeeded: 1, failed: 0, timedout: 0 });
+    const done = await r.getWatch(watch.id);
+    expect(done!.event).toMatchObject({
+      type: "com.tencentcloud.vpc.task.succeeded",
+      subject: task.taskId,
+      data: { api: "vpc", taskId: task.taskId, region: "ap-guangzhou", status: "succeeded", output, data: JSON.parse(output), result: null, watchId: watch.id },
+    });
+    const delivered = stack.inbox.received().filter((d) => d.id === done!.event!.id);
+    expect(delivered).toEqual([expect.objectContaining({ verified: true, type: "com.tencentcloud.vpc.task.succeeded" })]);
+  });
+
+  it("delivers a failed vpc task and an EIP task, each as com.tencentcloud.vpc.task.* naming its api", async () => {
+    const r = await relay();
+    const failed = stack.emulator.createTask({ api: "vpc", region: "ap-shanghai", outcome: "failure", output: "ResourceInUse: the template is in use" });
+    const eip = stack.emulator.createTask({ api: "eip", region: "ap-shanghai" });
+    const failedWatch = await r.registerWatch({ taskId: String(failed.taskId), region: "sh", destination: inboxDestination() });
+    const eipWatch = await r.registerWatch({ api: "eip", taskId: String(eip.taskId), region: "sh", destination: inboxDestination() });
+    expect(failedWatch.watch.event).toMatchObject({ type: "com.tencentcloud.vpc.task.failed", data: { api: "vpc", status: "failed", output: "ResourceInUse: the template is in use" } });
+    expect(eipWatch.watch.event).toMatchObject({ type: "com.tencentcloud.vpc.task.succeeded", subject: String(eip.taskId), data: { api: "eip", taskId: Number(eip.taskId), status: "succeeded", output: null } });
+    expect([failedWatch.watch.state, eipWatch.watch.state]).toEqual(["delivered", "delivered"]);
+  });
+
+  it("refuses a RequestId the upstream does not know (ResourceNotFound), and stores nothing", async () => {
+    const r = await relay();
+    const before = await stack.countWatches();
+    const refused = r.registerWatch({ taskId: "00000000-0000-4000-8000-000000000000", region: "ap-guangzhou", destination: inboxDestination() });
+    await expect(refused).rejects.toMatchObject({ code: "ResourceNotFound", category: "not-found" });
+    expect(await stack.countWatches()).toBe(before);
+  });
+
   it("returns at once when nothing is scheduled", async () => {
     const r = await relay({ STORE_URL: `sqlite:${stack.env.STORE_URL!.slice(7)}.empty` });
     const report = await r.poll({ budgetMs: 10_000 });
