@@ -1,22 +1,22 @@
 /**
  * `npm start`: the whole stack on loopback, from the BUILT bundles, the way SCF runs them.
  *
- *   emulator     the Tencent APIs (skipped when NETTASK_ENDPOINT and credentials are set)
+ *   emulator     the Tencent APIs (skipped when VPC_ENDPOINT or NETTASK_ENDPOINT and credentials are set)
  *   http         dist/http/index.js behind a Function URL look-alike on PORT
  *   poll         dist/poll/index.js fired every POLL_INTERVAL_MS with SCF timer events
  *   store        STORE_URL (default: the SQLite file .data/nettask.db, kept across restarts)
  *   inbox        a webhook receiver that verifies what it gets, on INBOX_PORT
  *
- * Prints the URLs, the API token and three curl commands to try, then "ready". Ctrl-C stops it.
+ * Prints the URLs, the API token and commands to try (API 3.0 first), then "ready". Ctrl-C stops it.
  */
-import { randomBytes, randomInt } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, relative } from "node:path";
 import { loadConfig } from "../lib/config";
 import { credentialsFromEnv } from "../lib/upstream/credentials";
 import { build, ROOT, type FunctionName } from "./build";
-import { startEmulator, type Emulator } from "./emulator/index";
+import { DEFAULT_SECRET_KEY, startEmulator, type Emulator } from "./emulator/index";
 import { emulatorOptions, emulatorSettings } from "./emulator/settings";
 import { wholeNumber } from "./env";
 import { startInbox } from "./inbox";
@@ -40,30 +40,64 @@ function localSettings(env: Env) {
   };
 }
 
-/** Real Tencent Cloud only when both the endpoint and a key pair are configured. */
-const usesTencentCloud = (env: Env) => Boolean(env.NETTASK_ENDPOINT) && credentialsFromEnv(env) !== undefined;
+/** Real Tencent Cloud only when an endpoint and a key pair are configured. */
+const usesTencentCloud = (env: Env) => Boolean(env.VPC_ENDPOINT || env.NETTASK_ENDPOINT) && credentialsFromEnv(env) !== undefined;
 
 const json = (value: unknown) => `'${JSON.stringify(value)}'`;
 
-function tryItCommands(api: string, token: string, inbox: string, secret: string, emulator?: Emulator): string[] {
+interface TryIt {
+  api: string;
+  token: string;
+  inbox: string;
+  secret: string;
+  emulator?: Emulator;
+  /** The emulator's key pair, printed only when it is the public dev pair. */
+  emulatorKeys?: { secretId: string; secretKey: string };
+}
+
+/**
+ * Commands to copy, API 3.0 first: against the emulator they work as printed; against Tencent
+ * Cloud the RequestId is yours to fill in.
+ */
+function tryItCommands({ api, token, inbox, secret, emulator, emulatorKeys }: TryIt): string[] {
   const auth = `-H 'authorization: Bearer ${token}'`;
   const destination = { type: "webhook", url: inbox, secret };
-  const watch = (taskId: number) =>
-    `curl -s -X POST ${auth} -H 'content-type: application/json' -d ${json({ taskId, region: "gz", destination })} ${api}/watches`;
-  const lines = [
-    "# 1. read task 297 (region gz)",
-    `curl -s ${auth} '${api}/tasks/297?region=gz'`,
-    "# 2. watch task 297: it has finished, so the inbox gets its result at once",
-    watch(297),
-  ];
+  const watch = (task: object) => `curl -s -X POST ${auth} -H 'content-type: application/json' -d ${json({ ...task, destination })} ${api}/watches`;
+  const read = (path: string) => `curl -s ${auth} '${api}${path}'`;
+  // A fresh RequestId each run: the emulator forgets its tasks on restart, the store does not.
+  const requestId = emulator ? randomUUID() : "<RequestId>";
+  const lines = ["# API 3.0: an asynchronous VPC call answers a RequestId, and DescribeVpcTaskResult reads its result"];
   if (emulator) {
-    // A fresh id each run: the emulator forgets its tasks on restart, the store does not.
-    const taskId = randomInt(100_000, 1_000_000);
     lines.push(
-      "# 3. create an emulated task that runs for 5 s, and watch it: the poller delivers it when it finishes",
-      `curl -s -X POST -H 'content-type: application/json' -d ${json({ region: "gz", taskId, durationMs: 5_000 })} ${emulator.url}/admin/tasks && ${watch(taskId)}`,
+      "# 1. an emulated asynchronous call that runs for 5 s, watched by its RequestId: the inbox gets com.tencentcloud.vpc.task.succeeded",
+      `curl -s -X POST -H 'content-type: application/json' -d ${json({ api: "vpc", region: "ap-guangzhou", taskId: requestId, durationMs: 5_000 })} ${emulator.url}/admin/tasks && ${watch({ taskId: requestId, region: "ap-guangzhou" })}`,
+    );
+  } else {
+    lines.push("# 1. watch the RequestId of one of your asynchronous VPC calls", watch({ taskId: requestId, region: "ap-guangzhou" }));
+  }
+  lines.push("# 2. read it: one DescribeVpcTaskResult call, normalised", read(`/tasks/${requestId}?region=ap-guangzhou`));
+  if (emulator && emulatorKeys) {
+    const env = {
+      VPC_ENDPOINT: emulator.vpcEndpoint,
+      TENCENTCLOUD_SECRET_ID: emulatorKeys.secretId,
+      TENCENTCLOUD_SECRET_KEY: emulatorKeys.secretKey,
+      NETTASK_API_URL: api,
+      API_TOKEN: token,
+      WEBHOOK_URL: inbox,
+      WEBHOOK_SECRET: secret,
+    };
+    lines.push(
+      "# 3. the README's worked example through the official SDK: CreateAddressTemplate, DescribeAddressTemplateInstances, watch its RequestId",
+      `${Object.entries(env).map(([name, value]) => `${name}=${value}`).join(" ")} npx tsx examples/watch-template-instances.ts`,
+      "# 4. an EIP task (DescribeTaskResult): api=eip",
+      read("/tasks/12566700?region=ap-guangzhou&api=eip"),
     );
   }
+  lines.push(
+    "# legacy API 2.0 (DescribeNetTaskResult; shut down by Tencent Cloud, served by the emulator): read task 297 and watch it",
+    read("/tasks/297?region=gz"),
+    watch({ taskId: 297, region: "gz" }),
+  );
   return lines;
 }
 
@@ -116,7 +150,7 @@ async function main(): Promise<void> {
     onError: reportFailure("poll"),
   });
 
-  const upstream = emulator ? `emulator ${emulator.url} (admin API: POST /admin/tasks, GET /admin/requests)` : `${config.endpoint} (Tencent Cloud)`;
+  const upstream = emulator ? `emulator ${emulator.url} (admin API: POST /admin/tasks, GET /admin/requests)` : `${config.vpcEndpoint} (Tencent Cloud; legacy: ${config.endpoint})`;
   console.log(
     [
       "",
@@ -129,7 +163,15 @@ async function main(): Promise<void> {
       `  API token ${env.API_TOKEN}`,
       "",
       "Try it:",
-      ...tryItCommands(api.url, env.API_TOKEN, inbox.url, webhookSecret, emulator).map((line) => `  ${line}`),
+      ...tryItCommands({
+        api: api.url,
+        token: env.API_TOKEN,
+        inbox: inbox.url,
+        secret: webhookSecret,
+        emulator,
+        // A key given through the environment may be a real one: only the public dev pair is printed.
+        ...(emulatorConfig.secretKey === DEFAULT_SECRET_KEY ? { emulatorKeys: emulatorConfig } : {}),
+      }).map((line) => `  ${line}`),
       "",
       "ready (Ctrl-C stops the stack)",
     ].join("\n"),

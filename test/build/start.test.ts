@@ -1,8 +1,9 @@
 /**
  * `npm start` end to end, as a user meets it: start the stack (free ports, a fresh SQLite
- * file), wait for "ready", run the three printed curl commands exactly as printed, check what
- * they answer and what the webhook inbox received, stop it with Ctrl-C (SIGINT), and start it
- * again to see the watches survived.
+ * file), wait for "ready", run the printed commands exactly as printed (the API 3.0 ones, the
+ * README's worked example through the official SDK, the legacy ones), check what they answer
+ * and what the webhook inbox received, stop it with Ctrl-C (SIGINT), and start it again to see
+ * the watches survived.
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -97,7 +98,7 @@ function jsonValues(text: string): any[] {
   return values;
 }
 
-async function inboxFor(inbox: string, taskId: number, withinMs: number): Promise<any[]> {
+async function inboxFor(inbox: string, taskId: number | string, withinMs: number): Promise<any[]> {
   const deadline = Date.now() + withinMs;
   for (;;) {
     const deliveries = (await (await fetch(inbox)).json()) as any[];
@@ -111,25 +112,40 @@ it("starts, the printed commands work as printed, Ctrl-C stops it, and the data 
   const first = await start();
   expect(first.api).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   expect(first.token.length).toBeGreaterThanOrEqual(20);
-  expect(first.commands).toHaveLength(3);
-  const [readTask, watch297, watchNew] = first.commands as [string, string, string];
+  expect(first.commands).toHaveLength(5);
+  const [watchVpc, readVpc, readEip, read297, watch297] = first.commands as [string, string, string, string, string];
+  // API 3.0 comes first.
+  expect(first.output().indexOf(watchVpc)).toBeLessThan(first.output().indexOf(read297));
 
-  expect(jsonValues(await shell(readTask))).toEqual([
-    expect.objectContaining({ api: "legacy", taskId: 297, region: "ap-guangzhou", status: "succeeded", code: 0, data: expect.objectContaining({ total: 4 }) }),
+  const [created, watchOfVpc] = jsonValues(await shell(watchVpc));
+  expect(created).toEqual({ api: "vpc", taskId: expect.stringMatching(/^[0-9a-f-]{36}$/), region: "ap-guangzhou" });
+  expect(watchOfVpc).toMatchObject({ api: "vpc", taskId: created.taskId, state: "pending" });
+  expect(jsonValues(await shell(readVpc))).toEqual([expect.objectContaining({ api: "vpc", taskId: created.taskId, status: "running" })]);
+  const delivered = await inboxFor(first.inbox, created.taskId, 20_000);
+  expect(delivered, first.output()).toEqual([expect.objectContaining({ verified: true, type: "com.tencentcloud.vpc.task.succeeded" })]);
+  expect(delivered[0].event.data).toMatchObject({ api: "vpc", taskId: created.taskId, status: "succeeded", output: "SUCCESS" });
+
+  expect(jsonValues(await shell(readEip))).toEqual([expect.objectContaining({ api: "eip", taskId: 12566700, status: "succeeded" })]);
+
+  // The README's worked example, as printed: through the official SDK against the emulator.
+  const example = first.output().split("\n").map((line) => line.trim()).find((line) => line.endsWith("npx tsx examples/watch-template-instances.ts"));
+  expect(example).toBeDefined();
+  const worked = await shell(`cd ${JSON.stringify(ROOT)} && ${example!}`);
+  expect(worked).toMatch(/^1\. CreateAddressTemplate: ipm-[a-z0-9]{8}$/m);
+  expect(worked).toMatch(/^4\. delivered: /m);
+  const requestId = /RequestId ([0-9a-f-]{36})/.exec(worked)![1]!;
+  expect(await inboxFor(first.inbox, requestId, 5_000)).toEqual([
+    expect.objectContaining({ verified: true, type: "com.tencentcloud.vpc.task.succeeded", event: expect.objectContaining({ data: expect.objectContaining({ output: '{"TotalCount":0,"InstanceSet":[]}' }) }) }),
   ]);
 
+  expect(jsonValues(await shell(read297))).toEqual([
+    expect.objectContaining({ api: "legacy", taskId: 297, region: "ap-guangzhou", status: "succeeded", code: 0, data: expect.objectContaining({ total: 4 }) }),
+  ]);
   const [watch] = jsonValues(await shell(watch297));
   expect(watch).toMatchObject({ api: "legacy", taskId: 297, region: "ap-guangzhou", state: "delivered" });
   expect(await inboxFor(first.inbox, 297, 5_000)).toEqual([
     expect.objectContaining({ verified: true, type: "com.tencentcloud.vpc.nettask.succeeded" }),
   ]);
-
-  const [created, watchOfNew] = jsonValues(await shell(watchNew));
-  expect(created).toEqual({ taskId: expect.any(Number), region: "gz" });
-  expect(watchOfNew).toMatchObject({ taskId: created.taskId, state: "pending" });
-  const delivered = await inboxFor(first.inbox, created.taskId, 20_000);
-  expect(delivered, first.output()).toEqual([expect.objectContaining({ verified: true, type: "com.tencentcloud.vpc.nettask.succeeded" })]);
-  expect(delivered[0].event.data).toMatchObject({ taskId: created.taskId, status: "succeeded" });
 
   await stop(first);
 
