@@ -30,6 +30,7 @@ function nettask(args: string[], env: Record<string, string> = {}): Promise<Run>
         timeout: 60_000,
         env: {
           ...inherited,
+          VPC_ENDPOINT: emulator.vpcEndpoint,
           NETTASK_ENDPOINT: emulator.endpoint,
           TENCENTCLOUD_SECRET_ID: DEFAULT_SECRET_ID,
           TENCENTCLOUD_SECRET_KEY: DEFAULT_SECRET_KEY,
@@ -60,6 +61,48 @@ function injectFaultMix(taskId: number) {
 function faultKinds() {
   return new Set(emulator.requests().flatMap((r) => (r.fault ? [r.fault] : [])));
 }
+
+describe("API 3.0 tasks", () => {
+  it("get reads a RequestId with DescribeVpcTaskResult, the region given either way", async () => {
+    const run = await nettask(["get", "481e9b6e-81d1-4859-b8cf-a673e010b388", "--region", "gz"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({
+      api: "vpc",
+      taskId: "481e9b6e-81d1-4859-b8cf-a673e010b388",
+      region: "ap-guangzhou",
+      status: "succeeded",
+      output: "SUCCESS",
+      data: null,
+      result: [{ ResourceId: "eni-olifj433", Status: "SUCCESS" }],
+    });
+    expect(emulator.requests()).toEqual([expect.objectContaining({ api: "vpc", action: "DescribeVpcTaskResult", code: 0 })]);
+  });
+
+  it("wait follows a vpc task through RequestLimitExceeded and InternalError to its failure, naming the Output", async () => {
+    const { taskId } = emulator.createTask({ api: "vpc", region: "ap-guangzhou", durationMs: 1_000, outcome: "failure", output: "ResourceInUse: ipm-mdunqeb6 is referenced" });
+    emulator.injectFault({ kind: "code", code: "RequestLimitExceeded", api: "vpc", count: 1 });
+    emulator.injectFault({ kind: "code", code: "InternalError", api: "vpc", count: 1 });
+    const run = await nettask(["wait", String(taskId), "--region", "ap-guangzhou", ...FAST]);
+    expect(run.code, run.stderr).toBe(1);
+    expect(JSON.parse(run.stdout)).toMatchObject({ api: "vpc", status: "failed", output: "ResourceInUse: ipm-mdunqeb6 is referenced" });
+    expect(run.stderr).toMatch(new RegExp(`^nettask: vpc task ${taskId} in ap-guangzhou failed: ResourceInUse: ipm-mdunqeb6 is referenced \\(\\d+ attempts?, [\\d.]+ s\\)\\n$`));
+  });
+
+  it("wait --api eip reads an EIP TaskId with DescribeTaskResult until it succeeds", async () => {
+    const { taskId } = emulator.createTask({ api: "eip", region: "ap-guangzhou", durationMs: 800 });
+    const run = await nettask(["wait", String(taskId), "--api", "eip", "--region", "ap-guangzhou", ...FAST]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({ api: "eip", taskId, region: "ap-guangzhou", status: "succeeded", output: null, data: null });
+    expect(new Set(emulator.requests().map((r) => r.action))).toEqual(new Set(["DescribeTaskResult"]));
+  });
+
+  it("exits 3 at once when the upstream refuses the credentials, naming the code", async () => {
+    const run = await nettask(["get", "481e9b6e-81d1-4859-b8cf-a673e010b388", "--region", "ap-guangzhou"], { TENCENTCLOUD_SECRET_KEY: "not-the-emulator-key-0123" });
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(/^nettask: DescribeVpcTaskResult failed: AuthFailure\.SignatureFailure signature does not match/);
+    expect(run.stderr).not.toContain("not-the-emulator-key");
+  });
+});
 
 describe("nettask get", () => {
   it("prints the normalised result as JSON", async () => {
