@@ -73,6 +73,7 @@ it("carries secrets only as references CloudFormation resolves at deploy time", 
     for (const secret of ["API_TOKEN", "STORE_URL", "TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRET_KEY"]) {
       expect(variables[secret]).toBe(`{{resolve:secretsmanager:nettask-relay/dev:SecretString:${secret}}}`);
     }
+    expect(variables.VPC_ENDPOINT).toBe("https://vpc.tencentcloudapi.com/");
     expect(variables.NETTASK_ENDPOINT).toBe("https://vpc.api.qcloud.com/v2/index.php");
   }
 });

@@ -9,7 +9,17 @@ import { SETTINGS } from "../../lib/config";
 import { ROOT } from "../../scripts/build";
 
 const CREDENTIALS = ["TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRET_KEY", "TENCENTCLOUD_SESSION_TOKEN", "TENCENTCLOUD_SECRETID", "TENCENTCLOUD_SECRETKEY", "TENCENTCLOUD_SESSIONTOKEN"];
-const LOCAL_STACK = ["PORT", "EMULATOR_PORT", "INBOX_PORT", "POLL_INTERVAL_MS", "INBOX_SECRET"];
+const LOCAL_STACK = [
+  "PORT",
+  "EMULATOR_PORT",
+  "EMULATOR_ASYNC_TASK_MS",
+  "EMULATOR_RATE_LIMIT",
+  "EMULATOR_SECRET_ID",
+  "EMULATOR_SECRET_KEY",
+  "INBOX_PORT",
+  "POLL_INTERVAL_MS",
+  "INBOX_SECRET",
+];
 
 /** variable → [default, meaning] from the table under "## Configuration". */
 function configurationTable(): Map<string, [string, string]> {
