@@ -3,6 +3,7 @@
  * what it means (the README's configuration table is checked against it). Parsed once per
  * cold start; a bad value is a ConfigError naming the variable, never a silent default.
  */
+import { parseBrokerUrl } from "./delivery/broker-url";
 import { SIGNATURE_METHODS, type HttpMethod, type SignatureMethod } from "./upstream/sign";
 import type { LogLevel } from "./log";
 
@@ -43,6 +44,12 @@ const url = (schemes: readonly string[]) => (raw: string, name: string): string 
   if (!schemes.includes(parsed.protocol)) throw new ConfigError(name, `must use ${schemes.join(" or ")}`);
   return raw;
 };
+/** A broker URL amqplib can use (lib/delivery/broker-url.ts); never echoed, it holds a password. */
+const brokerUrl = (raw: string, name: string): string => {
+  const parsed = parseBrokerUrl(raw);
+  if (!parsed.ok) throw new ConfigError(name, parsed.reason);
+  return raw;
+};
 const list = (raw: string) => raw.split(",").map((s) => s.trim()).filter(Boolean);
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
 /** "0,5s,5m,30m,2h" → [0, 5000, 300000, 1800000, 7200000] */
@@ -77,7 +84,7 @@ export const SETTINGS = {
   webhookAllow: setting("WEBHOOK_ALLOW", [] as string[], list, "Comma-separated CIDRs a webhook may reach despite the SSRF guard (plain http is allowed only to these)."),
   eventSource: setting("EVENT_SOURCE", "urn:nettask-relay", text, "CloudEvents `source` of delivered events."),
   cmqEndpoint: setting("CMQ_ENDPOINT", "https://tdmq.tencentcloudapi.com", url(["https:", "http:"]), "TDMQ API 3.0 endpoint for SendCmqMsg."),
-  amqpUrl: setting("AMQP_URL", "", text, "Default broker for amqp destinations without their own url."),
+  amqpUrl: setting("AMQP_URL", "", brokerUrl, "Default broker for amqp destinations without their own url."),
   logLevel: setting<LogLevel>("LOG_LEVEL", "info", oneOf(["debug", "info", "warn", "error"] as const), "debug, info, warn or error."),
 } as const;
 

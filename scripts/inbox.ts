@@ -1,6 +1,8 @@
 /**
  * A small webhook receiver for the local stack and tests: accepts deliveries on any path,
- * verifies them when it has the secret, prints one line each, and lists them on `GET /`.
+ * verifies them when it has the secret, reads each with the CloudEvents SDK (as Knative or an
+ * event router would: structured mode, `content-type: application/cloudevents+json`), prints
+ * one line each, and lists them on `GET /`.
  *
  *   tsx scripts/inbox.ts            # INBOX_PORT (default 8787), INBOX_SECRET (optional whsec_…)
  */
@@ -9,6 +11,7 @@ import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import { text } from "node:stream/consumers";
 import { pathToFileURL } from "node:url";
+import { HTTP } from "cloudevents";
 import { verifyDelivery } from "../lib/delivery/verify";
 import { wholeNumber } from "./env";
 
@@ -31,7 +34,10 @@ export interface Inbox {
 export interface InboxOptions {
   /** 0 (default) picks a free port. */
   port?: number;
-  /** whsec_ secret; when set, deliveries that do not verify are answered 401 and not kept. */
+  /**
+   * whsec_ secret; when set, deliveries that do not verify are answered 401 and not kept.
+   * Deliveries the CloudEvents SDK cannot read are answered 415 and not kept either way.
+   */
   secret?: string;
   log?: (line: string) => void;
 }
@@ -71,6 +77,13 @@ export async function startInbox(options: InboxOptions = {}): Promise<Inbox> {
     } catch (error) {
       log(`rejected delivery: ${(error as Error).message}`);
       return answer(response, options.secret ? 401 : 400, { error: (error as Error).message });
+    }
+    try {
+      HTTP.toEvent({ headers: request.headers, body });
+    } catch (error) {
+      const why = `not a CloudEvent the CloudEvents SDK reads: ${(error as Error).message}`;
+      log(`rejected delivery: ${why}`);
+      return answer(response, 415, { error: why });
     }
     deliveries.push(delivery);
     log(describe(delivery));

@@ -129,9 +129,9 @@ export const API_ROUTES: readonly ApiRoute[] = [
       responses: { 200: watchResponse },
       problems: [404, 409],
     },
-    handle: async ({ params, relay }) => {
+    handle: async ({ params, relay, signal }) => {
       const id = watchIdOf(params);
-      return shownOrMissing(200, id, await (await relay()).cancelWatch(id));
+      return shownOrMissing(200, id, await (await relay()).cancelWatch(id, signal));
     },
   },
   {

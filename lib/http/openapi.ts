@@ -19,7 +19,7 @@ import {
   webhookDestination,
 } from "../schemas/index";
 import { problemSchema } from "./problem";
-import { watchViewSchema } from "./watch-view";
+import { destinationViewSchema, watchViewSchema, webhookDestinationView } from "./watch-view";
 
 type Schema = object;
 
@@ -60,6 +60,8 @@ const COMPONENTS: Record<string, Schema> = {
   CmqDestination: cmqDestination,
   AmqpDestination: amqpDestination,
   Destination: destinationSchema,
+  WebhookDestinationView: webhookDestinationView,
+  DestinationView: destinationViewSchema,
   WatchRequest: watchRequestSchema,
   CloudEvent: cloudEventSchema,
   Watch: watchViewSchema,

@@ -7,16 +7,19 @@ import { taskResultSchema } from "./task";
 export const webhookDestination = {
   type: "object",
   additionalProperties: false,
-  required: ["type", "url"],
+  required: ["type", "url", "secret"],
   properties: {
     type: { const: "webhook" },
     url: { type: "string", maxLength: 2048, pattern: HTTP_URL },
     secret: {
-      description: "Signs deliveries (Standard Webhooks). Several secrets during a key rotation: one signature each.",
-      anyOf: [
-        { type: "string", pattern: WEBHOOK_SECRET },
-        { type: "array", minItems: 1, maxItems: 3, items: { type: "string", pattern: WEBHOOK_SECRET } },
-      ],
+      description:
+        "Signs every delivery (Standard Webhooks): required, since an unsigned delivery cannot be told from a forgery. Up to three secrets during a key rotation: one signature each.",
+      // One schema for both forms, so a malformed secret gets one error (an anyOf would add "must be array").
+      type: ["string", "array"],
+      pattern: WEBHOOK_SECRET,
+      minItems: 1,
+      maxItems: 3,
+      items: { type: "string", pattern: WEBHOOK_SECRET },
     },
   },
 } as const;
@@ -102,6 +105,7 @@ const deliveryAttempt = {
     ok: { type: "boolean" },
     status: { type: "integer", description: "HTTP status of a webhook attempt." },
     error: { type: "string" },
+    code: { type: "string", description: "The system error code of a failed connection (ENOTFOUND, ECONNREFUSED, …)." },
     durationMs: { type: "integer", minimum: 0 },
   },
 } as const;
@@ -119,7 +123,7 @@ export const watchSchema = {
   required: [
     "id", "version", "taskId", "region", "destination", "state", "createdAt", "updatedAt",
     "deadlineAt", "dueAt", "lease", "polls", "firstSeenAt", "lastPolledAt", "lastResult",
-    "lastError", "event", "delivery",
+    "lastError", "event", "delivery", "sending",
   ],
   properties: {
     id: { type: "string", pattern: WATCH_ID },
@@ -162,16 +166,30 @@ export const watchSchema = {
     delivery: {
       type: "object",
       additionalProperties: false,
-      required: ["attempts", "roundStart", "disabled"],
+      required: ["attempts", "attemptCount", "roundAttempts", "disabled"],
       properties: {
-        attempts: { type: "array", items: deliveryAttempt, description: "Every attempt, oldest first (the last 50 are kept)." },
-        roundStart: {
+        attempts: { type: "array", items: deliveryAttempt, description: "The attempts, oldest first (the last 50 are kept)." },
+        attemptCount: { type: "integer", minimum: 0, description: "Every attempt made, those no longer kept included." },
+        roundAttempts: {
           type: "integer",
           minimum: 0,
-          description: "Index in attempts where the current round began; a redelivery starts a new round and a new retry schedule.",
+          description: "Attempts made in the current round; a redelivery starts a new round and a new retry schedule.",
         },
         disabled: { type: "boolean", description: "Set when the receiver answered 410 Gone." },
       },
+    },
+    sending: {
+      description:
+        "Set while a delivery attempt is on the wire: who sends it and when it ends at the latest (epoch ms). Cancel and redeliver wait for it.",
+      anyOf: [
+        {
+          type: "object",
+          additionalProperties: false,
+          required: ["owner", "until"],
+          properties: { owner: { type: "string" }, until: { type: "integer" } },
+        },
+        { type: "null" },
+      ],
     },
   },
 } as const;

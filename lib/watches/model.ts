@@ -71,6 +71,7 @@ export function newWatch(request: WatchRequest, now: number, defaultDeadlineSeco
     lastResult: null,
     lastError: null,
     event: null,
-    delivery: { attempts: [], roundStart: 0, disabled: false },
+    delivery: { attempts: [], attemptCount: 0, roundAttempts: 0, disabled: false },
+    sending: null,
   };
 }

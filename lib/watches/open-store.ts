@@ -2,11 +2,14 @@
 import { realpathSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import type { Logger } from "../log";
 import { openRedisStore } from "./redis-store";
 import { StoreConfigError, type WatchStore } from "./store";
 
 export interface OpenStoreOptions {
   platform: "scf" | "lambda" | "local";
+  /** Where start-up warnings go (a Redis eviction policy that is not noeviction). */
+  logger?: Logger;
 }
 
 export async function openStore(url: string, options: OpenStoreOptions): Promise<WatchStore> {
@@ -23,7 +26,7 @@ export async function openStore(url: string, options: OpenStoreOptions): Promise
     const { SqliteWatchStore } = await import("./sqlite-store");
     return new SqliteWatchStore(path);
   }
-  if (url.startsWith("redis://") || url.startsWith("rediss://")) return openRedisStore(url);
+  if (url.startsWith("redis://") || url.startsWith("rediss://")) return openRedisStore(url, options.logger && { logger: options.logger });
   const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(url)?.[0] ?? "(none)";
   throw new StoreConfigError(`STORE_URL must start with sqlite: or redis:// (or rediss://); scheme ${scheme} is not supported`);
 }

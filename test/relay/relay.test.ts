@@ -104,7 +104,7 @@ describe("relay", () => {
   it("refuses internal webhook targets and invalid requests before storing anything", async () => {
     const r = await relay();
     const before = await stack.countWatches();
-    const ssrf = r.registerWatch({ taskId: 297, region: "gz", destination: { type: "webhook", url: "https://169.254.169.254/latest" } });
+    const ssrf = r.registerWatch({ taskId: 297, region: "gz", destination: { type: "webhook", url: "https://169.254.169.254/latest", secret: WEBHOOK_SECRET } });
     await expect(ssrf).rejects.toBeInstanceOf(ValidationError);
     await expect(ssrf).rejects.toMatchObject({ errors: [expect.objectContaining({ field: "destination.url" })] });
     const invalid = r.registerWatch({ taskId: 0, region: "gz", destination: inboxDestination() });

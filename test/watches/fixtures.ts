@@ -4,6 +4,8 @@ import { expect } from "vitest";
 import { watchSchema, type Watch } from "../../lib/schemas/index";
 import { eventIdOf, newWatch } from "../../lib/watches/model";
 
+const FIXTURE_SECRET = `whsec_${Buffer.alloc(24, 11).toString("base64")}`;
+
 /** A realistic epoch-ms clock: large enough that a lossy number encoding would show. */
 export const T0 = 1_764_200_000_123;
 
@@ -15,7 +17,7 @@ export function expectValidWatch(value: unknown): void {
 
 /** A new pending watch for task `n`, due at `dueAt`. */
 export function watchFor(n: number, dueAt: number | null = T0): Watch {
-  const watch = newWatch({ taskId: n, region: "gz", destination: { type: "webhook", url: `https://hooks.example.com/${n}` } }, T0, 86_400);
+  const watch = newWatch({ taskId: n, region: "gz", destination: { type: "webhook", url: `https://hooks.example.com/${n}`, secret: FIXTURE_SECRET } }, T0, 86_400);
   return { ...watch, dueAt };
 }
 

@@ -1,13 +1,14 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { toRow } from "../../lib/watches/row";
 import { SQL, SqliteWatchStore } from "../../lib/watches/sqlite-store";
-import { T0, watchesFor } from "./fixtures";
+import { deliveredWatch, expectValidWatch, T0, watchesFor } from "./fixtures";
 import { storeContract } from "./store-contract";
 
 const scratch = mkdtempSync(join(tmpdir(), "nettask-sqlite-store-"));
@@ -51,6 +52,25 @@ describe("SqliteWatchStore", () => {
       expect(plan(SQL.due, T0, 50)).toMatch(/^SEARCH watches USING INDEX watches_due_at \(due_at<\?\)$/);
       expect(plan(SQL.nextDueAt)).toMatch(/^SEARCH watches USING COVERING INDEX watches_due_at/);
       expect(plan(SQL.countByState)).toMatch(/^SCAN watches USING COVERING INDEX watches_state$/);
+    });
+
+    it("keeps the file, its -wal and -shm, and the directory it made to their owner (0600, 0700)", async () => {
+      await store.insert(deliveredWatch(100_001));
+      const mode = (path: string) => statSync(path).mode & 0o777;
+      expect(mode(join(file, ".."))).toBe(0o700);
+      for (const path of [file, `${file}-wal`, `${file}-shm`]) expect(mode(path), path).toBe(0o600);
+    });
+
+    it("loads a watch stored before the attempt counters and the attempt mark existed", async () => {
+      const current = deliveredWatch(100_002);
+      const { attemptCount: _c, roundAttempts: _r, ...oldDelivery } = current.delivery;
+      const { sending: _s, ...oldWatch } = current;
+      const writer = new Database(file);
+      writer.prepare(SQL.insert).run(toRow({ ...oldWatch, delivery: { ...oldDelivery, roundStart: 2 } } as unknown as typeof current));
+      writer.close();
+      const loaded = await store.get(current.id);
+      expect(loaded).toEqual({ ...current, delivery: { ...current.delivery, attemptCount: 2, roundAttempts: 0 }, sending: null });
+      expectValidWatch(loaded);
     });
 
     it("bulk-inserts in one transaction and reports how many were new", async () => {
