@@ -28,6 +28,8 @@ export interface Inbox {
   url: string;
   port: number;
   received(): InboxDelivery[];
+  /** Why each refused delivery was refused (bad signature, not a CloudEvent the SDK reads). */
+  rejected(): string[];
   close(): Promise<void>;
 }
 
@@ -59,6 +61,11 @@ function describe(delivery: InboxDelivery): string {
 export async function startInbox(options: InboxOptions = {}): Promise<Inbox> {
   const log = options.log ?? ((line: string) => console.log(line));
   const deliveries: InboxDelivery[] = [];
+  const rejections: string[] = [];
+  const reject = (why: string) => {
+    rejections.push(why);
+    log(`rejected delivery: ${why}`);
+  };
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     if (request.method === "GET" && request.url === "/") return answer(response, 200, deliveries);
@@ -75,14 +82,14 @@ export async function startInbox(options: InboxOptions = {}): Promise<Inbox> {
         delivery = { id: String(id), type: String(event.type), verified: false, event };
       }
     } catch (error) {
-      log(`rejected delivery: ${(error as Error).message}`);
+      reject((error as Error).message);
       return answer(response, options.secret ? 401 : 400, { error: (error as Error).message });
     }
     try {
       HTTP.toEvent({ headers: request.headers, body });
     } catch (error) {
       const why = `not a CloudEvent the CloudEvents SDK reads: ${(error as Error).message}`;
-      log(`rejected delivery: ${why}`);
+      reject(why);
       return answer(response, 415, { error: why });
     }
     deliveries.push(delivery);
@@ -101,6 +108,7 @@ export async function startInbox(options: InboxOptions = {}): Promise<Inbox> {
     url: `http://127.0.0.1:${port}/`,
     port,
     received: () => [...deliveries],
+    rejected: () => [...rejections],
     close: () => new Promise<void>((done) => server.close(() => done())),
   };
 }

@@ -42,6 +42,10 @@ export interface Hit {
   cloudEvent: CloudEventV1<unknown> | { notCloudEvent: string };
 }
 
+/** Why each hit a CloudEvents SDK could not read was refused: [] when it read them all. */
+export const unreadableByCloudEventsSdk = (hits: readonly Hit[]): string[] =>
+  hits.flatMap((hit) => ("notCloudEvent" in hit.cloudEvent ? [`${hit.headers["webhook-id"]}: ${hit.cloudEvent.notCloudEvent}`] : []));
+
 /** A request as the CloudEvents SDK (the `cloudevents` package) reads it. */
 export function readCloudEvent(headers: IncomingHttpHeaders, body: string): Hit["cloudEvent"] {
   try {

@@ -58,6 +58,7 @@ describe("the local inbox", () => {
     };
     const plain = await fetch(inbox.url, { method: "POST", body, headers: { ...headers, "content-type": "application/json" } });
     expect(plain.status).toBe(415);
+    expect(inbox.rejected()).toEqual(["not a CloudEvent the CloudEvents SDK reads: no cloud event detected"]);
     expect(await plain.json()).toEqual({ error: "not a CloudEvent the CloudEvents SDK reads: no cloud event detected" });
     expect(inbox.received()).toEqual([]);
     const structured = await fetch(inbox.url, { method: "POST", body, headers: { ...headers, "content-type": "application/cloudevents+json" } });

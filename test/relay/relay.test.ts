@@ -8,7 +8,7 @@ import { loadConfig } from "../../lib/config";
 import { ConflictError, createRelay, type Relay, type RelayParts } from "../../lib/relay";
 import { ValidationError } from "../../lib/schemas/validate";
 import { NetTaskError } from "../../lib/upstream/errors";
-import { startReceiver, status } from "../delivery/helpers";
+import { startReceiver, status, unreadableByCloudEventsSdk } from "../delivery/helpers";
 import { startStack, WEBHOOK_SECRET, type Stack } from "../http/stack";
 
 let stack: Stack;
@@ -140,6 +140,7 @@ describe("relay", () => {
       const ids = new Set(receiver.hits.map((h) => h.headers["webhook-id"]));
       expect([...ids]).toEqual([dead!.event!.id]);
       expect(new Set(receiver.hits.map((h) => h.body)).size).toBe(1);
+      expect(unreadableByCloudEventsSdk(receiver.hits)).toEqual([]);
     } finally {
       await receiver.close();
     }
