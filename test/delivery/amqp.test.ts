@@ -98,8 +98,8 @@ describe("AMQP delivery (RabbitMQ)", () => {
     expect(check("cloudEvent", JSON.parse(body)).ok).toBe(true);
   });
 
-  it("uses AMQP_URL when the destination has no url, and reuses one connection for many messages", async () => {
-    const d = deliverer({ AMQP_URL: BROKER });
+  it("uses AMQP_URL when the destination has no url (the operator's broker: WEBHOOK_ALLOW does not apply), and reuses one connection for many messages", async () => {
+    const d = deliverer({ AMQP_URL: BROKER, WEBHOOK_ALLOW: "" });
     const events = [sampleEvent(), sampleEvent({ type: "com.tencentcloud.vpc.nettask.failed" }), sampleEvent({ type: "com.tencentcloud.vpc.nettask.timedout" })];
     for (const event of events) expect((await d.deliver(event, { type: "amqp", exchange, routingKey: "results" })).ok).toBe(true);
     const ids = [(await nextMessage()).properties.messageId, (await nextMessage()).properties.messageId, (await nextMessage()).properties.messageId];
