@@ -110,6 +110,19 @@ const deliveryAttempt = {
   },
 } as const;
 
+/** Who holds something until when (epoch ms), or null. */
+const heldBy = {
+  anyOf: [
+    {
+      type: "object",
+      additionalProperties: false,
+      required: ["owner", "until"],
+      properties: { owner: { type: "string" }, until: { type: "integer" } },
+    },
+    { type: "null" },
+  ],
+} as const;
+
 /**
  * A watch as stored. `dueAt` (epoch ms) is when work is next due (a poll while pending, a
  * delivery attempt while delivering); null once the watch is final. A claim moves `dueAt` to
@@ -136,17 +149,7 @@ export const watchSchema = {
     updatedAt: isoTime,
     deadlineAt: isoTime,
     dueAt: { type: ["integer", "null"] },
-    lease: {
-      anyOf: [
-        {
-          type: "object",
-          additionalProperties: false,
-          required: ["owner", "until"],
-          properties: { owner: { type: "string" }, until: { type: "integer" } },
-        },
-        { type: "null" },
-      ],
-    },
+    lease: heldBy,
     polls: { type: "integer", minimum: 0 },
     firstSeenAt: nullableIso,
     lastPolledAt: nullableIso,
@@ -179,17 +182,9 @@ export const watchSchema = {
       },
     },
     sending: {
+      ...heldBy,
       description:
         "Set while a delivery attempt is on the wire: who sends it and when it ends at the latest (epoch ms). Cancel and redeliver wait for it.",
-      anyOf: [
-        {
-          type: "object",
-          additionalProperties: false,
-          required: ["owner", "until"],
-          properties: { owner: { type: "string" }, until: { type: "integer" } },
-        },
-        { type: "null" },
-      ],
     },
   },
 } as const;

@@ -3,6 +3,7 @@ import Ajv2020 from "ajv/dist/2020.js";
 import { expect } from "vitest";
 import { watchSchema, type Watch } from "../../lib/schemas/index";
 import { eventIdOf, newWatch } from "../../lib/watches/model";
+import { toRow, type WatchRow } from "../../lib/watches/row";
 
 const FIXTURE_SECRET = `whsec_${Buffer.alloc(24, 11).toString("base64")}`;
 
@@ -50,4 +51,17 @@ export function deliveredWatch(n: number): Watch {
     },
     delivery: { ...watch.delivery, attempts: [{ at, ok: false, status: 503, error: "HTTP 503", durationMs: 12 }, { at, ok: true, status: 204, durationMs: 8 }] },
   };
+}
+
+/**
+ * A delivered watch as the previous release stored it (`delivery.roundStart`, neither attempt
+ * counters nor the attempt mark), and the watch it must load as.
+ */
+export function previousReleaseRow(n: number, roundStart: number): { row: WatchRow; loads: Watch } {
+  const current = deliveredWatch(n);
+  const { attemptCount: _c, roundAttempts: _r, ...delivery } = current.delivery;
+  const { sending: _s, ...rest } = current;
+  const row = toRow({ ...rest, delivery: { ...delivery, roundStart } } as unknown as Watch);
+  const attempts = current.delivery.attempts.length;
+  return { row, loads: { ...current, delivery: { ...current.delivery, attemptCount: attempts, roundAttempts: attempts - roundStart } } };
 }

@@ -9,10 +9,9 @@ import { connect, createServer, type Socket } from "node:net";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../lib/log";
-import { toRow } from "../../lib/watches/row";
-import { openRedisStore, parseRedisUrl, type RedisWatchStore } from "../../lib/watches/redis-store";
+import { openRedisStore, parseRedisUrl, type RedisStoreOptions, type RedisWatchStore } from "../../lib/watches/redis-store";
 import { StoreConfigError } from "../../lib/watches/store";
-import { deliveredWatch, expectValidWatch, T0, watchesFor, watchFor } from "./fixtures";
+import { deliveredWatch, expectValidWatch, previousReleaseRow, T0, watchesFor, watchFor } from "./fixtures";
 import { storeContract } from "./store-contract";
 
 const SERVER = "redis://127.0.0.1:6379/0";
@@ -90,12 +89,21 @@ describe("RedisWatchStore", () => {
     });
   });
 
+  /** Runs `test` on a store over a fresh prefix, closed afterwards. */
+  async function withStore(test: (store: RedisWatchStore, prefix: string) => Promise<void>, options?: RedisStoreOptions): Promise<void> {
+    const prefix = newPrefix();
+    const store = await openRedisStore(urlFor(prefix), options);
+    try {
+      await test(store, prefix);
+    } finally {
+      await store.close();
+    }
+  }
+
   describe("repair", () => {
     it("skips a due watch whose hash is gone, drops it from the index and puts the state counts right", async () => {
-      const prefix = newPrefix();
       const lines: string[] = [];
-      const store = await openRedisStore(urlFor(prefix), { logger: createLogger({ sink: (line) => lines.push(line) }) });
-      try {
+      await withStore(async (store, prefix) => {
         const [gone, halfGone, kept, delivering] = [watchFor(1), watchFor(2), watchFor(3), { ...watchFor(4), state: "delivering" as const }];
         for (const w of [gone, halfGone, kept, delivering]) await store.insert(w);
         await store.insert(deliveredWatch(5));
@@ -113,40 +121,28 @@ describe("RedisWatchStore", () => {
         expect(lines.map((l) => JSON.parse(l))).toEqual([expect.objectContaining({ level: "warn", missing: 2, dropped: 2 })]);
         // Nothing comes back to be claimed again.
         expect(await store.claimDue({ now: T0 + 10_000, limit: 10, owner: "q", leaseMs: 1_000 })).toHaveLength(2);
-      } finally {
-        await store.close();
-      }
+      }, { logger: createLogger({ sink: (line) => lines.push(line) }) });
     });
 
     it("answers a hash without a body as no watch, not as a broken one", async () => {
-      const prefix = newPrefix();
-      const store = await openRedisStore(urlFor(prefix));
-      try {
+      await withStore(async (store, prefix) => {
         const watch = watchFor(1);
         await admin.hset(`${prefix}watch:${watch.id}`, "version", "3", "dueAt", String(T0), "leaseOwner", "p", "leaseUntil", String(T0));
         expect(await store.get(watch.id)).toBeUndefined();
-      } finally {
-        await store.close();
-      }
+      });
     });
   });
 
   describe("older releases' watches", () => {
     it("loads a watch stored before the attempt counters and the attempt mark existed", async () => {
-      const prefix = newPrefix();
-      const store = await openRedisStore(urlFor(prefix));
-      try {
-        const current = deliveredWatch(1);
-        const { attemptCount: _c, roundAttempts: _r, ...oldDelivery } = current.delivery;
-        const { sending: _s, ...oldWatch } = current;
-        const row = toRow({ ...oldWatch, delivery: { ...oldDelivery, roundStart: 1 } } as unknown as typeof current);
-        await admin.hset(`${prefix}watch:${current.id}`, { version: row.version, state: row.state, dueAt: "", leaseOwner: "", leaseUntil: "", body: row.body });
-        const loaded = await store.get(current.id);
-        expect(loaded).toEqual({ ...current, delivery: { ...current.delivery, attemptCount: 2, roundAttempts: 1 }, sending: null });
+      await withStore(async (store, prefix) => {
+        const { row, loads } = previousReleaseRow(1, 1);
+        await admin.hset(`${prefix}watch:${row.id}`, { version: row.version, state: row.state, dueAt: "", leaseOwner: "", leaseUntil: "", body: row.body });
+        const loaded = await store.get(row.id);
+        expect(loaded).toEqual(loads);
+        expect(loaded!.delivery).toMatchObject({ attemptCount: 2, roundAttempts: 1 });
         expectValidWatch(loaded);
-      } finally {
-        await store.close();
-      }
+      });
     });
   });
 

@@ -6,9 +6,8 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { toRow } from "../../lib/watches/row";
 import { SQL, SqliteWatchStore } from "../../lib/watches/sqlite-store";
-import { deliveredWatch, expectValidWatch, T0, watchesFor } from "./fixtures";
+import { deliveredWatch, expectValidWatch, previousReleaseRow, T0, watchesFor } from "./fixtures";
 import { storeContract } from "./store-contract";
 
 const scratch = mkdtempSync(join(tmpdir(), "nettask-sqlite-store-"));
@@ -62,14 +61,13 @@ describe("SqliteWatchStore", () => {
     });
 
     it("loads a watch stored before the attempt counters and the attempt mark existed", async () => {
-      const current = deliveredWatch(100_002);
-      const { attemptCount: _c, roundAttempts: _r, ...oldDelivery } = current.delivery;
-      const { sending: _s, ...oldWatch } = current;
+      const { row, loads } = previousReleaseRow(100_002, 2);
       const writer = new Database(file);
-      writer.prepare(SQL.insert).run(toRow({ ...oldWatch, delivery: { ...oldDelivery, roundStart: 2 } } as unknown as typeof current));
+      writer.prepare(SQL.insert).run(row);
       writer.close();
-      const loaded = await store.get(current.id);
-      expect(loaded).toEqual({ ...current, delivery: { ...current.delivery, attemptCount: 2, roundAttempts: 0 }, sending: null });
+      const loaded = await store.get(row.id);
+      expect(loaded).toEqual(loads);
+      expect(loaded!.delivery).toMatchObject({ attemptCount: 2, roundAttempts: 0 });
       expectValidWatch(loaded);
     });
 
