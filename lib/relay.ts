@@ -125,7 +125,7 @@ export async function createRelay(config: Config, parts: RelayParts = {}): Promi
       const current = await store.get(id);
       if (!current) return undefined;
       if (isSending(current, now())) {
-        if (now() >= waitUntil) break;
+        if (now() >= waitUntil) throw new ConflictError(`a delivery attempt of watch ${id} is still on the wire; try again`);
         await sleep(SENDING_CHECK_MS, signal);
         continue;
       }

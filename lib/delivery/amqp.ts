@@ -13,7 +13,7 @@ import { redact, type Logger } from "../log";
 import type { AmqpDestination, CloudEvent } from "../schemas/index";
 import { parseBrokerUrl, type BrokerAddress } from "./broker-url";
 import { timeAttempt, type DeliveryOutcome } from "./deliverer";
-import { serializeEvent } from "./event";
+import { CLOUDEVENTS_CONTENT_TYPE, serializeEvent } from "./event";
 import { addressPolicy, fixedAddress, guardedLookup, RefusedDestinationError, type Resolver } from "./ssrf";
 
 export interface AmqpPublisherOptions {
@@ -123,7 +123,7 @@ export function createAmqpPublisher(options: AmqpPublisherOptions): AmqpPublishe
         {
           mandatory: true,
           persistent: true,
-          contentType: "application/cloudevents+json",
+          contentType: CLOUDEVENTS_CONTENT_TYPE,
           messageId: event.id,
           type: event.type,
           timestamp: Math.floor(Date.now() / 1000),

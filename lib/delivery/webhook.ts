@@ -9,12 +9,10 @@ import https from "node:https";
 import { Webhook } from "standardwebhooks";
 import type { CloudEvent, WebhookDestination } from "../schemas/index";
 import { timeAttempt, type DeliveryOutcome } from "./deliverer";
-import { serializeEvent } from "./event";
+import { CLOUDEVENTS_CONTENT_TYPE, serializeEvent } from "./event";
 import { addressPolicy, fixedAddress, guardedLookup, RefusedDestinationError, type Resolver } from "./ssrf";
 
 const USER_AGENT = "nettask-relay";
-/** CloudEvents HTTP binding, structured content mode: https://github.com/cloudevents/spec/blob/v1.0.2/cloudevents/bindings/http-protocol-binding.md#32-structured-content-mode */
-export const CLOUDEVENTS_CONTENT_TYPE = "application/cloudevents+json";
 /** Statuses whose Retry-After is honoured. */
 const RETRY_AFTER_STATUSES = new Set([429, 502, 503, 504]);
 /** Response bodies are read and ignored up to this much; beyond it the connection is dropped. */

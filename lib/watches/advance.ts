@@ -124,7 +124,7 @@ export async function advanceWatch(watch: Watch, owner: string, parts: WorkParts
 
   const held = await keepLease(watch, owner, parts);
   if (!held) return { watch: undefined, superseded: true };
-  // The poll ends while the lease still holds, so the save below cannot come after another poller's claim.
+  // Given up before the lease ends: a slow upstream cannot keep this poller on a watch another one may claim.
   const { next, finished } = await pollOnce(held, parts, signal, held.lease!.until - config.leaseMs / 10);
   if (!finished) {
     const saved = await store.save(next);

@@ -29,9 +29,10 @@ const FIELDS = ["version", "state", "dueAt", "leaseOwner", "leaseUntil", "body"]
 type Reply = (string | null)[];
 
 // KEYS: watch, due, states. ARGV: id, version, state, dueAt, leaseOwner, leaseUntil, body.
-// Returns the stored fields when the watch exists, nil when it was inserted.
+// Returns the stored fields when the watch exists, nil when it was inserted (over a hash
+// without a body too: a half-record is no watch).
 const INSERT = `
-if redis.call('EXISTS', KEYS[1]) == 1 then
+if redis.call('HEXISTS', KEYS[1], 'body') == 1 then
   return redis.call('HMGET', KEYS[1], 'version', 'state', 'dueAt', 'leaseOwner', 'leaseUntil', 'body')
 end
 redis.call('HSET', KEYS[1], 'version', ARGV[2], 'state', ARGV[3], 'dueAt', ARGV[4], 'leaseOwner', ARGV[5], 'leaseUntil', ARGV[6], 'body', ARGV[7])
@@ -174,7 +175,8 @@ const EVICTS_ANY_KEY = /^allkeys-/;
  * so the policy is read from INFO.
  */
 async function checkEvictionPolicy(redis: Redis, logger: Logger | undefined): Promise<void> {
-  const policy = /^maxmemory_policy:(\S+)/m.exec(await redis.info("memory"))?.[1];
+  const info = await redis.info("memory").catch(() => "");
+  const policy = /^maxmemory_policy:(\S+)/m.exec(info)?.[1];
   if (policy === undefined) {
     logger?.warn("the Redis store does not report its maxmemory-policy; make sure it is noeviction");
     return;

@@ -124,11 +124,13 @@ describe("RedisWatchStore", () => {
       }, { logger: createLogger({ sink: (line) => lines.push(line) }) });
     });
 
-    it("answers a hash without a body as no watch, not as a broken one", async () => {
+    it("answers a hash without a body as no watch, not as a broken one, and registers the watch over it", async () => {
       await withStore(async (store, prefix) => {
         const watch = watchFor(1);
         await admin.hset(`${prefix}watch:${watch.id}`, "version", "3", "dueAt", String(T0), "leaseOwner", "p", "leaseUntil", String(T0));
         expect(await store.get(watch.id)).toBeUndefined();
+        expect(await store.insert(watch)).toEqual({ watch, created: true });
+        expect(await store.get(watch.id)).toEqual(watch);
       });
     });
   });
