@@ -3,6 +3,7 @@
  * what it means (the README's configuration table is checked against it). Parsed once per
  * cold start; a bad value is a ConfigError naming the variable, never a silent default.
  */
+import { parseBrokerUrl } from "./delivery/broker-url";
 import { SIGNATURE_METHODS, type HttpMethod, type SignatureMethod } from "./upstream/sign";
 import type { LogLevel } from "./log";
 
@@ -43,6 +44,12 @@ const url = (schemes: readonly string[]) => (raw: string, name: string): string 
   if (!schemes.includes(parsed.protocol)) throw new ConfigError(name, `must use ${schemes.join(" or ")}`);
   return raw;
 };
+/** A broker URL amqplib can use (lib/delivery/broker-url.ts); never echoed, it holds a password. */
+const brokerUrl = (raw: string, name: string): string => {
+  const parsed = parseBrokerUrl(raw);
+  if (!parsed.ok) throw new ConfigError(name, parsed.reason);
+  return raw;
+};
 const list = (raw: string) => raw.split(",").map((s) => s.trim()).filter(Boolean);
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
 /** "0,5s,5m,30m,2h" → [0, 5000, 300000, 1800000, 7200000] */
@@ -63,22 +70,22 @@ export const SETTINGS = {
   httpMethod: setting<HttpMethod>("NETTASK_HTTP_METHOD", "POST", oneOf(["GET", "POST"] as const), "Legacy requests' method: GET or POST (form-encoded; keeps the signature out of URL logs)."),
   requestTimeoutMs: setting("NETTASK_TIMEOUT_MS", 10_000, int(100, 120_000), "Timeout of one upstream request (every task kind)."),
   maxAttempts: setting("NETTASK_MAX_ATTEMPTS", 4, int(1, 10), "Attempts per upstream call on retryable errors (first try included)."),
-  storeUrl: setting("STORE_URL", "sqlite:./.data/nettask.db", text, "Watch store: sqlite:<path> (embedded) or redis://host:port[/db][?prefix=nettask:] (rediss:// for TLS)."),
+  storeUrl: setting("STORE_URL", "sqlite:./.data/nettask.db", text, "Watch store: sqlite:<path> (embedded) or redis://host:port[/db][?prefix=nettask:] (rediss:// for TLS; the prefix is taken as written and must not be empty)."),
   apiToken: setting("API_TOKEN", "", text, "Bearer token the HTTP API requires. Empty refuses every authenticated route."),
   pollRateLimit: setting("POLL_RATE_LIMIT", 10, int(1, 1000), "Upstream requests per second (polls, retries, inline polls): one limit for every instance when STORE_URL is Redis, per process with SQLite."),
   pollConcurrency: setting("POLL_CONCURRENCY", 8, int(1, 256), "Watches worked on at once by one poll invocation."),
   pollMinDelayMs: setting("POLL_MIN_DELAY_MS", 2_000, int(10, 3_600_000), "Waiter minDelay: first re-poll of a running task."),
   pollMaxDelayMs: setting("POLL_MAX_DELAY_MS", 60_000, int(10, 3_600_000), "Waiter maxDelay: longest wait between polls of one task."),
-  leaseMs: setting("POLL_LEASE_MS", 60_000, int(1_000, 900_000), "How long a claimed watch stays with its poller before others may take it; at least twice WEBHOOK_TIMEOUT_MS."),
+  leaseMs: setting("POLL_LEASE_MS", 60_000, int(1_000, 900_000), "How long a claimed watch stays with its poller before others may take it; at least twice WEBHOOK_TIMEOUT_MS. A poll still unanswered near its end is given up."),
   safetyMarginMs: setting("POLL_SAFETY_MARGIN_MS", 3_000, int(0, 60_000), "Time kept back from the platform's remaining time when looping."),
   pollBudgetMs: setting("POLL_BUDGET_MS", 55_000, int(100, 900_000), "Longest poll loop when the platform does not say how much time is left."),
   defaultDeadlineSeconds: setting("WATCH_DEFAULT_DEADLINE_SECONDS", 86_400, int(60, 604_800), "Deadline of a watch registered without deadlineSeconds."),
   webhookTimeoutMs: setting("WEBHOOK_TIMEOUT_MS", 15_000, int(100, 60_000), "A delivery attempt (webhook 2xx, CMQ answer, AMQP confirm) fails unless it completes within this time."),
   deliverySchedule: setting("DELIVERY_SCHEDULE", [0, 5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000], durations, "Delay before each delivery attempt (±20% jitter); after the last the watch is failed. Default 0,5s,5m,30m,2h,5h,10h,10h."),
-  webhookAllow: setting("WEBHOOK_ALLOW", [] as string[], list, "Comma-separated CIDRs a webhook may reach despite the SSRF guard (plain http is allowed only to these)."),
+  webhookAllow: setting("WEBHOOK_ALLOW", [] as string[], list, "Comma-separated CIDRs webhooks and destinations' brokers may reach despite the SSRF guard (plain http and amqp are allowed only to these). Metadata addresses never; 0.0.0.0/0 and ::/0 are refused."),
   eventSource: setting("EVENT_SOURCE", "urn:nettask-relay", text, "CloudEvents `source` of delivered events."),
   cmqEndpoint: setting("CMQ_ENDPOINT", "https://tdmq.tencentcloudapi.com", url(["https:", "http:"]), "TDMQ API 3.0 endpoint for SendCmqMsg."),
-  amqpUrl: setting("AMQP_URL", "", text, "Default broker for amqp destinations without their own url."),
+  amqpUrl: setting("AMQP_URL", "", brokerUrl, "Default broker for amqp destinations without their own url: amqp[s]://user:password@host:port/vhost, no query."),
   logLevel: setting<LogLevel>("LOG_LEVEL", "info", oneOf(["debug", "info", "warn", "error"] as const), "debug, info, warn or error."),
 } as const;
 

@@ -25,11 +25,37 @@ export interface LoggerOptions {
 }
 
 const SECRET_KEY = /secret|token|password|passwd|authorization|signature|credential|api[-_]?key|cookie/i;
-const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)[^\s@/]*@/gi;
+/** Text that may be a URL: a scheme, `://`, and everything up to whitespace or a quote. */
+const URL_CANDIDATE = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'`<>]+/gi;
+const MASK = "***";
 
-/** A copy of `value` safe to log: secret-looking keys redacted, URL passwords masked. */
+/**
+ * `text` with the user name and password of every URL in it replaced by `***`. The URL parser
+ * decides what the credentials are, not a pattern: `https://u:p@ss@host` has the password
+ * `p@ss`. When it cannot (no valid URL, or an `@` after the first `/`, which ends the
+ * authority for every parser, so a password containing `/` looks like a path), everything
+ * from `://` up to the last `@` is masked.
+ */
+export function maskUrlCredentials(text: string): string {
+  return text.replace(URL_CANDIDATE, (candidate) => {
+    const start = candidate.indexOf("://") + 3;
+    const lastAt = candidate.lastIndexOf("@");
+    if (lastAt < start) return candidate;
+    const authorityLength = candidate.slice(start).search(/[/?#\\]/);
+    const authorityEnd = authorityLength < 0 ? candidate.length : start + authorityLength;
+    if (lastAt < authorityEnd && URL.canParse(candidate)) {
+      const url = new URL(candidate);
+      if (url.username) url.username = MASK;
+      if (url.password) url.password = MASK;
+      return url.href;
+    }
+    return `${candidate.slice(0, start)}${MASK}${candidate.slice(lastAt)}`;
+  });
+}
+
+/** A copy of `value` safe to log: secret-looking keys redacted, URL credentials masked. */
 export function redact(value: unknown, depth = 0): unknown {
-  if (typeof value === "string") return value.replace(URL_PASSWORD, "$1***@");
+  if (typeof value === "string") return maskUrlCredentials(value);
   if (value instanceof Error) return { name: value.name, message: redact(value.message), ...(redact({ ...value }, depth + 1) as object) };
   if (value === null || typeof value !== "object") return value;
   if (depth > 8) return "[too deep]";

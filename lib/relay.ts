@@ -9,15 +9,15 @@ import type { Deliverer } from "./delivery/deliverer";
 import { checkDestination } from "./delivery/destination-policy";
 import { lazy } from "./lazy";
 import { createLogger, type Logger } from "./log";
-import { createRateLimiter, type RateLimiter } from "./poll/rate-limiter";
+import { createRateLimiter, sleep, type RateLimiter } from "./poll/rate-limiter";
 import { runPoll } from "./poll/run-poll";
 import { check, validate, ValidationError } from "./schemas/validate";
 import { clientOptionsFromConfig, createTaskClient, type TaskClient } from "./upstream/client";
 import { isHopeless } from "./upstream/codes";
 import { UpstreamError } from "./upstream/errors";
 import { resolveTask, taskFieldsOf } from "./upstream/task-ref";
-import { deliverHeld, describeError, finish, pollOnce, type WorkParts } from "./watches/advance";
-import { cancel, canRedeliver, hold, restartDelivery } from "./watches/lifecycle";
+import { attemptWindowMs, deliverHeld, describeError, finish, pollOnce, type WorkParts } from "./watches/advance";
+import { cancel, canRedeliver, isSending, restartDelivery, startAttempt } from "./watches/lifecycle";
 import { newWatch } from "./watches/model";
 import { openStore, sharesRateLimit } from "./watches/open-store";
 import type { WatchStore } from "./watches/store";
@@ -31,6 +31,12 @@ export interface PollReport {
   /** Outcomes found this run, by kind. */
   finished: { succeeded: number; failed: number; timedout: number };
   deliveries: { ok: number; failed: number };
+  /**
+   * Claimed watches given up because another writer took them first (a poller whose claim
+   * came after this one's lease ran out, a cancel, a redelivery). Many mean POLL_LEASE_MS is
+   * short for how slow the upstream is.
+   */
+  superseded: number;
   /** Watches registered from the timer argument. */
   registered: number;
   /** Problems that did not stop the run (bad timer argument, upstream errors), safe to log. */
@@ -47,9 +53,16 @@ export interface Relay {
    */
   registerWatch(request: WatchRequest, signal?: AbortSignal): Promise<{ watch: Watch; created: boolean }>;
   getWatch(id: string): Promise<Watch | undefined>;
-  /** Cancels a watch that is not final yet; returns it (unchanged if already final). */
-  cancelWatch(id: string): Promise<Watch | undefined>;
-  /** Sends a finished watch's event again (dead letters included); throws ConflictError if it has none. */
+  /**
+   * Cancels a watch that is not final yet; returns it (unchanged if already final). With an
+   * attempt on the wire it first waits for that attempt to end: a watch it delivered stays
+   * delivered, so "cancelled" always means no copy of the event was accepted.
+   */
+  cancelWatch(id: string, signal?: AbortSignal): Promise<Watch | undefined>;
+  /**
+   * Sends a finished watch's event again (dead letters included), after any attempt on the
+   * wire has ended, never alongside it; throws ConflictError if it has no outcome yet.
+   */
   redeliver(id: string, signal?: AbortSignal): Promise<Watch | undefined>;
   /**
    * One timer invocation: registers watches named in the timer argument, then claims due
@@ -78,17 +91,20 @@ export interface RelayParts {
 
 /** Compare-and-set retries for user actions racing a poller. */
 const CAS_TRIES = 5;
+/** How often a user action waiting for an attempt on the wire looks again. */
+const SENDING_CHECK_MS = 50;
 
 export async function createRelay(config: Config, parts: RelayParts = {}): Promise<Relay> {
   const logger = parts.logger ?? createLogger({ level: config.logLevel });
-  const now = parts.now ?? Date.now;
   const random = parts.random ?? Math.random;
   // Opened on first use: reading a task needs no store (with SQLite not even its native
   // module), so GET /tasks answers a cold start sooner.
   let storeInUse: WatchStore | undefined = parts.store;
   const openedStore = storeInUse
     ? async () => storeInUse!
-    : lazy(async () => (storeInUse = await openStore(config.storeUrl, { platform: config.platform })));
+    : lazy(async () => (storeInUse = await openStore(config.storeUrl, { platform: config.platform, logger })));
+  // Leases and due times are compared across instances: read them on the store's clock.
+  const now = parts.now ?? (() => storeInUse?.now?.() ?? Date.now());
   let requests = 0;
   // A Redis store shares one limit among all instances; otherwise each process keeps its own.
   const shared = parts.store ? parts.store.sharedRateLimiter !== undefined : sharesRateLimit(config.storeUrl);
@@ -108,16 +124,27 @@ export async function createRelay(config: Config, parts: RelayParts = {}): Promi
   let invocations = 0;
   const newOwner = () => `${instance}-${++invocations}`;
 
-  /** Read-modify-write against concurrent pollers: re-reads and re-applies on conflict. */
-  async function update(id: string, change: (w: Watch) => Watch | undefined): Promise<Watch | undefined> {
+  /**
+   * Read-modify-write against concurrent pollers: re-reads and re-applies on conflict. While an
+   * attempt is on the wire it waits for it to end (at most two attempt windows), so a user
+   * action never answers before, nor sends alongside, an attempt already under way.
+   */
+  async function update(id: string, change: (w: Watch) => Watch | undefined, signal?: AbortSignal): Promise<Watch | undefined> {
     const store = await openedStore();
-    for (let i = 0; i < CAS_TRIES; i++) {
+    const waitUntil = now() + 2 * attemptWindowMs(config);
+    for (let conflicts = 0; conflicts < CAS_TRIES; ) {
       const current = await store.get(id);
       if (!current) return undefined;
+      if (isSending(current, now())) {
+        if (now() >= waitUntil) throw new ConflictError(`a delivery attempt of watch ${id} is still on the wire; try again`);
+        await sleep(SENDING_CHECK_MS, signal);
+        continue;
+      }
       const next = change(current);
       if (!next || next === current) return current;
       const saved = await store.save(next);
       if (saved) return saved;
+      conflicts++;
     }
     throw new ConflictError(`watch ${id} is changing too fast; try again`);
   }
@@ -125,12 +152,12 @@ export async function createRelay(config: Config, parts: RelayParts = {}): Promi
   async function registerWatch(request: WatchRequest, signal?: AbortSignal): Promise<{ watch: Watch; created: boolean }> {
     const valid = validate("watchRequest", request, "request body");
     const task = resolveTask(taskFieldsOf(valid), "request body");
-    const refused = checkDestination(valid.destination, config);
+    const refused = await checkDestination(valid.destination, config);
     if (refused.length > 0) throw new ValidationError("request body", refused);
 
-    const fresh = newWatch({ task, destination: valid.destination, deadlineSeconds: valid.deadlineSeconds }, now(), config.defaultDeadlineSeconds);
     const work = await workParts();
     const { store } = work;
+    const fresh = newWatch({ task, destination: valid.destination, deadlineSeconds: valid.deadlineSeconds }, now(), config.defaultDeadlineSeconds);
     const existing = await store.get(fresh.id);
     if (existing) return { watch: existing, created: false };
 
@@ -158,16 +185,20 @@ export async function createRelay(config: Config, parts: RelayParts = {}): Promi
       return (await openedStore()).get(id);
     },
 
-    async cancelWatch(id) {
-      return update(id, (w) => cancel(w, now()));
+    async cancelWatch(id, signal) {
+      return update(id, (w) => cancel(w, now()), signal);
     },
 
     async redeliver(id, signal) {
       const owner = newOwner();
-      const held = await update(id, (w) => {
-        if (!canRedeliver(w)) throw new ConflictError(`watch ${id} has no outcome to deliver yet (state ${w.state})`);
-        return hold(restartDelivery(w, now()), owner, now(), config.leaseMs);
-      });
+      const held = await update(
+        id,
+        (w) => {
+          if (!canRedeliver(w)) throw new ConflictError(`watch ${id} has no outcome to deliver yet (state ${w.state})`);
+          return startAttempt(restartDelivery(w, now()), owner, now(), config.leaseMs, attemptWindowMs(config));
+        },
+        signal,
+      );
       if (!held) return undefined;
       const work = await workParts();
       const step = await deliverHeld(held, work, signal);
@@ -182,6 +213,7 @@ export async function createRelay(config: Config, parts: RelayParts = {}): Promi
         requests: 0,
         finished: { succeeded: 0, failed: 0, timedout: 0 },
         deliveries: { ok: 0, failed: 0 },
+        superseded: 0,
         registered: 0,
         problems: [],
         elapsedMs: 0,

@@ -1,6 +1,8 @@
 /**
  * A small webhook receiver for the local stack and tests: accepts deliveries on any path,
- * verifies them when it has the secret, prints one line each, and lists them on `GET /`.
+ * verifies them when it has the secret, reads each with the CloudEvents SDK (as Knative or an
+ * event router would: structured mode, `content-type: application/cloudevents+json`), prints
+ * one line each, and lists them on `GET /`.
  *
  *   tsx scripts/inbox.ts            # INBOX_PORT (default 8787), INBOX_SECRET (optional whsec_…)
  */
@@ -9,6 +11,7 @@ import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import { text } from "node:stream/consumers";
 import { pathToFileURL } from "node:url";
+import { HTTP } from "cloudevents";
 import { verifyDelivery } from "../lib/delivery/verify";
 import { wholeNumber } from "./env";
 
@@ -25,13 +28,18 @@ export interface Inbox {
   url: string;
   port: number;
   received(): InboxDelivery[];
+  /** Why each refused delivery was refused (bad signature, not a CloudEvent the SDK reads). */
+  rejected(): string[];
   close(): Promise<void>;
 }
 
 export interface InboxOptions {
   /** 0 (default) picks a free port. */
   port?: number;
-  /** whsec_ secret; when set, deliveries that do not verify are answered 401 and not kept. */
+  /**
+   * whsec_ secret; when set, deliveries that do not verify are answered 401 and not kept.
+   * Deliveries the CloudEvents SDK cannot read are answered 415 and not kept either way.
+   */
   secret?: string;
   log?: (line: string) => void;
 }
@@ -53,6 +61,11 @@ function describe(delivery: InboxDelivery): string {
 export async function startInbox(options: InboxOptions = {}): Promise<Inbox> {
   const log = options.log ?? ((line: string) => console.log(line));
   const deliveries: InboxDelivery[] = [];
+  const rejections: string[] = [];
+  const reject = (why: string) => {
+    rejections.push(why);
+    log(`rejected delivery: ${why}`);
+  };
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     if (request.method === "GET" && request.url === "/") return answer(response, 200, deliveries);
@@ -69,8 +82,15 @@ export async function startInbox(options: InboxOptions = {}): Promise<Inbox> {
         delivery = { id: String(id), type: String(event.type), verified: false, event };
       }
     } catch (error) {
-      log(`rejected delivery: ${(error as Error).message}`);
+      reject((error as Error).message);
       return answer(response, options.secret ? 401 : 400, { error: (error as Error).message });
+    }
+    try {
+      HTTP.toEvent({ headers: request.headers, body });
+    } catch (error) {
+      const why = `not a CloudEvent the CloudEvents SDK reads: ${(error as Error).message}`;
+      reject(why);
+      return answer(response, 415, { error: why });
     }
     deliveries.push(delivery);
     log(describe(delivery));
@@ -88,6 +108,7 @@ export async function startInbox(options: InboxOptions = {}): Promise<Inbox> {
     url: `http://127.0.0.1:${port}/`,
     port,
     received: () => [...deliveries],
+    rejected: () => [...rejections],
     close: () => new Promise<void>((done) => server.close(() => done())),
   };
 }

@@ -14,6 +14,7 @@ import { mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, relative } from "node:path";
 import { loadConfig } from "../lib/config";
+import { maskUrlCredentials } from "../lib/log";
 import { credentialsFromEnv } from "../lib/upstream/credentials";
 import { build, ROOT, type FunctionName } from "./build";
 import { DEFAULT_SECRET_KEY, startEmulator, type Emulator } from "./emulator/index";
@@ -125,7 +126,8 @@ async function main(): Promise<void> {
   env.WEBHOOK_ALLOW ||= "127.0.0.1/32";
   // Every setting is checked now rather than at the first request.
   const config = loadConfig(env);
-  if (config.storeUrl.startsWith("sqlite:")) mkdirSync(dirname(config.storeUrl.slice("sqlite:".length)), { recursive: true });
+  // Only its owner may read the store: it holds webhook secrets and broker passwords.
+  if (config.storeUrl.startsWith("sqlite:")) mkdirSync(dirname(config.storeUrl.slice("sqlite:".length)), { recursive: true, mode: 0o700 });
 
   const webhookSecret = `whsec_${randomBytes(24).toString("base64")}`;
   const inbox = await startInbox({ port: settings.inboxPort, secret: webhookSecret, log: (line) => console.log(`inbox: ${line}`) });
@@ -158,7 +160,7 @@ async function main(): Promise<void> {
       `  API       ${api.url}  (${relative(ROOT, bundleOf("http"))}, SCF Function URL events)`,
       `  poller    ${relative(ROOT, bundleOf("poll"))} every ${settings.pollIntervalMs} ms (SCF timer events)`,
       `  upstream  ${upstream}`,
-      `  store     ${config.storeUrl}`,
+      `  store     ${maskUrlCredentials(config.storeUrl)}`,
       `  inbox     ${inbox.url}  (verifies signatures; GET it to list deliveries)`,
       `  API token ${env.API_TOKEN}`,
       "",

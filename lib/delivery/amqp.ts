@@ -1,20 +1,30 @@
 /**
- * RabbitMQ / TDMQ for RabbitMQ delivery (AMQP 0-9-1): persistent messages on a confirm
- * channel, one cached connection per broker URL, dropped on any error so the next attempt
- * reconnects. Broker URLs carry passwords: errors and logs name only the host.
+ * RabbitMQ / TDMQ for RabbitMQ delivery (AMQP 0-9-1): persistent, mandatory messages on a
+ * confirm channel, one cached connection per broker URL, dropped on any error so the next
+ * attempt reconnects. An attempt succeeds only when the broker confirms the message and did
+ * not return it as unroutable first (it sends basic.return before basic.ack). A destination's
+ * own broker URL goes through the address policy of webhooks (literal check before connecting,
+ * guarded lookup when connecting); AMQP_URL is the operator's and trusted. Broker URLs carry
+ * passwords: errors and logs name only the host.
  */
-import type { ChannelModel, ConfirmChannel } from "amqplib";
+import type { ChannelModel, ConfirmChannel, ConsumeMessage } from "amqplib";
 import { once } from "node:events";
 import { redact, type Logger } from "../log";
 import type { AmqpDestination, CloudEvent } from "../schemas/index";
+import { parseBrokerUrl, type BrokerAddress } from "./broker-url";
 import { timeAttempt, type DeliveryOutcome } from "./deliverer";
-import { serializeEvent } from "./event";
+import { CLOUDEVENTS_CONTENT_TYPE, serializeEvent } from "./event";
+import { addressPolicy, fixedAddress, guardedLookup, RefusedDestinationError, type Resolver } from "./ssrf";
 
 export interface AmqpPublisherOptions {
   /** AMQP_URL: the broker of destinations without their own url ("" = none). */
   defaultUrl: string;
   /** Bounds connecting and waiting for the broker's confirm. */
   timeoutMs: number;
+  /** WEBHOOK_ALLOW: internal addresses a destination's own broker may be at. */
+  allow: readonly string[];
+  /** Host name resolution for destinations' brokers (tests inject one); the system resolver by default. */
+  resolve?: Resolver;
   logger?: Logger;
 }
 
@@ -27,63 +37,93 @@ interface Link {
   model: ChannelModel;
   channel: ConfirmChannel;
   /** Why the broker closed the channel: amqplib only tells pending confirms "channel closed". */
-  closedBecause?: string;
+  closedBy?: { code?: number; message: string };
+  /** Messages the broker returned, by returnKey, until their confirm arrives: "312 NO_ROUTE". */
+  returned: Map<string, string>;
 }
 
-const hostOf = (url: string) => (URL.canParse(url) ? new URL(url).host : "(unparsable url)");
+/** AMQP reply code of a channel closed for a missing exchange (or queue). */
+const NOT_FOUND = 404;
+
 const messageOf = (error: unknown) => redact(error instanceof Error ? error.message : String(error)) as string;
+const returnKey = (messageId: unknown, exchange: string, routingKey: string) => `${String(messageId)}\n${exchange}\n${routingKey}`;
+const hostOf = ({ hostname, port }: BrokerAddress) => `${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}`;
 
 export function createAmqpPublisher(options: AmqpPublisherOptions): AmqpPublisher {
+  const policy = addressPolicy(options.allow);
   const links = new Map<string, Promise<Link>>();
 
-  const forget = (url: string, link: Promise<Link>) => {
-    if (links.get(url) !== link) return;
-    links.delete(url);
+  const forget = (key: string, link: Promise<Link>) => {
+    if (links.get(key) !== link) return;
+    links.delete(key);
     link.then((l) => l.model.close()).catch(() => {});
   };
 
-  const linkFor = (url: string): Promise<Link> => {
-    const cached = links.get(url);
+  const linkFor = (key: string, broker: BrokerAddress, guarded: boolean): Promise<Link> => {
+    const cached = links.get(key);
     if (cached) return cached;
     const link = (async (): Promise<Link> => {
       const { connect } = await import("./amqp-lib");
-      const model = await connect(url, { timeout: options.timeoutMs, clientProperties: { connection_name: "nettask-relay" } });
+      const { protocol, hostname, port, username, password, vhost } = broker;
+      const model = await connect(
+        { protocol, hostname, port, username, password, vhost },
+        {
+          timeout: options.timeoutMs,
+          clientProperties: { connection_name: "nettask-relay" },
+          ...(guarded && { lookup: guardedLookup(policy, protocol === "amqp" ? "amqp" : undefined, options.resolve) }),
+        },
+      );
       const broken = (error: unknown) => {
-        options.logger?.warn("amqp connection dropped", { broker: hostOf(url), error: messageOf(error) });
-        forget(url, link);
+        options.logger?.warn("amqp connection dropped", { broker: hostOf(broker), error: messageOf(error) });
+        forget(key, link);
       };
       model.on("error", broken);
-      model.on("close", () => forget(url, link));
+      model.on("close", () => forget(key, link));
       try {
         const channel = await model.createConfirmChannel();
-        const made: Link = { model, channel };
-        channel.on("error", (error: unknown) => {
-          made.closedBecause = messageOf(error);
+        const made: Link = { model, channel, returned: new Map() };
+        channel.on("return", ({ fields, properties }: ConsumeMessage) => {
+          const { replyCode, replyText } = fields as ConsumeMessage["fields"] & { replyCode: number; replyText: string };
+          made.returned.set(returnKey(properties.messageId, fields.exchange, fields.routingKey), `${replyCode} ${replyText}`);
+        });
+        channel.on("error", (error: { code?: number }) => {
+          made.closedBy = { ...(typeof error.code === "number" && { code: error.code }), message: messageOf(error) };
           broken(error);
         });
-        channel.on("close", () => forget(url, link));
+        channel.on("close", () => forget(key, link));
         return made;
       } catch (error) {
         model.close().catch(() => {});
         throw error;
       }
     })();
-    link.catch(() => forget(url, link));
-    links.set(url, link);
+    link.catch(() => forget(key, link));
+    links.set(key, link);
     return link;
   };
 
-  async function publish(url: string, event: CloudEvent, destination: AmqpDestination): Promise<void> {
-    const link = await linkFor(url);
+  /** Resolves once the broker confirmed the message; rejects with a message naming what went wrong. */
+  async function publish(link: Link, event: CloudEvent, { exchange, routingKey }: AmqpDestination): Promise<void> {
+    const key = returnKey(event.id, exchange, routingKey);
     await new Promise<void>((resolve, reject) => {
-      const confirmed = (error: unknown) => (error ? reject(new Error(link.closedBecause ?? messageOf(error))) : resolve());
+      const confirmed = (error: unknown) => {
+        const returned = link.returned.get(key);
+        link.returned.delete(key);
+        if (error) {
+          if (link.closedBy?.code === NOT_FOUND) return reject(new Error(`exchange ${JSON.stringify(exchange)} does not exist (${link.closedBy.message})`));
+          return reject(new Error(link.closedBy?.message ?? messageOf(error)));
+        }
+        if (returned) return reject(new Error(`the broker returned the message as unroutable (${returned}): no queue is bound to exchange ${JSON.stringify(exchange)} with routing key ${JSON.stringify(routingKey)}`));
+        resolve();
+      };
       link.channel.publish(
-        destination.exchange,
-        destination.routingKey,
+        exchange,
+        routingKey,
         Buffer.from(serializeEvent(event)),
         {
+          mandatory: true,
           persistent: true,
-          contentType: "application/cloudevents+json",
+          contentType: CLOUDEVENTS_CONTENT_TYPE,
           messageId: event.id,
           type: event.type,
           timestamp: Math.floor(Date.now() / 1000),
@@ -98,24 +138,34 @@ export function createAmqpPublisher(options: AmqpPublisherOptions): AmqpPublishe
       const outcome = timeAttempt();
       const url = destination.url ?? options.defaultUrl;
       if (!url) return outcome({ ok: false, permanent: true, error: "no broker: the destination has no url and AMQP_URL is not set" });
+      const parsed = parseBrokerUrl(url);
+      if (!parsed.ok) return outcome({ ok: false, permanent: true, error: `the broker url ${parsed.reason}` });
+      const { broker } = parsed;
+      const guarded = destination.url !== undefined;
+      // IP literals never reach the lookup (nor localhost the checks), so they are checked here.
+      const fixed = guarded ? fixedAddress(broker.hostname) : undefined;
+      const why = fixed && policy.refusal(broker.hostname, fixed, broker.protocol === "amqp" ? "amqp" : undefined);
+      if (why) return outcome({ ok: false, permanent: true, error: why });
       if (signal?.aborted) return outcome({ ok: false, error: "delivery aborted" });
-      const broker = hostOf(url);
 
+      const key = `${guarded ? "destination" : "AMQP_URL"} ${url}`;
       const timeout = AbortSignal.timeout(options.timeoutMs);
       const stop = signal ? AbortSignal.any([signal, timeout]) : timeout;
-      const attempt = publish(url, event, destination);
+      const attempt = linkFor(key, broker, guarded).then((link) => publish(link, event, destination));
       try {
         await Promise.race([attempt, once(stop, "abort")]);
         if (stop.aborted) throw stop.reason;
         return outcome({ ok: true });
       } catch (error) {
         // Whatever state the connection is in, the next attempt starts from a fresh one.
-        const link = links.get(url);
-        if (link) forget(url, link);
+        const link = links.get(key);
+        if (link) forget(key, link);
         attempt.catch(() => {});
-        if (timeout.aborted) return outcome({ ok: false, error: `AMQP publish to ${broker} failed: no answer from the broker within ${options.timeoutMs} ms` });
+        if (error instanceof RefusedDestinationError) return outcome({ ok: false, permanent: true, error: error.message });
+        if (timeout.aborted) return outcome({ ok: false, error: `AMQP publish to ${hostOf(broker)} failed: no answer from the broker within ${options.timeoutMs} ms` });
         if (signal?.aborted) return outcome({ ok: false, error: "delivery aborted" });
-        return outcome({ ok: false, error: `AMQP publish to ${broker} failed: ${messageOf(error)}` });
+        const { code } = error as NodeJS.ErrnoException;
+        return outcome({ ok: false, error: `AMQP publish to ${hostOf(broker)} failed: ${messageOf(error)}`, ...(typeof code === "string" && { code }) });
       }
     },
 

@@ -21,7 +21,7 @@ export function createDeliverer(config: Config, options: DelivererOptions = {}):
   const timeoutMs = config.webhookTimeoutMs;
   const webhook = createWebhookSender({ timeoutMs, allow: config.webhookAllow });
   const cmq = createCmqSender({ endpoint: config.cmqEndpoint, credentials: options.credentials ?? resolveCredentials(), timeoutMs });
-  const amqp = createAmqpPublisher({ defaultUrl: config.amqpUrl, timeoutMs, ...(options.logger && { logger: options.logger }) });
+  const amqp = createAmqpPublisher({ defaultUrl: config.amqpUrl, timeoutMs, allow: config.webhookAllow, ...(options.logger && { logger: options.logger }) });
 
   return {
     async deliver(event, destination, signal) {

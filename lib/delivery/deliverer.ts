@@ -10,9 +10,11 @@ export interface DeliveryOutcome {
   status?: number;
   /** Why the attempt failed; safe to store and show (no secrets). */
   error?: string;
+  /** The system error code of a failed connection (ENOTFOUND, ECONNREFUSED, …). */
+  code?: string;
   /** The receiver wants no more deliveries to this destination (webhook 410 Gone). */
   disable?: boolean;
-  /** Retrying cannot help (refused by the SSRF guard, message too large, bad destination). */
+  /** Retrying cannot help (refused by the address policy, a redirect, message too large, bad destination). */
   permanent?: boolean;
   /** The receiver asked to wait this long before the next attempt (Retry-After). */
   retryAfterMs?: number;

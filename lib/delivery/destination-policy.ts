@@ -1,47 +1,55 @@
 /**
- * Registration-time checks of a destination that its JSON Schema cannot express. Webhook
- * hostnames are not resolved here (DNS can change before delivery); the delivery checks them
- * again on the address it connects to.
+ * Registration-time checks of a destination that its JSON Schema cannot express: the address
+ * policy (lib/delivery/ssrf.ts) on webhook and broker hosts, and broker URLs that parse.
+ * Host names over https and amqps are not resolved here (DNS can change before delivery);
+ * every delivery checks them again on the address it connects to. Over plain http and amqp a
+ * host name must resolve into WEBHOOK_ALLOW now as well.
  */
 import type { Config } from "../config";
 import type { Destination } from "../schemas/index";
 import type { FieldError } from "../schemas/validate";
-import { addressPolicy, literalAddress } from "./ssrf";
+import { parseBrokerUrl } from "./broker-url";
+import { addressPolicy, fixedAddress, literalAddress, systemResolver, type AddressPolicy, type PlainScheme, type Resolver } from "./ssrf";
 
-/** Names that always mean this machine (RFC 6761), so they are judged like 127.0.0.1. */
-const isLocalhost = (hostname: string) => hostname === "localhost" || hostname.endsWith(".localhost");
+const refusedUrl = (message: string): FieldError[] => [{ field: "destination.url", rule: "destination", message }];
 
 /** Why `destination` cannot be delivered to with this configuration; empty when it can. */
-export function checkDestination(destination: Destination, config: Config): FieldError[] {
+export async function checkDestination(destination: Destination, config: Config, resolve: Resolver = systemResolver): Promise<FieldError[]> {
+  const policy = addressPolicy(config.webhookAllow);
   switch (destination.type) {
-    case "webhook":
-      return checkWebhookUrl(destination.url, config);
-    case "amqp":
-      return destination.url === undefined && !config.amqpUrl
-        ? [{ field: "destination.url", rule: "required", message: "is required because AMQP_URL is not configured" }]
-        : [];
+    case "webhook": {
+      const url = URL.canParse(destination.url) ? new URL(destination.url) : undefined;
+      if (!url || (url.protocol !== "https:" && url.protocol !== "http:")) return refusedUrl("must be an absolute http(s) URL");
+      return checkHost(url.hostname, url.protocol === "http:" ? "http" : undefined, policy, resolve);
+    }
+    case "amqp": {
+      // AMQP_URL is the operator's own broker, trusted like STORE_URL; a destination's url is not.
+      if (destination.url === undefined) return config.amqpUrl ? [] : [{ field: "destination.url", rule: "required", message: "is required because AMQP_URL is not configured" }];
+      const parsed = parseBrokerUrl(destination.url);
+      if (!parsed.ok) return refusedUrl(parsed.reason);
+      return checkHost(parsed.broker.hostname, parsed.broker.protocol === "amqp" ? "amqp" : undefined, policy, resolve);
+    }
     case "cmq":
       return [];
   }
 }
 
-function checkWebhookUrl(text: string, config: Config): FieldError[] {
-  const refused = (message: string): FieldError[] => [{ field: "destination.url", rule: "destination", message }];
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    return refused("must be an absolute http(s) URL");
-  }
-  if (url.protocol !== "https:" && url.protocol !== "http:") return refused("must be an absolute http(s) URL");
-  const policy = addressPolicy(config.webhookAllow);
-  const plainHttp = url.protocol === "http:";
-  const address = literalAddress(url.hostname) ?? (isLocalhost(url.hostname) ? "127.0.0.1" : undefined);
+async function checkHost(hostname: string, plain: PlainScheme | undefined, policy: AddressPolicy, resolve: Resolver): Promise<FieldError[]> {
+  const host = hostname.replace(/\.$/, "");
+  const address = fixedAddress(host);
   if (address !== undefined) {
-    const why = policy.refusal(url.hostname, address, plainHttp);
-    return why ? refused(why) : [];
+    const why = policy.refusal(literalAddress(host) ?? host, address, plain);
+    return why ? refusedUrl(why) : [];
   }
-  // A hostname over plain http may still resolve into WEBHOOK_ALLOW; only delivery can tell.
-  if (plainHttp && policy.allowsNothing) return refused("refused: plain http is not allowed (WEBHOOK_ALLOW is empty); use https");
-  return [];
+  if (!plain) return [];
+  if (policy.allowsNothing) return refusedUrl(`refused: plain ${plain} is not allowed (WEBHOOK_ALLOW is empty); use ${plain}s`);
+  let addresses: { address: string }[];
+  try {
+    addresses = await resolve(host);
+  } catch {
+    addresses = [];
+  }
+  const reasons = addresses.map(({ address }) => policy.refusal(host, address, plain));
+  if (reasons.some((why) => why === undefined)) return [];
+  return refusedUrl(reasons[0] ?? `refused: plain ${plain} is allowed only to addresses in WEBHOOK_ALLOW and ${host} does not resolve; use ${plain}s`);
 }

@@ -1,7 +1,8 @@
 /**
- * The SSRF guard of webhook deliveries: which addresses a webhook may reach. Applied to IP
- * literals before connecting and, through `guardedLookup`, to the address a hostname resolves
- * to at the moment of connecting, so DNS rebinding cannot slip an internal address past it.
+ * The SSRF guard of deliveries: which addresses a webhook or a destination's broker may reach.
+ * Applied to IP literals before connecting and, through `guardedLookup`, to the address a
+ * hostname resolves to at the moment of connecting, so DNS rebinding cannot slip an internal
+ * address past it.
  */
 import { promises as dns } from "node:dns";
 import { BlockList, isIP, type LookupFunction } from "node:net";
@@ -45,6 +46,17 @@ const INTERNAL_RANGES: ReadonlyArray<[AddressKind, string]> = [
   ["reserved", "fec0::/10"],
 ];
 
+/**
+ * Cloud metadata services, which hand out the machine's credentials: refused even when
+ * WEBHOOK_ALLOW covers them (169.254.0.0/16, or an allow-all entry). AWS, GCP and Azure
+ * (169.254.169.254, fd00:ec2::254), AWS ECS task credentials (169.254.170.2), Tencent Cloud
+ * (metadata.tencentyun.com, 169.254.0.23), Alibaba Cloud (100.100.100.200).
+ */
+const METADATA_ADDRESSES = ["169.254.169.254", "169.254.170.2", "169.254.0.23", "100.100.100.200", "fd00:ec2::254"];
+
+/** The unencrypted scheme of a destination (`http`, `amqp`): allowed only into WEBHOOK_ALLOW. */
+export type PlainScheme = "http" | "amqp";
+
 const familyOf = (address: string): Family => (isIP(address) === 6 ? "ipv6" : "ipv4");
 
 function parseCidr(cidr: string): [string, number, Family] | undefined {
@@ -72,17 +84,36 @@ export function addressKind(address: string): AddressKind | undefined {
   return INTERNAL.find(([, list]) => list.check(address, family))?.[0];
 }
 
+/** Names that always mean this machine (RFC 6761), so they are judged like 127.0.0.1. */
+const isLocalhost = (hostname: string) => hostname === "localhost" || hostname.endsWith(".localhost");
+
+/**
+ * The address a URL hostname stands for without asking DNS: the IP address it spells
+ * (brackets of IPv6 literals removed), or 127.0.0.1 for localhost. `localhost.` is `localhost`:
+ * a fully qualified name must not slip past the checks.
+ */
+export function fixedAddress(hostname: string): string | undefined {
+  const host = hostname.replace(/\.$/, "");
+  return literalAddress(host) ?? (isLocalhost(host) ? "127.0.0.1" : undefined);
+}
+
 /** The IP address a URL hostname spells (brackets of IPv6 literals removed), if it is one. */
 export function literalAddress(hostname: string): string | undefined {
   const bare = hostname.startsWith("[") && hostname.endsWith("]") ? hostname.slice(1, -1) : hostname;
   return isIP(bare) ? bare : undefined;
 }
 
+const METADATA = new BlockList();
+for (const address of METADATA_ADDRESSES) METADATA.addAddress(address, familyOf(address));
+
 export interface AddressPolicy {
-  /** True when WEBHOOK_ALLOW names no address at all: plain http can then never be used. */
+  /** True when WEBHOOK_ALLOW names no address at all: plain http and amqp can then never be used. */
   readonly allowsNothing: boolean;
-  /** Why a webhook for `host` may not connect to `address`; undefined when it may. */
-  refusal(host: string, address: string, plainHttp: boolean): string | undefined;
+  /**
+   * Why a destination on `host` may not connect to `address` (over the unencrypted `plain`
+   * scheme, if it is one); undefined when it may.
+   */
+  refusal(host: string, address: string, plain?: PlainScheme): string | undefined;
 }
 
 /** The policy for the WEBHOOK_ALLOW CIDRs (a bare address means just that address). */
@@ -91,22 +122,24 @@ export function addressPolicy(allowCidrs: readonly string[]): AddressPolicy {
   for (const cidr of allowCidrs) {
     const parsed = parseCidr(cidr);
     if (!parsed) throw new ConfigError("WEBHOOK_ALLOW", `must be a comma-separated list of CIDRs such as 127.0.0.1/32; "${cidr}" is not one`);
+    if (parsed[1] === 0) throw new ConfigError("WEBHOOK_ALLOW", `must not allow every address ("${cidr}"): list the networks destinations may reach`);
     allowed.addSubnet(...parsed);
   }
   return {
     allowsNothing: allowCidrs.length === 0,
-    refusal(host, address, plainHttp) {
+    refusal(host, address, plain) {
+      const resolved = host === address ? "" : ` (${address})`;
+      if (METADATA.check(address, familyOf(address))) return `refused: ${host} resolves to a cloud metadata address${resolved}, which destinations may never reach`;
       if (allowed.check(address, familyOf(address))) return undefined;
       const kind = addressKind(address);
-      const resolved = host === address ? "" : ` (${address})`;
-      if (kind) return `refused: ${host} resolves to a ${kind} address${resolved}; webhooks may reach internal addresses only when WEBHOOK_ALLOW includes them`;
-      if (plainHttp) return `refused: plain http is allowed only to addresses in WEBHOOK_ALLOW and ${host} is not one${resolved}; use https`;
+      if (kind) return `refused: ${host} resolves to a ${kind} address${resolved}; destinations may reach internal addresses only when WEBHOOK_ALLOW includes them`;
+      if (plain) return `refused: plain ${plain} is allowed only to addresses in WEBHOOK_ALLOW and ${host} is not one${resolved}; use ${plain}s`;
       return undefined;
     },
   };
 }
 
-/** A delivery the guard refused: retrying cannot help. */
+/** A connection the guard refused: retrying cannot help. */
 export class RefusedDestinationError extends Error {
   override readonly name = "RefusedDestinationError";
 }
@@ -118,19 +151,19 @@ export interface ResolvedAddress {
 /** Resolves a hostname to all its addresses (dns.lookup by default; tests inject their own). */
 export type Resolver = (hostname: string) => Promise<ResolvedAddress[]>;
 
-const systemResolver: Resolver = (hostname) => dns.lookup(hostname, { all: true, verbatim: true });
+export const systemResolver: Resolver = (hostname) => dns.lookup(hostname, { all: true, verbatim: true });
 
 /**
- * A `lookup` for node:http(s) requests that hands the socket only addresses the policy
- * allows, and fails with the policy's reason when there are none. The socket connects to an
- * address this returns, so the address checked is the address used.
+ * A `lookup` for sockets (node:http(s) requests, amqplib's connections) that hands the socket
+ * only addresses the policy allows, and fails with the policy's reason when there are none.
+ * The socket connects to an address this returns, so the address checked is the address used.
  */
-export function guardedLookup(policy: AddressPolicy, plainHttp: boolean, resolve: Resolver = systemResolver): LookupFunction {
+export function guardedLookup(policy: AddressPolicy, plain: PlainScheme | undefined, resolve: Resolver = systemResolver): LookupFunction {
   return (hostname, options, callback) => {
     resolve(hostname)
       .then((all) => {
         const ofFamily = options.family === 4 || options.family === 6 ? all.filter((a) => a.family === options.family) : all;
-        const reasons = ofFamily.map(({ address }) => policy.refusal(hostname, address, plainHttp));
+        const reasons = ofFamily.map(({ address }) => policy.refusal(hostname, address, plain));
         const usable = ofFamily.filter((_, i) => reasons[i] === undefined);
         const first = usable[0];
         if (!first) {

@@ -1,14 +1,16 @@
 /**
- * One webhook delivery attempt, Standard Webhooks style: the event JSON POSTed with
- * webhook-id / webhook-timestamp / webhook-signature, through the SSRF guard.
+ * One webhook delivery attempt: the event POSTed in the structured mode of the CloudEvents
+ * HTTP binding (`content-type: application/cloudevents+json`, the event JSON as the body),
+ * signed the Standard Webhooks way over those bytes (webhook-id / webhook-timestamp /
+ * webhook-signature), through the SSRF guard.
  */
 import http from "node:http";
 import https from "node:https";
 import { Webhook } from "standardwebhooks";
 import type { CloudEvent, WebhookDestination } from "../schemas/index";
 import { timeAttempt, type DeliveryOutcome } from "./deliverer";
-import { serializeEvent } from "./event";
-import { addressPolicy, guardedLookup, literalAddress, RefusedDestinationError, type Resolver } from "./ssrf";
+import { CLOUDEVENTS_CONTENT_TYPE, serializeEvent } from "./event";
+import { addressPolicy, fixedAddress, guardedLookup, RefusedDestinationError, type Resolver } from "./ssrf";
 
 const USER_AGENT = "nettask-relay";
 /** Statuses whose Retry-After is honoured. */
@@ -51,8 +53,8 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
   // No keep-alive: a pooled socket the receiver closed while idle would fail the next attempt,
   // and deliveries to one receiver are too rare for reuse to pay.
   const agents = {
-    "http:": new http.Agent({ lookup: guardedLookup(policy, true, options.resolve) }),
-    "https:": new https.Agent({ lookup: guardedLookup(policy, false, options.resolve) }),
+    "http:": new http.Agent({ lookup: guardedLookup(policy, "http", options.resolve) }),
+    "https:": new https.Agent({ lookup: guardedLookup(policy, undefined, options.resolve) }),
   };
 
   async function send(event: CloudEvent, destination: WebhookDestination, signal?: AbortSignal): Promise<DeliveryOutcome> {
@@ -61,26 +63,26 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
 
     const url = URL.canParse(destination.url) ? new URL(destination.url) : undefined;
     if (!url || (url.protocol !== "https:" && url.protocol !== "http:")) return refused("webhook url must be an absolute http(s) URL");
-    // IP literals never reach the lookup, so they are checked here.
-    const literal = literalAddress(url.hostname);
-    const why = literal && policy.refusal(url.hostname, literal, url.protocol === "http:");
+    // IP literals never reach the lookup (nor localhost the checks), so they are checked here.
+    const fixed = fixedAddress(url.hostname);
+    const why = fixed && policy.refusal(url.hostname, fixed, url.protocol === "http:" ? "http" : undefined);
     if (why) return refused(why);
+    // Watches registered before secrets were required may have none.
+    if (destination.secret === undefined) return refused("webhook has no secret: every delivery is signed; register the watch again with destination.secret");
 
     const body = serializeEvent(event);
     const timestamp = new Date();
     const headers: Record<string, string> = {
-      "content-type": "application/json",
+      "content-type": CLOUDEVENTS_CONTENT_TYPE,
       "content-length": String(Buffer.byteLength(body)),
       "user-agent": USER_AGENT,
       "webhook-id": event.id,
       "webhook-timestamp": String(Math.floor(timestamp.getTime() / 1000)),
     };
-    if (destination.secret !== undefined) {
-      try {
-        headers["webhook-signature"] = signatureHeader(destination.secret, event.id, timestamp, body);
-      } catch {
-        return refused("webhook secret is not a valid whsec_ secret");
-      }
+    try {
+      headers["webhook-signature"] = signatureHeader(destination.secret, event.id, timestamp, body);
+    } catch {
+      return refused("webhook secret is not a valid whsec_ secret");
     }
 
     const timeout = AbortSignal.timeout(options.timeoutMs);
@@ -88,15 +90,16 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
       const response = await post(url, body, headers, agents[url.protocol], signal ? AbortSignal.any([signal, timeout]) : timeout);
       const status = response.statusCode;
       if (status >= 200 && status < 300) return outcome({ ok: true, status });
-      if (status === 410) return outcome({ ok: false, status, disable: true, error: "receiver answered 410 Gone: deliveries to this webhook are disabled" });
-      if (status >= 300 && status < 400) return outcome({ ok: false, status, error: `receiver answered a redirect (${status}); redirects are not followed, register the final URL` });
+      if (status === 410) return outcome({ ok: false, status, disable: true, error: "receiver answered 410 Gone: this watch is not delivered again unless redelivered" });
+      if (status >= 300 && status < 400) return outcome({ ok: false, status, permanent: true, error: `receiver answered a redirect (${status}); redirects are not followed, register the final URL` });
       const retryAfterMs = RETRY_AFTER_STATUSES.has(status) ? parseRetryAfter(response.retryAfter) : undefined;
       return outcome({ ok: false, status, error: `receiver answered HTTP ${status}`, ...(retryAfterMs !== undefined && { retryAfterMs }) });
     } catch (error) {
       if (error instanceof RefusedDestinationError) return refused(error.message);
       if (timeout.aborted) return outcome({ ok: false, error: `no answer within ${options.timeoutMs} ms` });
       if (signal?.aborted) return outcome({ ok: false, error: "delivery aborted" });
-      return outcome({ ok: false, error: `webhook request failed: ${(error as Error).message}` });
+      const { code } = error as NodeJS.ErrnoException;
+      return outcome({ ok: false, error: `webhook request failed: ${(error as Error).message}`, ...(typeof code === "string" && { code }) });
     }
   }
 

@@ -130,14 +130,15 @@ export const API_ROUTES: readonly ApiRoute[] = [
     auth: true,
     doc: {
       operationId: "cancelWatch",
-      summary: "Cancel a watch that has not finished; a finished watch is returned unchanged.",
+      summary:
+        "Cancel a watch that has not finished; a finished watch is returned unchanged. With a delivery attempt on the wire it first waits for that attempt to end (at most WEBHOOK_TIMEOUT_MS and a second): if the attempt got through, the watch is answered delivered, not cancelled; if it failed, the watch is cancelled with that attempt on record. 409 when the watch keeps changing.",
       pathParams: { id: watchIdParam },
       responses: { 200: watchResponse },
       problems: [404, 409],
     },
-    handle: async ({ params, relay }) => {
+    handle: async ({ params, relay, signal }) => {
       const id = watchIdOf(params);
-      return shownOrMissing(200, id, await (await relay()).cancelWatch(id));
+      return shownOrMissing(200, id, await (await relay()).cancelWatch(id, signal));
     },
   },
   {
@@ -146,7 +147,8 @@ export const API_ROUTES: readonly ApiRoute[] = [
     auth: true,
     doc: {
       operationId: "redeliverWatch",
-      summary: "Send a finished watch's event again (dead letters included), with a fresh retry schedule.",
+      summary:
+        "Send a finished watch's event again (dead letters included), with a fresh retry schedule. An attempt already on the wire is waited for first (at most WEBHOOK_TIMEOUT_MS and a second): the event is sent again after it, never alongside it. 409 when the watch has no outcome yet.",
       pathParams: { id: watchIdParam },
       responses: { 202: { description: "Redelivery started; the watch as it stands after the first attempt.", schema: watchViewSchema } },
       problems: [404, 409],

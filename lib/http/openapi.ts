@@ -24,7 +24,7 @@ import {
   webhookDestination,
 } from "../schemas/index";
 import { problemSchema } from "./problem";
-import { watchViewSchema } from "./watch-view";
+import { destinationViewSchema, watchViewSchema, webhookDestinationView } from "./watch-view";
 
 type Schema = object;
 
@@ -70,6 +70,8 @@ const COMPONENTS: Record<string, Schema> = {
   CmqDestination: cmqDestination,
   AmqpDestination: amqpDestination,
   Destination: destinationSchema,
+  WebhookDestinationView: webhookDestinationView,
+  DestinationView: destinationViewSchema,
   WatchRequest: watchRequestSchema,
   CloudEvent: cloudEventSchema,
   Watch: watchViewSchema,

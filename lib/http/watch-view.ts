@@ -1,31 +1,49 @@
 /**
- * A watch as the API shows it: no webhook secret, no broker password, none of the poller's
- * bookkeeping (`version`, `lease`, `dueAt`).
+ * A watch as the API shows it: no webhook secret, no credentials in URLs, none of the poller's
+ * bookkeeping (`version`, `lease`, `dueAt`, `sending`).
  */
 import { redact } from "../log";
-import { watchSchema, type Destination, type Watch } from "../schemas/index";
+import { amqpDestination, cmqDestination, webhookDestination, watchSchema, type AmqpDestination, type CmqDestination, type Watch, type WebhookDestination } from "../schemas/index";
 
-const HIDDEN: readonly string[] = ["version", "lease", "dueAt"];
-export type WatchView = Omit<Watch, "version" | "lease" | "dueAt">;
+const HIDDEN: readonly string[] = ["version", "lease", "dueAt", "sending"];
 
-const { version: _version, lease: _lease, dueAt: _dueAt, ...shown } = watchSchema.properties;
+const { secret: _secret, ...webhookShown } = webhookDestination.properties;
+
+/** A webhook destination as shown: everything but the secret. */
+export const webhookDestinationView = {
+  ...webhookDestination,
+  required: webhookDestination.required.filter((name) => name !== "secret"),
+  properties: webhookShown,
+} as const;
+
+export const destinationViewSchema = {
+  type: "object",
+  required: ["type"],
+  discriminator: { propertyName: "type" },
+  oneOf: [webhookDestinationView, cmqDestination, amqpDestination],
+} as const;
+
+type DestinationView = Omit<WebhookDestination, "secret"> | CmqDestination | AmqpDestination;
+export type WatchView = Omit<Watch, "version" | "lease" | "dueAt" | "sending" | "destination"> & { destination: DestinationView };
+
+const { version: _version, lease: _lease, dueAt: _dueAt, sending: _sending, ...shown } = watchSchema.properties;
 
 export const watchViewSchema = {
   type: "object",
   additionalProperties: false,
   description:
-    "A watch. A webhook destination's `secret` is never returned (the property is omitted), and a password inside a URL is shown as `***`.",
+    "A watch. A webhook destination's `secret` is never returned (the property is omitted), and the user name and password inside a URL are shown as `***`.",
   required: watchSchema.required.filter((name) => !HIDDEN.includes(name)),
-  properties: shown,
+  properties: { ...shown, destination: destinationViewSchema },
 } as const;
 
-/** Masks `user:password@` in URLs (lib/log's rule, so logs and API agree). */
+/** Masks credentials in URLs (lib/log's rule, so logs and API agree). */
 const maskUrls = (text: string) => redact(text) as string;
 
-function destinationView(destination: Destination): Destination {
+function destinationView(destination: Watch["destination"]): DestinationView {
   switch (destination.type) {
     case "webhook": {
-      const { secret: _secret, ...rest } = destination;
+      const { secret: _s, ...rest } = destination;
       return { ...rest, url: maskUrls(rest.url) };
     }
     case "amqp":
@@ -36,7 +54,7 @@ function destinationView(destination: Destination): Destination {
 }
 
 export function watchView(watch: Watch): WatchView {
-  const { version: _v, lease: _l, dueAt: _d, destination, lastError, delivery, ...rest } = watch;
+  const { version: _v, lease: _l, dueAt: _d, sending: _s, destination, lastError, delivery, ...rest } = watch;
   return {
     ...rest,
     destination: destinationView(destination),

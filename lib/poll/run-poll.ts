@@ -77,6 +77,7 @@ export async function runPoll(parts: WorkParts, options: PollRunOptions): Promis
         if (step.finished) report.finished[step.finished]++;
         if (step.delivered === true) report.deliveries.ok++;
         if (step.delivered === false) report.deliveries.failed++;
+        if (step.superseded) report.superseded++;
       } catch (error) {
         // Aborted at the end of the budget, or the store failed: the lease runs out and the
         // watch comes due again, so nothing is lost.

@@ -7,16 +7,19 @@ import { taskResultSchema } from "./task";
 export const webhookDestination = {
   type: "object",
   additionalProperties: false,
-  required: ["type", "url"],
+  required: ["type", "url", "secret"],
   properties: {
     type: { const: "webhook" },
     url: { type: "string", maxLength: 2048, pattern: HTTP_URL },
     secret: {
-      description: "Signs deliveries (Standard Webhooks). Several secrets during a key rotation: one signature each.",
-      anyOf: [
-        { type: "string", pattern: WEBHOOK_SECRET },
-        { type: "array", minItems: 1, maxItems: 3, items: { type: "string", pattern: WEBHOOK_SECRET } },
-      ],
+      description:
+        "Signs every delivery (Standard Webhooks): required, since an unsigned delivery cannot be told from a forgery. Up to three secrets during a key rotation: one signature each.",
+      // One schema for both forms, so a malformed secret gets one error (an anyOf would add "must be array").
+      type: ["string", "array"],
+      pattern: WEBHOOK_SECRET,
+      minItems: 1,
+      maxItems: 3,
+      items: { type: "string", pattern: WEBHOOK_SECRET },
     },
   },
 } as const;
@@ -103,8 +106,22 @@ const deliveryAttempt = {
     ok: { type: "boolean" },
     status: { type: "integer", description: "HTTP status of a webhook attempt." },
     error: { type: "string" },
+    code: { type: "string", description: "The system error code of a failed connection (ENOTFOUND, ECONNREFUSED, …)." },
     durationMs: { type: "integer", minimum: 0 },
   },
+} as const;
+
+/** Who holds something until when (epoch ms), or null. */
+const heldBy = {
+  anyOf: [
+    {
+      type: "object",
+      additionalProperties: false,
+      required: ["owner", "until"],
+      properties: { owner: { type: "string" }, until: { type: "integer" } },
+    },
+    { type: "null" },
+  ],
 } as const;
 
 /**
@@ -120,7 +137,7 @@ export const watchSchema = {
   required: [
     "id", "version", "api", "taskId", "region", "destination", "state", "createdAt", "updatedAt",
     "deadlineAt", "dueAt", "lease", "polls", "firstSeenAt", "lastPolledAt", "lastResult",
-    "lastError", "event", "delivery",
+    "lastError", "event", "delivery", "sending",
   ],
   properties: {
     id: { type: "string", pattern: WATCH_ID },
@@ -134,17 +151,7 @@ export const watchSchema = {
     updatedAt: isoTime,
     deadlineAt: isoTime,
     dueAt: { type: ["integer", "null"] },
-    lease: {
-      anyOf: [
-        {
-          type: "object",
-          additionalProperties: false,
-          required: ["owner", "until"],
-          properties: { owner: { type: "string" }, until: { type: "integer" } },
-        },
-        { type: "null" },
-      ],
-    },
+    lease: heldBy,
     polls: { type: "integer", minimum: 0 },
     firstSeenAt: nullableIso,
     lastPolledAt: nullableIso,
@@ -164,16 +171,22 @@ export const watchSchema = {
     delivery: {
       type: "object",
       additionalProperties: false,
-      required: ["attempts", "roundStart", "disabled"],
+      required: ["attempts", "attemptCount", "roundAttempts", "disabled"],
       properties: {
-        attempts: { type: "array", items: deliveryAttempt, description: "Every attempt, oldest first (the last 50 are kept)." },
-        roundStart: {
+        attempts: { type: "array", items: deliveryAttempt, description: "The attempts, oldest first (the last 50 are kept)." },
+        attemptCount: { type: "integer", minimum: 0, description: "Every attempt made, those no longer kept included." },
+        roundAttempts: {
           type: "integer",
           minimum: 0,
-          description: "Index in attempts where the current round began; a redelivery starts a new round and a new retry schedule.",
+          description: "Attempts made in the current round; a redelivery starts a new round and a new retry schedule.",
         },
         disabled: { type: "boolean", description: "Set when the receiver answered 410 Gone." },
       },
+    },
+    sending: {
+      ...heldBy,
+      description:
+        "Set while a delivery attempt is on the wire: who sends it and when it ends at the latest (epoch ms). Cancel and redeliver wait for it.",
     },
   },
 } as const;

@@ -4,9 +4,13 @@
  * without a store, an upstream or a receiver.
  *
  *   pending ──result final──▶ delivering ──2xx──▶ delivered   (expired for a timedout event)
- *      │                          │  └──attempts exhausted / 410 / refused──▶ failed (replayable)
+ *      │                          │  └──attempts exhausted / permanent failure──▶ failed (replayable)
  *      └──deadline passed─────────┘
  *   any non-final state ──cancel──▶ cancelled
+ *
+ * Whoever works on a watch holds its lease; whoever sends its event first marks the attempt
+ * (`startAttempt`) in the same compare-and-set save that renews the lease, so no one sends
+ * a watch that another writer has touched since it was read.
  */
 import type { DeliveryOutcome } from "../delivery/deliverer";
 import { nextAttemptDelay } from "../delivery/schedule";
@@ -20,8 +24,11 @@ export interface PollBackoff {
   random?: () => number;
 }
 
-/** Attempts kept per watch; older ones are dropped (their count is what matters for the schedule). */
+/** Attempts kept per watch; older ones are dropped (the counters keep counting them). */
 const MAX_ATTEMPTS_KEPT = 50;
+
+/** The error code of a webhook host name that does not exist. */
+const HOST_NOT_FOUND = "ENOTFOUND";
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -99,7 +106,7 @@ export function startDelivery(watch: Watch, event: CloudEvent, now: number): Wat
     state: "delivering",
     event,
     dueAt: now,
-    delivery: { ...watch.delivery, roundStart: watch.delivery.attempts.length },
+    delivery: { ...watch.delivery, roundAttempts: 0 },
   });
 }
 
@@ -110,27 +117,33 @@ export function recordAttempt(watch: Watch, outcome: DeliveryOutcome, now: numbe
     ok: outcome.ok,
     ...(outcome.status === undefined ? {} : { status: outcome.status }),
     ...(outcome.error === undefined ? {} : { error: outcome.error }),
+    ...(outcome.code === undefined ? {} : { code: outcome.code }),
     durationMs: Math.max(0, Math.round(outcome.durationMs)),
   };
-  const all = [...watch.delivery.attempts, attempt];
-  const dropped = Math.max(0, all.length - MAX_ATTEMPTS_KEPT);
-  const attempts = all.slice(dropped);
-  const roundStart = Math.max(0, watch.delivery.roundStart - dropped);
-  const attemptsThisRound = watch.delivery.attempts.length - watch.delivery.roundStart + 1;
-  const delivery = { attempts, roundStart, disabled: watch.delivery.disabled || outcome.disable === true };
+  const previous = watch.delivery.roundAttempts > 0 ? watch.delivery.attempts.at(-1) : undefined;
+  const delivery = {
+    attempts: [...watch.delivery.attempts, attempt].slice(-MAX_ATTEMPTS_KEPT),
+    attemptCount: watch.delivery.attemptCount + 1,
+    roundAttempts: watch.delivery.roundAttempts + 1,
+    disabled: watch.delivery.disabled || outcome.disable === true,
+  };
+  const released = { delivery, lease: null, sending: null };
 
   if (outcome.ok) {
     const state = watch.event && outcomeOfEvent(watch.event.type) === "timedout" ? "expired" : "delivered";
-    return touched(watch, now, { state, delivery, dueAt: null, lease: null });
+    return touched(watch, now, { ...released, state, dueAt: null });
   }
-  const delay = outcome.disable || outcome.permanent ? null : nextAttemptDelay(attemptsThisRound, [...schedule], outcome.retryAfterMs, random);
-  if (delay === null) return touched(watch, now, { state: "failed", delivery, dueAt: null, lease: null });
-  return touched(watch, now, { delivery, dueAt: now + delay, lease: null });
+  // A host name that does not exist twice in a row is a typo, not an outage.
+  const hostGone = outcome.code === HOST_NOT_FOUND && previous?.code === HOST_NOT_FOUND;
+  const permanent = outcome.disable || outcome.permanent || hostGone;
+  const delay = permanent ? null : nextAttemptDelay(delivery.roundAttempts, [...schedule], outcome.retryAfterMs, random);
+  if (delay === null) return touched(watch, now, { ...released, state: "failed", dueAt: null });
+  return touched(watch, now, { ...released, dueAt: now + delay });
 }
 
 export function cancel(watch: Watch, now: number): Watch {
   if (isFinal(watch.state)) return watch;
-  return touched(watch, now, { state: "cancelled", dueAt: null, lease: null });
+  return touched(watch, now, { state: "cancelled", dueAt: null, lease: null, sending: null });
 }
 
 /** Whether a watch has an outcome that can be sent (again). */
@@ -145,15 +158,29 @@ export function restartDelivery(watch: Watch, now: number): Watch {
     state: "delivering",
     dueAt: now,
     lease: null,
-    delivery: { ...watch.delivery, roundStart: watch.delivery.attempts.length, disabled: false },
+    delivery: { ...watch.delivery, roundAttempts: 0, disabled: false },
   });
 }
 
 /**
- * Marks work this invocation does inline (outside claimDue) as leased, so a poller that runs
- * at the same moment does not take the same watch.
+ * Leases the watch to `owner` (inline work, or renewing a claim), so no poller takes it while
+ * the lease lasts: it comes due again only when the lease runs out.
  */
 export function hold(watch: Watch, owner: string, now: number, leaseMs: number): Watch {
   const until = now + leaseMs;
   return { ...watch, lease: { owner, until }, dueAt: until };
+}
+
+/**
+ * Held and marked as being sent until `now + attemptMs` (the longest an attempt can last).
+ * Saved before sending: the save fails if anyone wrote the watch since it was read, and the
+ * mark tells cancel and redeliver that an attempt is on the wire.
+ */
+export function startAttempt(watch: Watch, owner: string, now: number, leaseMs: number, attemptMs: number): Watch {
+  return { ...hold(watch, owner, now, leaseMs), sending: { owner, until: now + attemptMs } };
+}
+
+/** Whether an attempt of this watch may be on the wire at `now`. */
+export function isSending(watch: Watch, now: number): boolean {
+  return watch.sending !== null && watch.sending.until > now;
 }

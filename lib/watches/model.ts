@@ -79,6 +79,7 @@ export function newWatch(spec: WatchSpec, now: number, defaultDeadlineSeconds: n
     lastResult: null,
     lastError: null,
     event: null,
-    delivery: { attempts: [], roundStart: 0, disabled: false },
+    delivery: { attempts: [], attemptCount: 0, roundAttempts: 0, disabled: false },
+    sending: null,
   };
 }

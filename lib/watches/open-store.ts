@@ -2,10 +2,13 @@
 import { realpathSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import type { Logger } from "../log";
 import { StoreConfigError, type WatchStore } from "./store";
 
 export interface OpenStoreOptions {
   platform: "scf" | "lambda" | "local";
+  /** Where start-up warnings go (a Redis eviction policy that is not noeviction). */
+  logger?: Logger;
 }
 
 const REDIS_SCHEMES = ["redis://", "rediss://"];
@@ -33,7 +36,7 @@ export async function openStore(url: string, options: OpenStoreOptions): Promise
     const { SqliteWatchStore } = await import("./sqlite-store");
     return new SqliteWatchStore(path);
   }
-  if (sharesRateLimit(url)) return (await import("./redis-store")).openRedisStore(url);
+  if (sharesRateLimit(url)) return (await import("./redis-store")).openRedisStore(url, options.logger && { logger: options.logger });
   const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(url)?.[0] ?? "(none)";
   throw new StoreConfigError(`STORE_URL must start with sqlite: or redis:// (or rediss://); scheme ${scheme} is not supported`);
 }

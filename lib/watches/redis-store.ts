@@ -7,8 +7,13 @@
  *   <prefix>upstream-rate  the next free upstream request slot (epoch ms), for the shared rate limiter
  * The scripts only copy strings and bump integers; the document is assembled in TypeScript.
  * Scripts build watch keys from ids, so this needs one Redis node (not Redis Cluster).
+ *
+ * Leases and due times are read on the server's clock: each instance keeps its offset to
+ * `TIME`, measured at connect and again with every claim (to within half a round trip), so
+ * instances whose own clocks disagree still agree on when a lease runs out.
  */
 import { Redis } from "ioredis";
+import type { Logger } from "../log";
 import { createSharedRateLimiter } from "../poll/rate-limiter";
 import type { RateLimiter } from "../upstream/client";
 import { WATCH_STATES, type Watch, type WatchState } from "../schemas/index";
@@ -24,9 +29,10 @@ const FIELDS = ["version", "state", "dueAt", "leaseOwner", "leaseUntil", "body"]
 type Reply = (string | null)[];
 
 // KEYS: watch, due, states. ARGV: id, version, state, dueAt, leaseOwner, leaseUntil, body.
-// Returns the stored fields when the watch exists, nil when it was inserted.
+// Returns the stored fields when the watch exists, nil when it was inserted (over a hash
+// without a body too: a half-record is no watch).
 const INSERT = `
-if redis.call('EXISTS', KEYS[1]) == 1 then
+if redis.call('HEXISTS', KEYS[1], 'body') == 1 then
   return redis.call('HMGET', KEYS[1], 'version', 'state', 'dueAt', 'leaseOwner', 'leaseUntil', 'body')
 end
 redis.call('HSET', KEYS[1], 'version', ARGV[2], 'state', ARGV[3], 'dueAt', ARGV[4], 'leaseOwner', ARGV[5], 'leaseUntil', ARGV[6], 'body', ARGV[7])
@@ -36,19 +42,47 @@ return false
 `;
 
 // KEYS: due. ARGV: now, limit, owner, until, watch key prefix.
-// Returns {id, version, state, body} per claimed watch, earliest dueAt first.
+// Returns {server seconds, server microseconds, claimed, missing}: {id, version, state, body}
+// per claimed watch, earliest dueAt first, and the ids whose hash is gone (evicted, deleted,
+// or a half-record without a body), which are left alone for REPAIR.
 const CLAIM = `
+local t = redis.call('TIME')
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[2])
-local out = {}
-for i, id in ipairs(ids) do
+local out, missing = {}, {}
+for _, id in ipairs(ids) do
   local key = ARGV[5] .. id
-  local version = redis.call('HINCRBY', key, 'version', 1)
-  redis.call('HSET', key, 'dueAt', ARGV[4], 'leaseOwner', ARGV[3], 'leaseUntil', ARGV[4])
-  redis.call('ZADD', KEYS[1], ARGV[4], id)
-  local rest = redis.call('HMGET', key, 'state', 'body')
-  out[i] = {id, version, rest[1], rest[2]}
+  if redis.call('HEXISTS', key, 'body') == 0 then
+    missing[#missing + 1] = id
+  else
+    local version = redis.call('HINCRBY', key, 'version', 1)
+    redis.call('HSET', key, 'dueAt', ARGV[4], 'leaseOwner', ARGV[3], 'leaseUntil', ARGV[4])
+    redis.call('ZADD', KEYS[1], ARGV[4], id)
+    local rest = redis.call('HMGET', key, 'state', 'body')
+    out[#out + 1] = {id, version, rest[1], rest[2]}
+  end
 end
-return out
+return {t[1], t[2], out, missing}
+`;
+
+// KEYS: due, states. ARGV: watch key prefix. Drops every due entry whose hash is gone (and
+// such half-records), then recounts pending and delivering: the due index holds exactly the
+// watches in those states, so their counts are its members'. Returns how many were dropped.
+const REPAIR = `
+local counts = {pending = 0, delivering = 0}
+local dropped = 0
+for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  local key = ARGV[1] .. id
+  local fields = redis.call('HMGET', key, 'state', 'body')
+  if not fields[2] then
+    redis.call('ZREM', KEYS[1], id)
+    redis.call('DEL', key)
+    dropped = dropped + 1
+  elseif counts[fields[1]] then
+    counts[fields[1]] = counts[fields[1]] + 1
+  end
+end
+redis.call('HSET', KEYS[2], 'pending', counts.pending, 'delivering', counts.delivering)
+return dropped
 `;
 
 // KEYS: watch, due, states. ARGV: id, expected version, state, dueAt, leaseOwner, leaseUntil, body.
@@ -79,35 +113,86 @@ return string.format('%.3f', slot - now)
 
 interface ScriptedRedis extends Redis {
   watchInsert(watchKey: string, due: string, states: string, ...args: string[]): Promise<Reply | null>;
-  watchClaim(due: string, now: number, limit: number, owner: string, until: number, keyPrefix: string): Promise<[string, number, WatchState, string][]>;
+  watchClaim(due: string, now: number, limit: number, owner: string, until: number, keyPrefix: string): Promise<[string, string, [string, number, WatchState, string][], string[]]>;
+  watchRepair(due: string, states: string, keyPrefix: string): Promise<number>;
   watchSave(watchKey: string, due: string, states: string, ...args: string[]): Promise<number | null>;
   rateReserve(limiter: string, intervalMs: number): Promise<string>;
 }
 
-/** `redis://host:port[/db][?prefix=nettask:]` (or `rediss://` for TLS) → what ioredis needs. */
+/**
+ * `redis://host:port[/db][?prefix=nettask:]` (or `rediss://` for TLS) → what ioredis needs.
+ * The query is read as written, everything after the `?`: a `#` or `+` in the prefix is part
+ * of it (URL parsers would cut the first and turn the second into a space).
+ */
 export function parseRedisUrl(url: string): { connection: string; prefix: string } {
+  const queryAt = url.indexOf("?");
+  const base = queryAt < 0 ? url : url.slice(0, queryAt);
   let parsed: URL;
   try {
-    parsed = new URL(url);
+    parsed = new URL(base);
   } catch {
     throw new StoreConfigError("STORE_URL is not a valid URL; expected redis://host:port[/db][?prefix=nettask:]");
   }
   if (parsed.protocol !== "redis:" && parsed.protocol !== "rediss:") {
     throw new StoreConfigError(`STORE_URL must use redis:// or rediss://, not ${parsed.protocol}//`);
   }
-  if (!/^\/?\d*$/.test(parsed.pathname)) {
-    throw new StoreConfigError("STORE_URL path must be a database number, as in redis://host:6379/0");
+  if (!/^\/?\d*$/.test(parsed.pathname) || parsed.hash) {
+    throw new StoreConfigError("STORE_URL path must be a database number, as in redis://host:6379/0 (percent-encode a # in the password as %23)");
   }
-  const prefix = parsed.searchParams.get("prefix") ?? DEFAULT_PREFIX;
-  parsed.searchParams.delete("prefix");
+  const query = new Map<string, string>();
+  for (const pair of queryAt < 0 ? [] : url.slice(queryAt + 1).split("&").filter(Boolean)) {
+    const [name = "", value = ""] = pair.split(/=(.*)/s);
+    let decoded: [string, string];
+    try {
+      decoded = [decodeURIComponent(name), decodeURIComponent(value)];
+    } catch {
+      throw new StoreConfigError("STORE_URL has a malformed percent-encoding (%) in its query");
+    }
+    if (query.has(decoded[0])) throw new StoreConfigError(`STORE_URL names the query parameter ${decoded[0]} twice`);
+    query.set(...decoded);
+  }
   // ioredis would turn any other query parameter into a client option; only prefix is ours.
-  const unknown = [...parsed.searchParams.keys()];
+  const unknown = [...query.keys()].filter((name) => name !== "prefix");
   if (unknown.length > 0) throw new StoreConfigError(`STORE_URL has unknown query parameters: ${unknown.join(", ")} (only prefix is supported)`);
+  const prefix = query.get("prefix") ?? DEFAULT_PREFIX;
+  if (prefix === "") throw new StoreConfigError(`STORE_URL prefix must not be empty (leave ?prefix= out for the default ${DEFAULT_PREFIX})`);
   return { connection: parsed.toString(), prefix };
 }
 
-/** Connects to the Redis store at `url`; rejects when the server cannot be reached. */
-export async function openRedisStore(url: string): Promise<RedisWatchStore> {
+export interface RedisStoreOptions {
+  /** Start-up warnings (an eviction policy other than noeviction) and index repairs. */
+  logger?: Logger;
+  /** This machine's clock (tests skew it); the store reads times on the server's. */
+  localClock?: () => number;
+}
+
+/** Eviction policies under which Redis may drop any key, the due index included. */
+const EVICTS_ANY_KEY = /^allkeys-/;
+
+/**
+ * Refuses a server that may evict any key (evicting the due index silently stops all
+ * polling), and warns about any policy but noeviction. Managed Redis often refuses CONFIG,
+ * so the policy is read from INFO.
+ */
+async function checkEvictionPolicy(redis: Redis, logger: Logger | undefined): Promise<void> {
+  const info = await redis.info("memory").catch(() => "");
+  const policy = /^maxmemory_policy:(\S+)/m.exec(info)?.[1];
+  if (policy === undefined) {
+    logger?.warn("the Redis store does not report its maxmemory-policy; make sure it is noeviction");
+    return;
+  }
+  if (EVICTS_ANY_KEY.test(policy)) {
+    throw new StoreConfigError(
+      `the Redis store's maxmemory-policy is ${policy}: Redis would evict watches and the due index when memory runs short, and polling would stop without a word; set maxmemory-policy to noeviction`,
+    );
+  }
+  if (policy !== "noeviction") {
+    logger?.warn("the Redis store's maxmemory-policy is not noeviction: writes may fail or keys with a TTL be evicted when memory runs short", { maxmemoryPolicy: policy });
+  }
+}
+
+/** Connects to the Redis store at `url`; rejects when the server cannot be reached or may evict watches. */
+export async function openRedisStore(url: string, options: RedisStoreOptions = {}): Promise<RedisWatchStore> {
   const { connection, prefix } = parseRedisUrl(url);
   const redis = new Redis(connection, { ...CONNECTION, lazyConnect: true });
   // Failures reach callers through the commands that fail; without a listener ioredis
@@ -121,16 +206,31 @@ export async function openRedisStore(url: string): Promise<RedisWatchStore> {
     const { hostname, port } = new URL(connection);
     throw new Error(`cannot connect to the Redis store at ${hostname}:${port || 6379}: ${(lastError ?? (error as Error)).message}`);
   }
-  return new RedisWatchStore(redis, prefix);
+  try {
+    await checkEvictionPolicy(redis, options.logger);
+    const store = new RedisWatchStore(redis, prefix, options);
+    await store.syncClock();
+    return store;
+  } catch (error) {
+    redis.disconnect();
+    throw error;
+  }
 }
 
 export class RedisWatchStore implements WatchStore {
   private readonly redis: ScriptedRedis;
   private readonly keys;
+  private readonly logger: Logger | undefined;
+  private readonly localClock: () => number;
+  /** Server clock minus this machine's, in ms. */
+  private offset = 0;
 
-  constructor(redis: Redis, prefix: string) {
+  constructor(redis: Redis, prefix: string, options: RedisStoreOptions = {}) {
+    this.logger = options.logger;
+    this.localClock = options.localClock ?? Date.now;
     redis.defineCommand("watchInsert", { numberOfKeys: 3, lua: INSERT });
     redis.defineCommand("watchClaim", { numberOfKeys: 1, lua: CLAIM });
+    redis.defineCommand("watchRepair", { numberOfKeys: 2, lua: REPAIR });
     redis.defineCommand("watchSave", { numberOfKeys: 3, lua: SAVE });
     redis.defineCommand("rateReserve", { numberOfKeys: 1, lua: RESERVE });
     this.redis = redis as ScriptedRedis;
@@ -158,15 +258,39 @@ export class RedisWatchStore implements WatchStore {
 
   async get(id: string): Promise<Watch | undefined> {
     const reply: Reply = await this.redis.hmget(this.watchKey(id), ...FIELDS);
-    return reply[0] === null ? undefined : this.decode(id, reply);
+    // A hash without a body is no watch (a half-record an older release's claim could leave).
+    return reply[5] === null ? undefined : this.decode(id, reply);
   }
 
   async claimDue({ now, limit, owner, leaseMs }: ClaimOptions): Promise<Watch[]> {
     const until = now + leaseMs;
-    const claimed = await this.redis.watchClaim(this.keys.due, now, limit, owner, until, this.keys.watchPrefix);
+    const sent = this.localClock();
+    const [seconds, micros, claimed, missing] = await this.redis.watchClaim(this.keys.due, now, limit, owner, until, this.keys.watchPrefix);
+    this.learnOffset(seconds, micros, sent);
+    if (missing.length > 0) {
+      const dropped = await this.redis.watchRepair(this.keys.due, this.keys.states, this.keys.watchPrefix);
+      this.logger?.warn("watches gone from the Redis store (evicted or deleted) were dropped from the due index", { missing: missing.length, dropped });
+    }
     return claimed.map(([id, version, state, body]) =>
       fromRow({ id, version, state, dueAt: until, leaseOwner: owner, leaseUntil: until, body }),
     );
+  }
+
+  now(): number {
+    return Math.round(this.localClock() + this.offset);
+  }
+
+  /** Measures the offset to the server's clock. */
+  async syncClock(): Promise<void> {
+    const sent = this.localClock();
+    const [seconds = 0, micros = 0] = await this.redis.time();
+    this.learnOffset(seconds, micros, sent);
+  }
+
+  /** The server answered `seconds`.`micros` to a request sent at local time `sent`: assume it read its clock halfway. */
+  private learnOffset(seconds: string | number, micros: string | number, sent: number): void {
+    const server = Number(seconds) * 1000 + Number(micros) / 1000;
+    this.offset = server - (sent + this.localClock()) / 2;
   }
 
   async save(watch: Watch): Promise<Watch | undefined> {

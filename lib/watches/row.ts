@@ -33,7 +33,26 @@ export function toRow(watch: Watch): WatchRow {
 export function fromRow(row: WatchRow): Watch {
   const lease = row.leaseUntil === null ? null : { owner: row.leaseOwner ?? "", until: row.leaseUntil };
   // Watches stored before task kinds existed are legacy ones.
-  return { api: "legacy", ...JSON.parse(row.body), id: row.id, version: row.version, state: row.state, dueAt: row.dueAt, lease } as Watch;
+  return { api: "legacy", ...upgrade(JSON.parse(row.body)), id: row.id, version: row.version, state: row.state, dueAt: row.dueAt, lease } as Watch;
+}
+
+/** What an older release wrote, in today's shape: `delivery.roundStart` became counters, `sending` is new. */
+interface Stored {
+  delivery: { attempts: unknown[]; roundStart?: number; attemptCount?: number; roundAttempts?: number; disabled: boolean };
+  sending?: unknown;
+}
+
+function upgrade(body: Stored): Stored {
+  const { roundStart = 0, ...delivery } = body.delivery;
+  return {
+    ...body,
+    delivery: {
+      ...delivery,
+      attemptCount: delivery.attemptCount ?? delivery.attempts.length,
+      roundAttempts: delivery.roundAttempts ?? delivery.attempts.length - roundStart,
+    },
+    sending: body.sending ?? null,
+  };
 }
 
 /** The row after a claim: leased to `owner` until `until`, due again then, one version on. */

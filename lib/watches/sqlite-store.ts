@@ -3,7 +3,7 @@
  * an immediate transaction (the write lock is taken before reading), so two processes never
  * lease the same watch; saves are conditional UPDATEs on the version.
  */
-import { mkdirSync } from "node:fs";
+import { closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { WATCH_STATES, type Watch, type WatchState } from "../schemas/index";
@@ -50,9 +50,16 @@ export class SqliteWatchStore implements WatchStore {
   private readonly claimTransaction;
   private readonly insertManyTransaction;
 
-  /** Opens (and creates, with its directory) the database file at `path`. */
+  /**
+   * Opens (and creates, with its directory) the database file at `path`. The file holds webhook
+   * secrets and broker passwords: a new one is readable by its owner only (0600, directories
+   * the store creates 0700), and SQLite gives its -wal and -shm files the database file's mode.
+   */
   constructor(path: string) {
-    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    if (path !== ":memory:") {
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      closeSync(openSync(path, "a", 0o600));
+    }
     this.db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
     this.db.pragma("journal_mode = WAL");
     // With WAL, NORMAL only risks the last commits on power loss, never corruption.

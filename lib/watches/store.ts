@@ -42,6 +42,12 @@ export interface WatchStore {
   nextDueAt(): Promise<number | null>;
 
   /**
+   * The clock leases and due times are read on (epoch ms), when it is not this machine's own:
+   * instances sharing a store must agree on when a lease runs out. Redis: the server's.
+   */
+  now?(): number;
+
+  /**
    * An upstream rate limiter shared by every process that uses this store, when the store can
    * coordinate them (Redis): the upstream limits the account, not one function instance.
    * Stores on one machine leave it out, and each process limits itself.

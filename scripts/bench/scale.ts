@@ -22,7 +22,7 @@ const CYCLES = 40;
 const WARM_UP_CYCLES = 3;
 const INSERT_CHUNK = 10_000;
 const REDIS_SERVER = "redis://127.0.0.1:6379/0";
-const DESTINATION = { type: "webhook", url: "https://hooks.example.com/bench" } as const;
+const DESTINATION = { type: "webhook", url: "https://hooks.example.com/bench", secret: `whsec_${Buffer.alloc(32, 4).toString("base64")}` } as const;
 
 type BulkStore = WatchStore & { insertMany(watches: readonly Watch[]): Promise<number> };
 

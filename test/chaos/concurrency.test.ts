@@ -108,6 +108,7 @@ it("four pollers on one Redis store deliver 2,000 watches exactly once each", { 
   });
 
   expect(received.every((d) => d.verified)).toBe(true);
+  expect(stack.inbox.rejected()).toEqual([]);
   expect(perEvent.size).toBe(WATCHES);
   expect(duplicatesIn(perEvent)).toBe(0);
   expect(lost).toBe(0);

@@ -172,6 +172,7 @@ it("loses nothing when the local stack is killed (SIGKILL) five times while 200 
   });
 
   expect(received.every((d) => d.verified)).toBe(true);
+  expect(stack.inbox.rejected()).toEqual([]);
   expect(lost).toBe(0);
   expect(unfinishedDelivered).toBe(0);
   expect(wrongOutcome).toBe(0);

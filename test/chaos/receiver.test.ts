@@ -11,7 +11,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { loadConfig } from "../../lib/config";
 import { createRelay, type Relay } from "../../lib/relay";
-import { independentlyVerifiedSecrets, startReceiver, status } from "../delivery/helpers";
+import { independentlyVerifiedSecrets, startReceiver, status, unreadableByCloudEventsSdk } from "../delivery/helpers";
 import { startStack, WEBHOOK_SECRET, type Stack } from "../http/stack";
 import { quietLogger } from "../security/capture";
 import { countBy, duplicatesIn, printCounts } from "./tally";
@@ -121,6 +121,7 @@ it("delivers every event through a receiver that is down, then flaky, then healt
     // Copies are retries of the same event: one body per id, every copy signed.
     expect([...bodiesPerEvent.values()].every((bodies) => bodies.size === 1)).toBe(true);
     expect(unverified).toBe(0);
+    expect(unreadableByCloudEventsSdk(receiver.hits)).toEqual([]);
     expect(new Set(watches.map((w) => w!.event!.id))).toEqual(new Set(hitsPerEvent.keys()));
     // Each phase really happened.
     expect(refused).toBeGreaterThan(0);
@@ -170,6 +171,7 @@ it("fails watches whose receiver never recovers, keeping every attempt, and rede
     }
     expect(down.hits).toHaveLength(0);
     expect(erroring.hits).toHaveLength(erroredIds.length * SCHEDULE_MS.length);
+    expect(unreadableByCloudEventsSdk(erroring.hits)).toEqual([]);
 
     healthy = true;
     await gate.open();
@@ -184,6 +186,7 @@ it("fails watches whose receiver never recovers, keeping every attempt, and rede
       lost: replayed.filter((w) => w?.state !== "delivered").length,
     });
     expect(replayed.map((w) => w?.state)).toEqual(dead.map(() => "delivered"));
+    expect(unreadableByCloudEventsSdk(hits)).toEqual([]);
     // The replay is the dead letter's own event: same id, same bytes as the failed attempts.
     expect(new Set(hits.map((h) => h.headers["webhook-id"]))).toEqual(new Set(dead.map((w) => w!.event!.id)));
     for (const watch of dead.slice(refusedIds.length)) {

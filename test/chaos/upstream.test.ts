@@ -111,6 +111,7 @@ it("delivers 500 outcomes once each through a faulty, throttling upstream withou
     });
 
     expect(received.every((d) => d.verified)).toBe(true);
+    expect(stack.inbox.rejected()).toEqual([]);
     expect(perEvent.size).toBe(WATCHES);
     expect(duplicatesIn(perEvent)).toBe(0);
     expect(lost).toBe(0);

@@ -30,6 +30,16 @@ describe("loadConfig", () => {
     expect(refused({ DELIVERY_SCHEDULE: "0,5x" }).message).toContain('"5x" is not one');
   });
 
+  it("refuses an AMQP_URL amqplib could not use, without repeating it", () => {
+    for (const url of ["amqp://relay:pass/word-9d2e@broker.example", "amqps://broker.example/?heartbeat=1&pw=word-9d2e", "https://relay:word-9d2e@broker.example"]) {
+      const error = refused({ AMQP_URL: url });
+      expect(error.variable, url).toBe("AMQP_URL");
+      expect(error.message, url).toMatch(/^AMQP_URL must /);
+      expect(error.message, url).not.toContain("word-9d2e");
+    }
+    expect(loadConfig({ AMQP_URL: "amqps://relay:p%2Fss@broker.example:5671/vhost" }).amqpUrl).toBe("amqps://relay:p%2Fss@broker.example:5671/vhost");
+  });
+
   it("reads durations in the delivery schedule", () => {
     expect(loadConfig({ DELIVERY_SCHEDULE: "0, 250ms, 5s,2m,1h" }).deliverySchedule).toEqual([0, 250, 5_000, 120_000, 3_600_000]);
   });

@@ -3,8 +3,11 @@ import { randomBytes } from "node:crypto";
 import { createServer, type Server, type Socket } from "node:net";
 import type { AddressInfo } from "node:net";
 import { connect, type ChannelModel, type GetMessage } from "amqplib";
+import { HTTP } from "cloudevents";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { createAmqpPublisher } from "../../lib/delivery/amqp";
 import { createDeliverer } from "../../lib/delivery/create-deliverer";
+import type { Resolver } from "../../lib/delivery/ssrf";
 import type { Deliverer } from "../../lib/delivery/deliverer";
 import { serializeEvent } from "../../lib/delivery/event";
 import { createLogger } from "../../lib/log";
@@ -40,8 +43,7 @@ afterEach(async () => {
 });
 
 /** A TCP server that accepts connections and never says a word; closed after the test. */
-async function silentServer(): Promise<number> {
-  const sockets: Socket[] = [];
+async function silentServer(sockets: Socket[] = []): Promise<number> {
   const server: Server = createServer((s) => sockets.push(s));
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   open.push({
@@ -53,9 +55,10 @@ async function silentServer(): Promise<number> {
   return (server.address() as AddressInfo).port;
 }
 
+/** The broker is on loopback: allowed, as WEBHOOK_ALLOW allows the local stack's inbox. */
 function deliverer(env: Record<string, string> = {}, logLines?: string[]): Deliverer {
   const logger = logLines && createLogger({ sink: (line) => logLines.push(line) });
-  const d = createDeliverer(testConfig(env), logger ? { logger } : {});
+  const d = createDeliverer(testConfig({ WEBHOOK_ALLOW: "127.0.0.1/32", ...env }), logger ? { logger } : {});
   open.push(d);
   return d;
 }
@@ -76,12 +79,15 @@ async function nextMessage(): Promise<GetMessage> {
 }
 
 describe("AMQP delivery (RabbitMQ)", () => {
-  it("publishes the event as a persistent, confirmed message a consumer reads back", async () => {
+  it("publishes the event as a persistent, confirmed message a consumer reads back as a CloudEvent", async () => {
     const event = sampleEvent();
     const outcome = await deliverer().deliver(event, { type: "amqp", exchange, routingKey: "results", url: BROKER });
     expect(outcome).toMatchObject({ ok: true });
 
     const message = await nextMessage();
+    // Structured mode, as the CloudEvents SDK reads it from the message's content type.
+    const read = HTTP.toEvent({ headers: { "content-type": message.properties.contentType }, body: message.content.toString() });
+    expect(read).toMatchObject({ ...event, data: event.data });
     expect(message.properties.deliveryMode).toBe(2);
     expect(message.properties.contentType).toBe("application/cloudevents+json");
     expect(message.properties.messageId).toBe(event.id);
@@ -92,20 +98,37 @@ describe("AMQP delivery (RabbitMQ)", () => {
     expect(check("cloudEvent", JSON.parse(body)).ok).toBe(true);
   });
 
-  it("uses AMQP_URL when the destination has no url, and reuses one connection for many messages", async () => {
-    const d = deliverer({ AMQP_URL: BROKER });
+  it("uses AMQP_URL when the destination has no url (the operator's broker: WEBHOOK_ALLOW does not apply), and reuses one connection for many messages", async () => {
+    const d = deliverer({ AMQP_URL: BROKER, WEBHOOK_ALLOW: "" });
     const events = [sampleEvent(), sampleEvent({ type: "com.tencentcloud.vpc.nettask.failed" }), sampleEvent({ type: "com.tencentcloud.vpc.nettask.timedout" })];
     for (const event of events) expect((await d.deliver(event, { type: "amqp", exchange, routingKey: "results" })).ok).toBe(true);
     const ids = [(await nextMessage()).properties.messageId, (await nextMessage()).properties.messageId, (await nextMessage()).properties.messageId];
     expect(ids).toEqual(events.map((e) => e.id));
   });
 
-  it("fails clearly, then recovers, when the broker closes the channel (unknown exchange)", async () => {
+  it("fails an unroutable message (no queue bound to the routing key), naming exchange and routing key, and delivers nothing", async () => {
+    const d = deliverer();
+    const unroutable = await d.deliver(sampleEvent(), { type: "amqp", exchange, routingKey: "reslts", url: BROKER });
+    expect(unroutable).toMatchObject({ ok: false });
+    expect(unroutable.permanent).toBeUndefined();
+    expect(unroutable.error).toBe(
+      `AMQP publish to 127.0.0.1:5672 failed: the broker returned the message as unroutable (312 NO_ROUTE): no queue is bound to exchange "${exchange}" with routing key "reslts"`,
+    );
+    // The same connection goes on confirming routable messages, and only they arrive.
+    const event = sampleEvent({ type: "com.tencentcloud.vpc.nettask.failed" });
+    expect((await d.deliver(event, { type: "amqp", exchange, routingKey: "results", url: BROKER })).ok).toBe(true);
+    expect((await nextMessage()).properties.messageId).toBe(event.id);
+    const ch = await admin.createChannel();
+    expect(await ch.get(queue)).toBe(false);
+    await ch.close();
+  });
+
+  it("fails clearly, naming the exchange, then recovers, when the exchange does not exist", async () => {
     const lines: string[] = [];
     const d = deliverer({}, lines);
     const missing = await d.deliver(sampleEvent(), { type: "amqp", exchange: `no-such-${suffix}`, routingKey: "x", url: BROKER });
     expect(missing.ok).toBe(false);
-    expect(missing.error).toMatch(/^AMQP publish to 127\.0\.0\.1:5672 failed: .*NOT_FOUND - no exchange/);
+    expect(missing.error).toMatch(new RegExp(`^AMQP publish to 127\\.0\\.0\\.1:5672 failed: exchange "no-such-${suffix}" does not exist \\(.*NOT_FOUND - no exchange`));
     // The next attempt gets a fresh connection and channel.
     expect((await d.deliver(sampleEvent(), { type: "amqp", exchange, routingKey: "results", url: BROKER })).ok).toBe(true);
     await nextMessage();
@@ -119,7 +142,7 @@ describe("AMQP delivery (RabbitMQ)", () => {
     await new Promise((r) => server.close(r));
     const outcome = await deliverer().deliver(sampleEvent(), { type: "amqp", exchange, routingKey: "results", url: `amqp://user:s3cret-pass@127.0.0.1:${port}` });
     expect(outcome.ok).toBe(false);
-    expect(outcome.error).toBe(`AMQP publish to 127.0.0.1:${port} failed: connect ECONNREFUSED 127.0.0.1:${port}`);
+    expect(outcome).toMatchObject({ error: `AMQP publish to 127.0.0.1:${port} failed: connect ECONNREFUSED 127.0.0.1:${port}`, code: "ECONNREFUSED" });
     expect(outcome.durationMs).toBeLessThan(2_000);
   });
 
@@ -144,6 +167,33 @@ describe("AMQP delivery (RabbitMQ)", () => {
     expect(outcome.ok).toBe(false);
     expect(outcome.error).toMatch(/ACCESS.REFUSED/);
     expect(outcome.error).not.toContain("wrong-password-123");
+  });
+
+  it("refuses a destination's broker at an internal address before connecting, unless WEBHOOK_ALLOW includes it", async () => {
+    const sockets: Socket[] = [];
+    const port = await silentServer(sockets);
+    for (const url of [`amqp://u:p@127.0.0.1:${port}`, `amqps://u:p@[::ffff:127.0.0.1]:${port}`, `amqp://u:p@localhost.:${port}`, "amqp://u:p@10.0.0.1:5672", "amqps://169.254.169.254"]) {
+      const outcome = await deliverer({ WEBHOOK_ALLOW: "" }).deliver(sampleEvent(), { type: "amqp", exchange, routingKey: "results", url });
+      expect(outcome, url).toMatchObject({ ok: false, permanent: true, error: expect.stringMatching(/^refused: .* resolves to a (loopback|private|cloud metadata) address/) });
+    }
+    expect(sockets).toHaveLength(0);
+  });
+
+  it("checks a broker host name on the address it connects to, and passes none of the URL's query on", async () => {
+    const asked: string[] = [];
+    const table: Record<string, string> = { "broker.test": "127.0.0.1", "inside.test": "10.1.2.3" };
+    const resolve: Resolver = async (hostname) => (asked.push(hostname), [{ address: table[hostname]!, family: 4 }]);
+    const publisher = createAmqpPublisher({ defaultUrl: "", timeoutMs: 2_000, allow: ["127.0.0.1/32"], resolve });
+    open.push(publisher);
+    const event = sampleEvent();
+    // Only the injected resolver knows broker.test: the connection went through it.
+    expect(await publisher.send(event, { type: "amqp", exchange, routingKey: "results", url: "amqp://guest:guest@broker.test:5672" })).toMatchObject({ ok: true });
+    expect((await nextMessage()).properties.messageId).toBe(event.id);
+    const inside = await publisher.send(event, { type: "amqp", exchange, routingKey: "results", url: "amqp://guest:guest@inside.test:5672" });
+    expect(inside).toMatchObject({ ok: false, permanent: true, error: "refused: inside.test resolves to a private address (10.1.2.3); destinations may reach internal addresses only when WEBHOOK_ALLOW includes them" });
+    expect(asked).toEqual(["broker.test", "inside.test"]);
+    const tuned = await publisher.send(event, { type: "amqp", exchange, routingKey: "results", url: "amqp://guest:guest@broker.test:5672/?frameMax=4096&heartbeat=1" });
+    expect(tuned).toMatchObject({ ok: false, permanent: true, error: expect.stringMatching(/^the broker url must not have query parameters/) });
   });
 
   it("is a permanent failure without any broker url", async () => {

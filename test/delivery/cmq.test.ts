@@ -10,7 +10,7 @@ import type { Deliverer } from "../../lib/delivery/deliverer";
 import { serializeEvent } from "../../lib/delivery/event";
 import { check } from "../../lib/schemas/validate";
 import { CredentialsError, type CredentialSource } from "../../lib/upstream/credentials";
-import { sampleEvent, startReceiver, status, testConfig } from "./helpers";
+import { newSecret, sampleEvent, startReceiver, status, testConfig } from "./helpers";
 
 const TOKEN_ID = "AKIDtemporaryCMQtest000000000000000";
 const TOKEN_KEY = "temporary-secret-key-for-cmq-000000";
@@ -62,7 +62,7 @@ describe("CMQ delivery (TDMQ SendCmqMsg)", () => {
 
     const receiver = await startReceiver([status(200)]);
     open.push(receiver);
-    expect((await d.deliver(event, { type: "webhook", url: receiver.url })).ok).toBe(true);
+    expect((await d.deliver(event, { type: "webhook", url: receiver.url, secret: newSecret() })).ok).toBe(true);
 
     const [message, ...rest] = emulator.cmqMessages(q);
     expect(rest).toEqual([]);

@@ -2,6 +2,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { HTTP, type CloudEventV1 } from "cloudevents";
 import { loadConfig, type Config } from "../../lib/config";
 import { buildEvent } from "../../lib/delivery/event";
 import type { CloudEvent, Destination, EventType } from "../../lib/schemas/index";
@@ -16,7 +17,7 @@ export function testConfig(env: Record<string, string> = {}): Config {
 /** A finished watch's event, as the relay would build it. */
 export function sampleEvent(options: { type?: EventType; destination?: Destination; data?: Record<string, unknown> } = {}): CloudEvent {
   const now = Date.parse("2026-03-01T10:00:00Z");
-  const destination = options.destination ?? { type: "webhook", url: "https://hooks.example.com/nettask" };
+  const destination = options.destination ?? { type: "webhook", url: "https://hooks.example.com/nettask", secret: `whsec_${Buffer.alloc(24, 13).toString("base64")}` };
   const watch = newWatch({ task: { api: "legacy", taskId: 297, region: "gz" }, destination }, now, 86_400);
   watch.polls = 3;
   watch.firstSeenAt = new Date(now + 1_000).toISOString();
@@ -38,6 +39,22 @@ export interface Hit {
   url: string;
   headers: IncomingHttpHeaders;
   body: string;
+  /** The request as the CloudEvents SDK reads it (HTTP binding), or why it could not. */
+  cloudEvent: CloudEventV1<unknown> | { notCloudEvent: string };
+}
+
+/** Why each hit a CloudEvents SDK could not read was refused: [] when it read them all. */
+export const unreadableByCloudEventsSdk = (hits: readonly Hit[]): string[] =>
+  hits.flatMap((hit) => ("notCloudEvent" in hit.cloudEvent ? [`${hit.headers["webhook-id"]}: ${hit.cloudEvent.notCloudEvent}`] : []));
+
+/** A request as the CloudEvents SDK (the `cloudevents` package) reads it. */
+export function readCloudEvent(headers: IncomingHttpHeaders, body: string): Hit["cloudEvent"] {
+  try {
+    const read = HTTP.toEvent({ headers, body });
+    return Array.isArray(read) ? { notCloudEvent: "a batch, not one event" } : read;
+  } catch (error) {
+    return { notCloudEvent: (error as Error).message };
+  }
 }
 
 /**
@@ -50,7 +67,8 @@ export async function startReceiver(script: Array<(res: ServerResponse) => void>
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
-      hits.push({ at: Date.now(), method: req.method ?? "", url: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks).toString() });
+      const body = Buffer.concat(chunks).toString();
+      hits.push({ at: Date.now(), method: req.method ?? "", url: req.url ?? "", headers: req.headers, body, cloudEvent: readCloudEvent(req.headers, body) });
       script[Math.min(hits.length - 1, script.length - 1)]!(res);
     });
   });

@@ -1,3 +1,4 @@
+import { Webhook } from "standardwebhooks";
 import { afterEach, describe, expect, it } from "vitest";
 import { startInbox, type Inbox } from "../../scripts/inbox";
 import { createDeliverer } from "../../lib/delivery/create-deliverer";
@@ -44,10 +45,32 @@ describe("the local inbox", () => {
     expect(lines).toEqual(["rejected delivery: webhook-signature matches none of the secrets", "rejected delivery: missing headers webhook-id, webhook-timestamp, webhook-signature"]);
   });
 
+  it("refuses, 415, a correctly signed delivery the CloudEvents SDK cannot read (plain JSON, not structured mode)", async () => {
+    const secret = newSecret();
+    const { inbox, lines } = await setup(secret);
+    const event = sampleEvent();
+    const body = JSON.stringify(event);
+    const at = new Date();
+    const headers = {
+      "webhook-id": event.id,
+      "webhook-timestamp": String(Math.floor(at.getTime() / 1000)),
+      "webhook-signature": new Webhook(secret).sign(event.id, at, body),
+    };
+    const plain = await fetch(inbox.url, { method: "POST", body, headers: { ...headers, "content-type": "application/json" } });
+    expect(plain.status).toBe(415);
+    expect(inbox.rejected()).toEqual(["not a CloudEvent the CloudEvents SDK reads: no cloud event detected"]);
+    expect(await plain.json()).toEqual({ error: "not a CloudEvent the CloudEvents SDK reads: no cloud event detected" });
+    expect(inbox.received()).toEqual([]);
+    const structured = await fetch(inbox.url, { method: "POST", body, headers: { ...headers, "content-type": "application/cloudevents+json" } });
+    expect(structured.status).toBe(204);
+    expect(inbox.received()).toEqual([{ id: event.id, type: event.type, verified: true, event }]);
+    expect(lines[0]).toBe("rejected delivery: not a CloudEvent the CloudEvents SDK reads: no cloud event detected");
+  });
+
   it("without a secret, keeps deliveries marked unverified; refuses what is not JSON", async () => {
     const { inbox, deliverer } = await setup();
     const event = sampleEvent();
-    expect((await deliverer.deliver(event, { type: "webhook", url: inbox.url })).ok).toBe(true);
+    expect((await deliverer.deliver(event, { type: "webhook", url: inbox.url, secret: newSecret() })).ok).toBe(true);
     expect(inbox.received()).toEqual([{ id: event.id, type: event.type, verified: false, event }]);
     expect((await fetch(inbox.url, { method: "POST", body: "nope" })).status).toBe(400);
     expect((await fetch(inbox.url, { method: "PUT", body: "{}" })).status).toBe(405);

@@ -25,7 +25,7 @@ const deliverer = createDeliverer(loadConfig({ WEBHOOK_ALLOW: "127.0.0.1/32", WE
   credentials: async () => ({ secretId: "AKIDprobe", secretKey: "probe" }),
 });
 const report: Record<string, unknown> = { afterCreate: loaded() };
-report.webhook = (await deliverer.deliver(event, { type: "webhook", url: `http://127.0.0.1:${port}/` })).ok;
+report.webhook = (await deliverer.deliver(event, { type: "webhook", url: `http://127.0.0.1:${port}/`, secret: `whsec_${Buffer.alloc(24, 5).toString("base64")}` })).ok;
 report.afterWebhook = loaded();
 await deliverer.deliver(event, { type: "cmq", queue: "probe" });
 report.afterCmq = loaded();

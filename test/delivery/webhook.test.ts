@@ -61,7 +61,9 @@ describe("webhook delivery", () => {
     for (const hit of r.hits) {
       expect(hit.method).toBe("POST");
       expect(hit.url).toBe("/hook?token=abc");
-      expect(hit.headers["content-type"]).toBe("application/json");
+      expect(hit.headers["content-type"]).toBe("application/cloudevents+json");
+      // Structured mode of the CloudEvents HTTP binding: an SDK reads the very event.
+      expect(hit.cloudEvent).toMatchObject({ ...event, data: event.data });
       expect(hit.headers["user-agent"]).toBe("nettask-relay");
       expect(Math.abs(Number(hit.headers["webhook-timestamp"]) - hit.at / 1000)).toBeLessThan(5);
       expect(JSON.parse(hit.body)).toEqual(event);
@@ -86,11 +88,12 @@ describe("webhook delivery", () => {
     }
   });
 
-  it("sends no signature header to a webhook without a secret", async () => {
+  it("never sends unsigned: a stored webhook without a secret (registered before secrets were required) fails for good", async () => {
     const r = await receiver(status(200));
-    expect((await loopbackDeliverer().deliver(sampleEvent(), { type: "webhook", url: r.url })).ok).toBe(true);
-    expect(r.hits[0]!.headers["webhook-signature"]).toBeUndefined();
-    expect(r.hits[0]!.headers["webhook-id"]).toBe(sampleEvent().id);
+    const unsigned = { type: "webhook", url: r.url } as unknown as WebhookDestination;
+    const outcome = await loopbackDeliverer().deliver(sampleEvent(), unsigned);
+    expect(outcome).toMatchObject({ ok: false, permanent: true, error: expect.stringMatching(/no secret: every delivery is signed/) });
+    expect(r.hits).toHaveLength(0);
   });
 
   it("disables the destination on 410 Gone", async () => {
@@ -100,11 +103,11 @@ describe("webhook delivery", () => {
     expect(outcome.error).toMatch(/410/);
   });
 
-  it.each([301, 302, 307, 308])("treats a %i redirect as a failure and never contacts its target", async (code) => {
+  it.each([301, 302, 307, 308])("treats a %i redirect as a permanent failure and never contacts its target", async (code) => {
     const target = await receiver(status(200));
     const r = await receiver(status(code, { location: target.url }));
-    const outcome = await loopbackDeliverer().deliver(sampleEvent(), { type: "webhook", url: r.url });
-    expect(outcome).toMatchObject({ ok: false, status: code });
+    const outcome = await loopbackDeliverer().deliver(sampleEvent(), { type: "webhook", url: r.url, secret: newSecret() });
+    expect(outcome).toMatchObject({ ok: false, status: code, permanent: true });
     expect(outcome.error).toMatch(/redirect.*not followed/);
     expect(outcome.disable).toBeUndefined();
     await sleep(50);
@@ -116,7 +119,7 @@ describe("webhook delivery", () => {
     const inTwoMinutes = new Date(Date.now() + 120_000).toUTCString();
     const r = await receiver(status(429, { "retry-after": "7" }), status(504, { "retry-after": inTwoMinutes }), status(500, { "retry-after": "9" }), status(503, { "retry-after": "soon" }));
     const deliverer = loopbackDeliverer();
-    const destination: WebhookDestination = { type: "webhook", url: r.url };
+    const destination: WebhookDestination = { type: "webhook", url: r.url, secret: newSecret() };
     const [a, b, c, d] = [await deliverer.deliver(sampleEvent(), destination), await deliverer.deliver(sampleEvent(), destination), await deliverer.deliver(sampleEvent(), destination), await deliverer.deliver(sampleEvent(), destination)];
     expect(a).toMatchObject({ ok: false, status: 429, retryAfterMs: 7_000 });
     expect(b!.retryAfterMs).toBeGreaterThan(110_000);
@@ -138,7 +141,7 @@ describe("webhook delivery", () => {
 
   it("fails an attempt with no answer within WEBHOOK_TIMEOUT_MS", async () => {
     const r = await receiver(() => {}); // never answers
-    const outcome = await loopbackDeliverer({ WEBHOOK_TIMEOUT_MS: "300" }).deliver(sampleEvent(), { type: "webhook", url: r.url });
+    const outcome = await loopbackDeliverer({ WEBHOOK_TIMEOUT_MS: "300" }).deliver(sampleEvent(), { type: "webhook", url: r.url, secret: newSecret() });
     expect(outcome).toMatchObject({ ok: false, error: "no answer within 300 ms" });
     expect(outcome.permanent).toBeUndefined();
     expect(outcome.durationMs).toBeGreaterThanOrEqual(250);
@@ -148,7 +151,7 @@ describe("webhook delivery", () => {
     const r = await receiver(() => {});
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 50);
-    const outcome = await loopbackDeliverer().deliver(sampleEvent(), { type: "webhook", url: r.url }, controller.signal);
+    const outcome = await loopbackDeliverer().deliver(sampleEvent(), { type: "webhook", url: r.url, secret: newSecret() }, controller.signal);
     expect(outcome).toMatchObject({ ok: false, error: "delivery aborted" });
   });
 
@@ -158,6 +161,7 @@ describe("webhook delivery", () => {
     const outcome = await loopbackDeliverer().deliver(sampleEvent(), { type: "webhook", url: r.url, secret: newSecret() });
     expect(outcome.ok).toBe(false);
     expect(outcome.error).toMatch(/webhook request failed: .*ECONNREFUSED/);
+    expect(outcome.code).toBe("ECONNREFUSED");
     expect(outcome.error).not.toMatch(/token|abc|whsec/);
   });
 
@@ -165,7 +169,8 @@ describe("webhook delivery", () => {
     const big = "x".repeat(1_000_000);
     const r = await receiver((res) => res.writeHead(200).end(big), status(202));
     const deliverer = loopbackDeliverer();
-    expect(await deliverer.deliver(sampleEvent(), { type: "webhook", url: r.url })).toMatchObject({ ok: true, status: 200 });
-    expect(await deliverer.deliver(sampleEvent(), { type: "webhook", url: r.url })).toMatchObject({ ok: true, status: 202 });
+    const destination: WebhookDestination = { type: "webhook", url: r.url, secret: newSecret() };
+    expect(await deliverer.deliver(sampleEvent(), destination)).toMatchObject({ ok: true, status: 200 });
+    expect(await deliverer.deliver(sampleEvent(), destination)).toMatchObject({ ok: true, status: 202 });
   });
 });

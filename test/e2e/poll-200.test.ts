@@ -55,6 +55,8 @@ it("delivers 200 outcomes once each within the rate limit", { timeout: 150_000 }
     const throttled = stack.emulator.requests().filter((r) => r.code === 4400).length;
     console.log(`poll-200: watches=${WATCHES} deliveries=${byEvent.size} duplicates=${duplicates} lost=${lost} failedOutcomes=${failed} requests=${times.length} busiestSecond=${busiest}/${RATE} throttled=${throttled} pollMs=${report.elapsedMs}`);
 
+    // Every delivery verified and read by the CloudEvents SDK (the inbox refuses any other).
+    expect(stack.inbox.rejected()).toEqual([]);
     expect(byEvent.size).toBe(WATCHES);
     expect(duplicates).toBe(0);
     expect(lost).toBe(0);

@@ -8,7 +8,7 @@ import { handleApiRequest, type ApiDeps } from "../../lib/http/api";
 import type { HttpRequest, HttpResponse } from "../../lib/http/types";
 import { createLogger } from "../../lib/log";
 import { createRelay, type Relay } from "../../lib/relay";
-import { API_TOKEN, DOCUMENTED_297, startStack, type Stack } from "./stack";
+import { API_TOKEN, DOCUMENTED_297, startStack, WEBHOOK_SECRET, type Stack } from "./stack";
 
 let stack: Stack;
 let config: Config;
@@ -205,17 +205,31 @@ describe("logging", () => {
 describe("watches", () => {
   const json = { "content-type": "application/json", authorization: `Bearer ${API_TOKEN}` };
 
-  it("refuses a destination the SSRF policy forbids with 422 on destination.url and stores nothing", async () => {
+  it("refuses, 422 naming the one offending field, destinations it would not deliver to, and stores nothing", async () => {
     const before = await stack.countWatches();
-    for (const url of ["https://10.1.2.3/hook", "https://169.254.169.254/latest/meta-data", "https://[::1]:8443/in", "http://192.168.1.20/in"]) {
-      const response = await call("POST", "/watches", {
-        headers: json,
-        body: JSON.stringify({ taskId: 297, region: "gz", destination: { type: "webhook", url } }),
-      });
-      expect(response.statusCode, url).toBe(422);
-      expect(response.json.errors[0].field).toBe("destination.url");
+    const cases: Array<[string, object, { field: string; rule: string; message: RegExp }]> = [
+      ["an internal webhook address", { type: "webhook", url: "https://10.1.2.3/hook", secret: WEBHOOK_SECRET }, { field: "destination.url", rule: "destination", message: /private address/ }],
+      ["the metadata service", { type: "webhook", url: "https://169.254.169.254/latest/meta-data", secret: WEBHOOK_SECRET }, { field: "destination.url", rule: "destination", message: /cloud metadata/ }],
+      ["IPv6 loopback", { type: "webhook", url: "https://[::1]:8443/in", secret: WEBHOOK_SECRET }, { field: "destination.url", rule: "destination", message: /loopback/ }],
+      ["a loopback address outside WEBHOOK_ALLOW, with a final dot", { type: "webhook", url: "https://127.0.0.2.:8443/in", secret: WEBHOOK_SECRET }, { field: "destination.url", rule: "destination", message: /loopback/ }],
+      // WEBHOOK_ALLOW is 127.0.0.1/32 here: a host name that does not resolve into it.
+      ["a plain-http host name outside WEBHOOK_ALLOW", { type: "webhook", url: "http://hooks.example.com/in", secret: WEBHOOK_SECRET }, { field: "destination.url", rule: "destination", message: /^refused: plain http is allowed only to addresses in WEBHOOK_ALLOW/ }],
+      ["an unsigned webhook", { type: "webhook", url: "https://hooks.example.com/in" }, { field: "destination.secret", rule: "required", message: /^is required$/ }],
+      ["a malformed secret", { type: "webhook", url: "https://hooks.example.com/in", secret: "whsec_short" }, { field: "destination.secret", rule: "pattern", message: /^must be a Standard Webhooks secret/ }],
+      ["a malformed secret in a rotation", { type: "webhook", url: "https://hooks.example.com/in", secret: [WEBHOOK_SECRET, "nope"] }, { field: "destination.secret[1]", rule: "pattern", message: /^must be a Standard Webhooks secret/ }],
+      ["an internal broker literal", { type: "amqp", exchange: "x", routingKey: "k", url: "amqps://u:pw-7c1@10.0.0.5:5671/v" }, { field: "destination.url", rule: "destination", message: /private address/ }],
+      ["a broker URL that does not parse", { type: "amqp", exchange: "x", routingKey: "k", url: "amqp://u:pw/7c1@mq.example.com:5672" }, { field: "destination.url", rule: "destination", message: /^must be an amqp:\/\/ or amqps:\/\/ URL that parses/ }],
+      ["broker connection options in the query", { type: "amqp", exchange: "x", routingKey: "k", url: "amqps://mq.example.com/?frameMax=1" }, { field: "destination.url", rule: "destination", message: /^must not have query parameters/ }],
+    ];
+    for (const [what, destination, error] of cases) {
+      const response = await call("POST", "/watches", { headers: json, body: JSON.stringify({ taskId: 297, region: "gz", destination }) });
+      expect(response.statusCode, what).toBe(422);
+      expect(response.json.errors, what).toEqual([{ field: error.field, rule: error.rule, message: expect.stringMatching(error.message) }]);
+      expect(response.body, what).not.toMatch(/pw-7c1|pw\/7c1|whsec_short/);
+      expect(response.body, what).not.toContain(WEBHOOK_SECRET);
     }
     expect(await stack.countWatches()).toBe(before);
+    expect(stack.emulator.requests()).toHaveLength(0);
   });
 
   it("refuses a task the upstream does not know with 404 and stores nothing", async () => {

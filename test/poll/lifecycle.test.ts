@@ -20,7 +20,15 @@ const schedule = [0, 5_000, 300_000];
 const noJitter = () => 0.5;
 
 const watch = (): Watch =>
-  newWatch({ task: { api: "legacy", taskId: 297, region: "gz" }, destination: { type: "webhook", url: "https://example.com/hook" }, deadlineSeconds: 600 }, T0, 86_400);
+  newWatch(
+    {
+      task: { api: "legacy", taskId: 297, region: "gz" },
+      destination: { type: "webhook", url: "https://example.com/hook", secret: `whsec_${Buffer.alloc(24, 12).toString("base64")}` },
+      deadlineSeconds: 600,
+    },
+    T0,
+    86_400,
+  );
 const result = (status: TaskResult["status"]): TaskResult => ({
   api: "legacy",
   taskId: 297,
@@ -83,7 +91,7 @@ describe("watch lifecycle", () => {
     expect(w.delivery.attempts.map((a) => a.status)).toEqual([500, 500, 500]);
 
     const again = restartDelivery(w, T0 + 400_000);
-    expect(again).toMatchObject({ state: "delivering", dueAt: T0 + 400_000, delivery: { roundStart: 3 } });
+    expect(again).toMatchObject({ state: "delivering", dueAt: T0 + 400_000, delivery: { attemptCount: 3, roundAttempts: 0 } });
     const retried = recordAttempt(again, fail, T0 + 400_000, schedule, noJitter);
     expect(retried.state).toBe("delivering"); // a new round starts the schedule over
     expect(recordAttempt(retried, ok, T0 + 405_000, schedule, noJitter)).toMatchObject({ state: "delivered", dueAt: null });
@@ -97,6 +105,34 @@ describe("watch lifecycle", () => {
       delivery: { disabled: true },
     });
     expect(recordAttempt(w, { ok: false, permanent: true, error: "refused", durationMs: 1 }, T0, schedule).state).toBe("failed");
+  });
+
+  it("ends a schedule longer than the 50 attempts kept: the counters count what the trimmed list no longer holds", () => {
+    const long = Array.from({ length: 60 }, () => 1_000);
+    let w = startDelivery(watch(), event, T0);
+    for (let i = 1; i < 60; i++) {
+      w = recordAttempt(w, fail, T0 + i, long, noJitter);
+      expect(w.state, `after attempt ${i}`).toBe("delivering");
+    }
+    w = recordAttempt(w, fail, T0 + 60, long, noJitter);
+    expect(w).toMatchObject({ state: "failed", dueAt: null, delivery: { attemptCount: 60, roundAttempts: 60 } });
+    expect(w.delivery.attempts).toHaveLength(50);
+    // A redelivery starts a round of its own, counted from zero, and the total goes on.
+    const again = recordAttempt(restartDelivery(w, T0 + 100), fail, T0 + 100, long, noJitter);
+    expect(again).toMatchObject({ state: "delivering", delivery: { attemptCount: 61, roundAttempts: 1 } });
+  });
+
+  it("gives up on a host name that does not exist twice in a row, not after one miss", () => {
+    const missing = { ok: false, error: "webhook request failed: getaddrinfo ENOTFOUND hooks.example.invalid", code: "ENOTFOUND", durationMs: 2 };
+    const once = recordAttempt(startDelivery(watch(), event, T0), missing, T0, schedule, noJitter);
+    expect(once).toMatchObject({ state: "delivering", delivery: { attempts: [{ code: "ENOTFOUND" }] } });
+    expect(recordAttempt(once, missing, T0 + 5_000, schedule, noJitter)).toMatchObject({ state: "failed", dueAt: null });
+    // A miss between other failures is an outage, retried on the schedule.
+    const between = recordAttempt(recordAttempt(once, fail, T0 + 5_000, schedule, noJitter), missing, T0 + 305_000, [...schedule, 1_000], noJitter);
+    expect(between.state).toBe("delivering");
+    // And a redelivery does not count the previous round's miss.
+    const failed = recordAttempt(once, missing, T0 + 5_000, schedule, noJitter);
+    expect(recordAttempt(restartDelivery(failed, T0 + 9_000), missing, T0 + 9_000, schedule, noJitter).state).toBe("delivering");
   });
 
   it("ends a timed-out watch as expired once its timedout event is delivered", () => {

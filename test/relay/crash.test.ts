@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { loadConfig } from "../../lib/config";
 import { createRelay } from "../../lib/relay";
-import { startReceiver } from "../delivery/helpers";
+import { startReceiver, unreadableByCloudEventsSdk } from "../delivery/helpers";
 import { startStack, WEBHOOK_SECRET, type Stack } from "../http/stack";
 
 let stack: Stack;
@@ -43,6 +43,7 @@ it("delivers the same event after the poller is killed mid-delivery", async () =
     expect(receiver.hits).toHaveLength(2);
     expect(receiver.hits[1]!.headers["webhook-id"]).toBe(receiver.hits[0]!.headers["webhook-id"]);
     expect(receiver.hits[1]!.body).toBe(receiver.hits[0]!.body);
+    expect(unreadableByCloudEventsSdk(receiver.hits)).toEqual([]);
   } finally {
     await relay.close();
     await receiver.close();

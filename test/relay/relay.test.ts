@@ -8,7 +8,7 @@ import { loadConfig } from "../../lib/config";
 import { ConflictError, createRelay, type Relay, type RelayParts } from "../../lib/relay";
 import { ValidationError } from "../../lib/schemas/validate";
 import { UpstreamError } from "../../lib/upstream/errors";
-import { startReceiver, status } from "../delivery/helpers";
+import { startReceiver, status, unreadableByCloudEventsSdk } from "../delivery/helpers";
 import { startStack, WEBHOOK_SECRET, type Stack } from "../http/stack";
 
 let stack: Stack;
@@ -144,7 +144,7 @@ describe("relay", () => {
   it("refuses internal webhook targets and invalid requests before storing anything", async () => {
     const r = await relay();
     const before = await stack.countWatches();
-    const ssrf = r.registerWatch({ taskId: 297, region: "gz", destination: { type: "webhook", url: "https://169.254.169.254/latest" } });
+    const ssrf = r.registerWatch({ taskId: 297, region: "gz", destination: { type: "webhook", url: "https://169.254.169.254/latest", secret: WEBHOOK_SECRET } });
     await expect(ssrf).rejects.toBeInstanceOf(ValidationError);
     await expect(ssrf).rejects.toMatchObject({ errors: [expect.objectContaining({ field: "destination.url" })] });
     const invalid = r.registerWatch({ taskId: 0, region: "gz", destination: inboxDestination() });
@@ -180,6 +180,7 @@ describe("relay", () => {
       const ids = new Set(receiver.hits.map((h) => h.headers["webhook-id"]));
       expect([...ids]).toEqual([dead!.event!.id]);
       expect(new Set(receiver.hits.map((h) => h.body)).size).toBe(1);
+      expect(unreadableByCloudEventsSdk(receiver.hits)).toEqual([]);
     } finally {
       await receiver.close();
     }

@@ -138,12 +138,32 @@ it("a webhook with a password in its URL answering 500, until its watch fails: n
     await http({ method: "POST", path: "/watches", headers: auth(`Bearer ${API_TOKEN}`), body: watchOf({ type: "webhook", url, secret: OWN_SECRETS.webhookSecret }) });
   });
   expect(seen.statuses).toEqual([202, 200, 200]);
-  expect(seen.bodies[1]).toMatchObject({ state: "failed", destination: { url: expect.stringContaining("hook-user:***@") } });
+  expect(seen.bodies[1]).toMatchObject({ state: "failed", destination: { url: expect.stringContaining("//***:***@127.0.0.1") } });
   expect(seen.bodies[1].delivery.attempts.map((a: { status: number }) => a.status)).toEqual([500, 500, 500]);
   // The receiver did get the password (as Basic auth) and the signature: they were really sent.
   expect(receiver.hits.at(-1)!.headers.authorization).toBe(`Basic ${Buffer.from(`hook-user:${OWN_SECRETS.webhookPassword}`).toString("base64")}`);
   expect(seen.output.filter((line) => line.includes('"delivery attempt failed"')).length).toBe(3);
   expect(leaks(seen)).toEqual([]);
+});
+
+it("webhook and broker URLs whose passwords URL parsers and patterns read differently (an @, a / inside): no password anywhere", async () => {
+  const withAt = `http://hook-user:${OWN_SECRETS.webhookPasswordWithAt}@127.0.0.1:${receiver.port}/hook`;
+  const withSlash = `http://hook-user:${OWN_SECRETS.webhookPasswordWithSlash}@127.0.0.1:${receiver.port}/hook`;
+  const brokerWithSlash = `amqp://relay:${OWN_SECRETS.amqpPasswordWithSlash}@127.0.0.1:5672/`;
+  const seen = await observe(async ({ http, poll }) => {
+    const { id } = await http({ method: "POST", path: "/watches", headers: auth(`Bearer ${API_TOKEN}`), body: watchOf({ type: "webhook", url: withAt, secret: OWN_SECRETS.webhookSecret }) });
+    await poll();
+    await http({ method: "GET", path: `/watches/${id}`, headers: auth(`Bearer ${API_TOKEN}`) });
+    await http({ method: "POST", path: "/watches", headers: auth(`Bearer ${API_TOKEN}`), body: watchOf({ type: "webhook", url: withSlash, secret: OWN_SECRETS.webhookSecret }) });
+    await http({ method: "POST", path: "/watches", headers: auth(`Bearer ${API_TOKEN}`), body: watchOf({ type: "amqp", exchange: "amq.topic", routingKey: "nettask", url: brokerWithSlash }) });
+  });
+  expect(seen.statuses).toEqual([202, 200, 422, 422]);
+  expect(seen.bodies[1]).toMatchObject({ state: "failed", destination: { url: `http://***:***@127.0.0.1:${receiver.port}/hook` } });
+  // The password did reach the receiver (as Basic auth), whole: the parser read it as the user meant.
+  expect(receiver.hits.at(-1)!.headers.authorization).toBe(`Basic ${Buffer.from(`hook-user:${OWN_SECRETS.webhookPasswordWithAt}`).toString("base64")}`);
+  expect(seen.bodies[2].errors).toEqual([{ field: "destination.url", rule: "destination", message: "must be an absolute http(s) URL" }]);
+  expect(seen.bodies[3].errors).toEqual([expect.objectContaining({ field: "destination.url", message: expect.stringMatching(/^must be an amqp:\/\/ or amqps:\/\/ URL that parses/) })]);
+  expect(leaks(seen, [OWN_SECRETS.webhookPasswordWithAt, "ssword-for-leak", OWN_SECRETS.webhookPasswordWithSlash, "d29yZC1sZWFr", OWN_SECRETS.amqpPasswordWithSlash, "word-for-leak-tests-5c19"])).toEqual([]);
 });
 
 it("a RabbitMQ broker refusing the password of the destination URL and of AMQP_URL: no password", async () => {
@@ -164,7 +184,7 @@ it("a RabbitMQ broker refusing the password of the destination URL and of AMQP_U
     expect(watch.state).toBe("failed");
     expect(watch.delivery.attempts.map((a: { error: string }) => a.error)).toEqual([0, 1, 2].map(() => expect.stringMatching(/ACCESS.REFUSED/)));
   }
-  expect(seen.bodies[2].destination.url).toBe("amqp://guest:***@127.0.0.1:5672");
+  expect(seen.bodies[2].destination.url).toBe("amqp://***:***@127.0.0.1:5672");
   expect(leaks(seen)).toEqual([]);
 });
 

@@ -3,6 +3,9 @@ import Ajv2020 from "ajv/dist/2020.js";
 import { expect } from "vitest";
 import { watchSchema, type Watch } from "../../lib/schemas/index";
 import { eventIdOf, newWatch } from "../../lib/watches/model";
+import { toRow, type WatchRow } from "../../lib/watches/row";
+
+const FIXTURE_SECRET = `whsec_${Buffer.alloc(24, 11).toString("base64")}`;
 
 /** A realistic epoch-ms clock: large enough that a lossy number encoding would show. */
 export const T0 = 1_764_200_000_123;
@@ -15,7 +18,7 @@ export function expectValidWatch(value: unknown): void {
 
 /** A new pending watch for task `n`, due at `dueAt`. */
 export function watchFor(n: number, dueAt: number | null = T0): Watch {
-  const watch = newWatch({ task: { api: "legacy", taskId: n, region: "gz" }, destination: { type: "webhook", url: `https://hooks.example.com/${n}` } }, T0, 86_400);
+  const watch = newWatch({ task: { api: "legacy", taskId: n, region: "gz" }, destination: { type: "webhook", url: `https://hooks.example.com/${n}`, secret: FIXTURE_SECRET } }, T0, 86_400);
   return { ...watch, dueAt };
 }
 
@@ -48,4 +51,17 @@ export function deliveredWatch(n: number): Watch {
     },
     delivery: { ...watch.delivery, attempts: [{ at, ok: false, status: 503, error: "HTTP 503", durationMs: 12 }, { at, ok: true, status: 204, durationMs: 8 }] },
   };
+}
+
+/**
+ * A delivered watch as the previous release stored it (`delivery.roundStart`, neither attempt
+ * counters nor the attempt mark), and the watch it must load as.
+ */
+export function previousReleaseRow(n: number, roundStart: number): { row: WatchRow; loads: Watch } {
+  const current = deliveredWatch(n);
+  const { attemptCount: _c, roundAttempts: _r, ...delivery } = current.delivery;
+  const { sending: _s, ...rest } = current;
+  const row = toRow({ ...rest, delivery: { ...delivery, roundStart } } as unknown as Watch);
+  const attempts = current.delivery.attempts.length;
+  return { row, loads: { ...current, delivery: { ...current.delivery, attemptCount: attempts, roundAttempts: attempts - roundStart } } };
 }

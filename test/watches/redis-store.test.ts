@@ -1,11 +1,17 @@
-/** Runs against the real Redis on 127.0.0.1:6379; fails (does not skip) when it is not there. */
+/**
+ * Runs against the real Redis on 127.0.0.1:6379; fails (does not skip) when it is not there.
+ * The eviction-policy checks start their own redis-server (the shared one's policy is not ours
+ * to change), and fail likewise when it cannot be started.
+ */
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { createServer } from "node:net";
+import { connect, createServer, type Socket } from "node:net";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openRedisStore, parseRedisUrl, type RedisWatchStore } from "../../lib/watches/redis-store";
+import { createLogger } from "../../lib/log";
+import { openRedisStore, parseRedisUrl, type RedisStoreOptions, type RedisWatchStore } from "../../lib/watches/redis-store";
 import { StoreConfigError } from "../../lib/watches/store";
-import { deliveredWatch, T0, watchesFor, watchFor } from "./fixtures";
+import { deliveredWatch, expectValidWatch, previousReleaseRow, T0, watchesFor, watchFor } from "./fixtures";
 import { storeContract } from "./store-contract";
 
 const SERVER = "redis://127.0.0.1:6379/0";
@@ -83,6 +89,135 @@ describe("RedisWatchStore", () => {
     });
   });
 
+  /** Runs `test` on a store over a fresh prefix, closed afterwards. */
+  async function withStore(test: (store: RedisWatchStore, prefix: string) => Promise<void>, options?: RedisStoreOptions): Promise<void> {
+    const prefix = newPrefix();
+    const store = await openRedisStore(urlFor(prefix), options);
+    try {
+      await test(store, prefix);
+    } finally {
+      await store.close();
+    }
+  }
+
+  describe("repair", () => {
+    it("skips a due watch whose hash is gone, drops it from the index and puts the state counts right", async () => {
+      const lines: string[] = [];
+      await withStore(async (store, prefix) => {
+        const [gone, halfGone, kept, delivering] = [watchFor(1), watchFor(2), watchFor(3), { ...watchFor(4), state: "delivering" as const }];
+        for (const w of [gone, halfGone, kept, delivering]) await store.insert(w);
+        await store.insert(deliveredWatch(5));
+        // Evicted or deleted by hand; and a hash without its body (what an older release's claim left behind).
+        await admin.del(`${prefix}watch:${gone.id}`);
+        await admin.hdel(`${prefix}watch:${halfGone.id}`, "body", "state");
+
+        const claimed = await store.claimDue({ now: T0, limit: 10, owner: "p", leaseMs: 1_000 });
+        expect(claimed.map((w) => w.id).sort()).toEqual([kept.id, delivering.id].sort());
+        expect(await admin.zrange(`${prefix}due`, 0, -1)).toEqual(expect.arrayContaining([kept.id, delivering.id]));
+        expect(await admin.zcard(`${prefix}due`)).toBe(2);
+        expect(await admin.exists(`${prefix}watch:${gone.id}`, `${prefix}watch:${halfGone.id}`)).toBe(0);
+        expect(await store.countByState()).toMatchObject({ pending: 1, delivering: 1, delivered: 1 });
+        expect(await store.get(gone.id)).toBeUndefined();
+        expect(lines.map((l) => JSON.parse(l))).toEqual([expect.objectContaining({ level: "warn", missing: 2, dropped: 2 })]);
+        // Nothing comes back to be claimed again.
+        expect(await store.claimDue({ now: T0 + 10_000, limit: 10, owner: "q", leaseMs: 1_000 })).toHaveLength(2);
+      }, { logger: createLogger({ sink: (line) => lines.push(line) }) });
+    });
+
+    it("answers a hash without a body as no watch, not as a broken one, and registers the watch over it", async () => {
+      await withStore(async (store, prefix) => {
+        const watch = watchFor(1);
+        await admin.hset(`${prefix}watch:${watch.id}`, "version", "3", "dueAt", String(T0), "leaseOwner", "p", "leaseUntil", String(T0));
+        expect(await store.get(watch.id)).toBeUndefined();
+        expect(await store.insert(watch)).toEqual({ watch, created: true });
+        expect(await store.get(watch.id)).toEqual(watch);
+      });
+    });
+  });
+
+  describe("older releases' watches", () => {
+    it("loads a watch stored before the attempt counters and the attempt mark existed", async () => {
+      await withStore(async (store, prefix) => {
+        const { row, loads } = previousReleaseRow(1, 1);
+        await admin.hset(`${prefix}watch:${row.id}`, { version: row.version, state: row.state, dueAt: "", leaseOwner: "", leaseUntil: "", body: row.body });
+        const loaded = await store.get(row.id);
+        expect(loaded).toEqual(loads);
+        expect(loaded!.delivery).toMatchObject({ attemptCount: 2, roundAttempts: 1 });
+        expectValidWatch(loaded);
+      });
+    });
+  });
+
+  describe("clock", () => {
+    it("leases on the server's clock: an instance whose clock runs 61 s ahead cannot take a freshly leased watch", async () => {
+      const prefix = newPrefix();
+      const honest = await openRedisStore(urlFor(prefix));
+      const ahead = await openRedisStore(urlFor(prefix), { localClock: () => Date.now() + 61_000 });
+      try {
+        expect(Math.abs(ahead.now() - honest.now())).toBeLessThan(1_000);
+        const watch = { ...watchFor(1), dueAt: honest.now() - 1 };
+        await honest.insert(watch);
+        const [held] = await honest.claimDue({ now: honest.now(), limit: 1, owner: "honest", leaseMs: 60_000 });
+        expect(held?.id).toBe(watch.id);
+        // Read on its own clock it would be past the lease: the store reads the server's.
+        expect(Date.now() + 61_000).toBeGreaterThan(held!.lease!.until);
+        expect(await ahead.claimDue({ now: ahead.now(), limit: 1, owner: "ahead", leaseMs: 60_000 })).toEqual([]);
+        expect(await ahead.claimDue({ now: ahead.now() + 60_001, limit: 1, owner: "ahead", leaseMs: 60_000 })).toHaveLength(1);
+      } finally {
+        await Promise.all([honest.close(), ahead.close()]);
+      }
+    });
+  });
+
+  describe("eviction policy", () => {
+    /** A private redis-server on a free port with `policy`; stopped after the test. */
+    async function privateServer(policy: string): Promise<{ url: string; stop(): void }> {
+      const port = await closedPort();
+      const server = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--maxmemory-policy", policy], { stdio: "ignore" });
+      const failed = new Promise<never>((_, reject) => server.once("error", reject).once("exit", (code) => reject(new Error(`redis-server exited with ${code}`))));
+      const listening = (async () => {
+        for (let tries = 0; ; tries++) {
+          const ready = await new Promise<boolean>((resolve) => connect(port, "127.0.0.1").once("connect", function (this: Socket) { this.destroy(); resolve(true); }).once("error", () => resolve(false)));
+          if (ready) return;
+          if (tries > 100) throw new Error(`redis-server did not listen on ${port}`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      })();
+      await Promise.race([failed, listening]);
+      failed.catch(() => undefined);
+      return { url: `redis://127.0.0.1:${port}/0`, stop: () => server.kill() };
+    }
+
+    it("refuses a server that may evict any key (allkeys-*), naming the policy", async () => {
+      for (const policy of ["allkeys-lru", "allkeys-random"]) {
+        const server = await privateServer(policy);
+        try {
+          const error = await openRedisStore(server.url).catch((e: Error) => e);
+          expect(error).toBeInstanceOf(StoreConfigError);
+          expect((error as Error).message).toMatch(new RegExp(`^the Redis store's maxmemory-policy is ${policy}: .*set maxmemory-policy to noeviction$`));
+        } finally {
+          server.stop();
+        }
+      }
+    });
+
+    it("warns about any policy but noeviction, and opens", async () => {
+      const server = await privateServer("volatile-lru");
+      const lines: string[] = [];
+      try {
+        const store = await openRedisStore(server.url, { logger: createLogger({ sink: (line) => lines.push(line) }) });
+        await store.close();
+        expect(lines.map((l) => JSON.parse(l))).toEqual([expect.objectContaining({ level: "warn", maxmemoryPolicy: "volatile-lru" })]);
+      } finally {
+        server.stop();
+      }
+      lines.length = 0;
+      const shared = await openRedisStore(urlFor(newPrefix()), { logger: createLogger({ sink: (line) => lines.push(line) }) });
+      await shared.close();
+      expect(lines).toEqual([]);
+    });
+  });
+
   describe("connection", () => {
     it("fails fast with a clear error, and no password, when the server cannot be reached", async () => {
       const port = await closedPort();
@@ -106,6 +241,13 @@ describe("RedisWatchStore", () => {
       expect(parseRedisUrl("rediss://:pw@cache.internal:6380/2?prefix=team-a:")).toEqual({ connection: "rediss://:pw@cache.internal:6380/2", prefix: "team-a:" });
     });
 
+    it("reads the prefix exactly as written: # and + are part of it, %-escapes are decoded", () => {
+      expect(parseRedisUrl("redis://127.0.0.1:6379/0?prefix=team#a:").prefix).toBe("team#a:");
+      expect(parseRedisUrl("redis://127.0.0.1:6379/0?prefix=a+b:").prefix).toBe("a+b:");
+      expect(parseRedisUrl("redis://127.0.0.1:6379/0?prefix=a%20b%3A").prefix).toBe("a b:");
+      expect(parseRedisUrl("redis://127.0.0.1:6379/0?").prefix).toBe("nettask:");
+    });
+
     it("refuses URLs it cannot honour, naming STORE_URL and never echoing the password", () => {
       const refusal = (url: string) => {
         try {
@@ -121,6 +263,9 @@ describe("RedisWatchStore", () => {
       expect(refusal("redis://:pw@host:6379/0?family=6&tls=1")).toBe("STORE_URL has unknown query parameters: family, tls (only prefix is supported)");
       expect(refusal("redis//:pw@host")).toMatch(/^STORE_URL is not a valid URL/);
       expect(refusal("memcached://:pw@host")).toMatch(/^STORE_URL must use redis:\/\/ or rediss:\/\//);
+      expect(refusal("redis://:pw@host:6379/0?prefix=")).toBe("STORE_URL prefix must not be empty (leave ?prefix= out for the default nettask:)");
+      expect(refusal("redis://:pw@host:6379/0?prefix=a&prefix=b")).toBe("STORE_URL names the query parameter prefix twice");
+      expect(refusal("redis://:pw@host:6379/0?prefix=%zz")).toBe("STORE_URL has a malformed percent-encoding (%) in its query");
     });
   });
 });

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SQL, SqliteWatchStore } from "../../lib/watches/sqlite-store";
-import { T0, watchesFor } from "./fixtures";
+import { deliveredWatch, expectValidWatch, previousReleaseRow, T0, watchesFor } from "./fixtures";
 import { storeContract } from "./store-contract";
 
 const scratch = mkdtempSync(join(tmpdir(), "nettask-sqlite-store-"));
@@ -51,6 +51,24 @@ describe("SqliteWatchStore", () => {
       expect(plan(SQL.due, T0, 50)).toMatch(/^SEARCH watches USING INDEX watches_due_at \(due_at<\?\)$/);
       expect(plan(SQL.nextDueAt)).toMatch(/^SEARCH watches USING COVERING INDEX watches_due_at/);
       expect(plan(SQL.countByState)).toMatch(/^SCAN watches USING COVERING INDEX watches_state$/);
+    });
+
+    it("keeps the file, its -wal and -shm, and the directory it made to their owner (0600, 0700)", async () => {
+      await store.insert(deliveredWatch(100_001));
+      const mode = (path: string) => statSync(path).mode & 0o777;
+      expect(mode(join(file, ".."))).toBe(0o700);
+      for (const path of [file, `${file}-wal`, `${file}-shm`]) expect(mode(path), path).toBe(0o600);
+    });
+
+    it("loads a watch stored before the attempt counters and the attempt mark existed", async () => {
+      const { row, loads } = previousReleaseRow(100_002, 2);
+      const writer = new Database(file);
+      writer.prepare(SQL.insert).run(row);
+      writer.close();
+      const loaded = await store.get(row.id);
+      expect(loaded).toEqual(loads);
+      expect(loaded!.delivery).toMatchObject({ attemptCount: 2, roundAttempts: 0 });
+      expectValidWatch(loaded);
     });
 
     it("bulk-inserts in one transaction and reports how many were new", async () => {
