@@ -9,7 +9,7 @@
  *
  * Prints the URLs, the API token and commands to try (API 3.0 first), then "ready". Ctrl-C stops it.
  */
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomBytes, randomInt, randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, relative } from "node:path";
@@ -67,6 +67,7 @@ function tryItCommands({ api, token, inbox, secret, emulator, emulatorKeys }: Tr
   const read = (path: string) => `curl -s ${auth} '${api}${path}'`;
   // A fresh RequestId each run: the emulator forgets its tasks on restart, the store does not.
   const requestId = emulator ? randomUUID() : "<RequestId>";
+  const eipTaskId = randomInt(100_000_000, 1_000_000_000);
   const lines = ["# API 3.0: an asynchronous VPC call answers a RequestId, and DescribeVpcTaskResult reads its result"];
   if (emulator) {
     lines.push(
@@ -90,8 +91,8 @@ function tryItCommands({ api, token, inbox, secret, emulator, emulatorKeys }: Tr
     lines.push(
       "# 3. the README's worked example through the official SDK: CreateAddressTemplate, DescribeAddressTemplateInstances, watch its RequestId",
       `${Object.entries(env).map(([name, value]) => `${name}=${value}`).join(" ")} npx tsx examples/watch-template-instances.ts`,
-      "# 4. an EIP task (DescribeTaskResult): api=eip",
-      read("/tasks/12566700?region=ap-guangzhou&api=eip"),
+      "# 4. an emulated EIP task (AllocateAddresses answers a TaskId; DescribeTaskResult reads it), watched with api eip",
+      `curl -s -X POST -H 'content-type: application/json' -d ${json({ api: "eip", region: "ap-guangzhou", taskId: eipTaskId, durationMs: 3_000 })} ${emulator.url}/admin/tasks && ${watch({ api: "eip", taskId: eipTaskId, region: "ap-guangzhou" })}`,
     );
   }
   lines.push(

@@ -113,7 +113,7 @@ it("starts, the printed commands work as printed, Ctrl-C stops it, and the data 
   expect(first.api).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   expect(first.token.length).toBeGreaterThanOrEqual(20);
   expect(first.commands).toHaveLength(5);
-  const [watchVpc, readVpc, readEip, read297, watch297] = first.commands as [string, string, string, string, string];
+  const [watchVpc, readVpc, watchEip, read297, watch297] = first.commands as [string, string, string, string, string];
   // API 3.0 comes first.
   expect(first.output().indexOf(watchVpc)).toBeLessThan(first.output().indexOf(read297));
 
@@ -125,7 +125,12 @@ it("starts, the printed commands work as printed, Ctrl-C stops it, and the data 
   expect(delivered, first.output()).toEqual([expect.objectContaining({ verified: true, type: "com.tencentcloud.vpc.task.succeeded" })]);
   expect(delivered[0].event.data).toMatchObject({ api: "vpc", taskId: created.taskId, status: "succeeded", output: "SUCCESS" });
 
-  expect(jsonValues(await shell(readEip))).toEqual([expect.objectContaining({ api: "eip", taskId: 12566700, status: "succeeded" })]);
+  const [eipTask, watchOfEip] = jsonValues(await shell(watchEip));
+  expect(eipTask).toEqual({ api: "eip", taskId: expect.any(Number), region: "ap-guangzhou" });
+  expect(watchOfEip).toMatchObject({ api: "eip", taskId: eipTask.taskId, state: "pending" });
+  expect(await inboxFor(first.inbox, eipTask.taskId, 20_000)).toEqual([
+    expect.objectContaining({ verified: true, type: "com.tencentcloud.vpc.task.succeeded", event: expect.objectContaining({ data: expect.objectContaining({ api: "eip", status: "succeeded" }) }) }),
+  ]);
 
   // The README's worked example, as printed: through the official SDK against the emulator.
   const example = first.output().split("\n").map((line) => line.trim()).find((line) => line.endsWith("npx tsx examples/watch-template-instances.ts"));
