@@ -2,9 +2,9 @@
  * Concurrency: four poll invocations, each its own process with its own Redis connection,
  * work through 2,000 watches of legacy and vpc tasks in turn at the same moment. Nothing
  * crashes, so every outcome reaches the receiver exactly once (counted per event id), in its
- * kind's event family, and every watch ends delivered. The busiest
- * second of their shared rate limit is printed, not asserted: on a loaded machine the arrival
- * jitter of four processes can exceed the limiter's 5% margin (which 4400 retries absorb).
+ * kind's event family, and every watch ends delivered. The busiest second of their shared rate
+ * limit is printed, not asserted: on a loaded machine the arrival jitter of four processes can
+ * exceed the limiter's 5% margin (which 4400 and RequestLimitExceeded retries absorb).
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
