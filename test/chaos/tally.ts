@@ -8,6 +8,9 @@ export function countBy<T>(items: Iterable<T>, key: (item: T) => string): Map<st
   return counts;
 }
 
+/** Counts as one printable value, e.g. `legacy:250,vpc:250`. */
+export const listCounts = (counts: Map<string, number>) => [...counts].map(([k, n]) => `${k}:${n}`).join(",");
+
 /** Ids seen more than once. */
 export const duplicatesIn = (counts: Map<string, number>) => [...counts.values()].filter((n) => n > 1).length;
 

@@ -1,9 +1,11 @@
 /**
- * Upstream chaos: an emulator that answers about half of all requests badly (9005 busy, HTTP
- * 502, half a JSON body, 5-second stalls, 4400 throttling) and enforces the rate limit itself.
- * 500 watches on tasks that finish at random short times, a fifth of them failing, still each
- * reach their configured outcome, delivered once, and the poller never sends more requests in
- * any second than POLL_RATE_LIMIT.
+ * Upstream chaos: an emulator that answers about half of all task queries badly (busy or
+ * internal errors — 9005 for legacy queries, InternalError for API 3.0 ones —, HTTP 502, half a
+ * JSON body, 5-second stalls, throttling — 4400 or RequestLimitExceeded) and enforces the rate
+ * limit itself. 500 watches on legacy, vpc and eip tasks in turn, finishing at random short
+ * times, a fifth of them failing, still each reach their configured outcome in their kind's
+ * event family, delivered once, and the poller never sends more task queries of all kinds
+ * together in any second than POLL_RATE_LIMIT.
  */
 import pLimit from "p-limit";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -12,32 +14,39 @@ import { createRelay } from "../../lib/relay";
 import { startEmulator, type Emulator, type FaultSpec } from "../../scripts/emulator/index";
 import { startStack, WEBHOOK_SECRET, type Stack } from "../http/stack";
 import { quietLogger } from "../security/capture";
-import { busiestSecond, countBy, duplicatesIn, printCounts } from "./tally";
+import { createChaosTask, eventTaskKey, kindAt, reportsTask, taskKey, type ChaosTask } from "./kinds";
+import { busiestSecond, countBy, duplicatesIn, listCounts, printCounts } from "./tally";
 
 const WATCHES = 500;
 const RATE = 100;
 const STALL_MS = 5_000;
+const KINDS = ["legacy", "vpc", "eip"] as const;
+/** What the emulator answers a query over its rate limit, per API. */
+const OVER_LIMIT = new Set<number | string>([4400, "RequestLimitExceeded"]);
 
 /**
- * Shares of all requests. The emulator applies the first fault that fires, so each fault's own
- * rate is its share of what the faults before it left over.
+ * Shares of each API's queries. The emulator applies the first fault that fires, so each fault's
+ * own rate is its share of what the faults before it left over. A legacy code applies to legacy
+ * queries only and an API 3.0 code to API 3.0 queries only, so the two codes of a row split one
+ * share between them and every API sees the same shares.
  */
-const FAULT_SHARES: Array<[Omit<FaultSpec, "rate">, number]> = [
-  [{ kind: "code", code: 9005 }, 0.3],
-  [{ kind: "http", status: 502 }, 0.1],
-  [{ kind: "malformed" }, 0.05],
-  [{ kind: "delay", delayMs: STALL_MS }, 0.05],
-  [{ kind: "code", code: 4400 }, 0.05],
+const FAULT_SHARES: Array<[Array<Omit<FaultSpec, "rate">>, number]> = [
+  [[{ kind: "code", code: 9005 }, { kind: "code", code: "InternalError" }], 0.3],
+  [[{ kind: "http", status: 502 }], 0.1],
+  [[{ kind: "malformed" }], 0.05],
+  [[{ kind: "delay", delayMs: STALL_MS }], 0.05],
+  [[{ kind: "code", code: 4400 }, { kind: "code", code: "RequestLimitExceeded" }], 0.05],
 ];
 
 let emulator: Emulator;
 let stack: Stack;
 
 beforeAll(async () => {
-  // Refuses with 4400 whatever goes over the poller's own limit: overshooting would show.
+  // Refuses whatever goes over the poller's own limit, all kinds counted together: overshooting would show.
   emulator = await startEmulator({ rateLimit: RATE });
   stack = await startStack({
     NETTASK_ENDPOINT: emulator.endpoint,
+    VPC_ENDPOINT: emulator.vpcEndpoint,
     POLL_RATE_LIMIT: String(RATE),
     POLL_CONCURRENCY: "32",
     POLL_MIN_DELAY_MS: "300",
@@ -48,8 +57,8 @@ beforeAll(async () => {
     DELIVERY_SCHEDULE: "0,100ms,500ms,1s",
   });
   let left = 1;
-  for (const [fault, share] of FAULT_SHARES) {
-    emulator.injectFault({ ...fault, rate: share / left } as FaultSpec);
+  for (const [faults, share] of FAULT_SHARES) {
+    for (const fault of faults) emulator.injectFault({ ...fault, rate: share / left } as FaultSpec);
     left -= share;
   }
 });
@@ -58,21 +67,19 @@ afterAll(async () => {
   await emulator?.close();
 });
 
-it("delivers 500 outcomes once each through a faulty, throttling upstream without exceeding the rate limit", { timeout: 150_000 }, async () => {
+it("delivers 500 outcomes of legacy, vpc and eip tasks once each through a faulty, throttling upstream without exceeding the rate limit", { timeout: 150_000 }, async () => {
   const relay = await createRelay(loadConfig(), { logger: quietLogger("chaos-upstream") });
   try {
     const destination = { type: "webhook" as const, url: stack.inbox.url, secret: WEBHOOK_SECRET };
-    const outcomes = new Map<number, "succeeded" | "failed">();
+    const tasks = new Map<string, ChaosTask>();
     // Each task starts running just before its watch is registered, so most are still running then.
     const register = async (i: number) => {
-      const failure = i % 5 === 0;
-      const task = emulator.createTask({
-        region: "gz",
-        durationMs: Math.floor(Math.random() * 4_000),
-        ...(failure ? { outcome: "failure" as const, output: { code: 29259, message: "rule expansion too large" } } : {}),
-      });
-      outcomes.set(task.taskId, failure ? "failed" : "succeeded");
-      return (await relay.registerWatch({ ...task, destination })).watch.id;
+      const api = kindAt(i, KINDS);
+      const task = createChaosTask(emulator, api, { region: "gz", durationMs: Math.floor(Math.random() * 4_000), outcome: i % 5 === 0 ? "failed" : "succeeded" });
+      tasks.set(taskKey(task), task);
+      // Half the legacy and vpc watches leave their kind to be inferred from the id; eip ones must name it.
+      const named = api === "eip" || i % 2 === 0;
+      return (await relay.registerWatch({ ...(named && { api }), taskId: task.taskId, region: task.region, destination })).watch.id;
     };
     const limit = pLimit(16);
     const first = await Promise.all(Array.from({ length: 50 }, (_, i) => limit(() => register(i))));
@@ -88,23 +95,22 @@ it("delivers 500 outcomes once each through a faulty, throttling upstream withou
     const perEvent = countBy(received, (d) => d.id);
     const watches = await Promise.all(ids.map((id) => relay.getWatch(id)));
     const lost = watches.filter((w) => w?.state !== "delivered" || perEvent.get(w.event!.id) !== 1).length;
-    const wrongOutcome = received.filter((d) => {
-      const data = (d.event as { data: { taskId: number } }).data;
-      return d.type !== `com.tencentcloud.vpc.nettask.${outcomes.get(data.taskId)}`;
-    }).length;
+    const wrongOutcome = received.filter((d) => !reportsTask(d.event, tasks.get(eventTaskKey(d.event)))).length;
 
     const requests = emulator.requests();
     const busiest = busiestSecond(requests.map((r) => r.at));
-    const faults = countBy(requests.filter((r) => r.fault), (r) => `${r.fault}${r.fault === "code" ? r.code : ""}`);
-    const overLimit = requests.filter((r) => r.code === 4400 && !r.fault).length;
+    const faults = countBy(requests.filter((r) => r.fault), (r) => `${r.api}:${r.fault}${r.fault === "code" ? r.code : ""}`);
+    const overLimit = requests.filter((r) => OVER_LIMIT.has(r.code) && !r.fault).length;
     printCounts("chaos/upstream", {
       tasks: WATCHES,
+      tasksByKind: listCounts(countBy(tasks.values(), (t) => t.api)),
       deliveries: received.length,
       duplicates: duplicatesIn(perEvent),
       lost,
       wrongOutcome,
       requests: requests.length,
-      faults: [...faults].map(([k, n]) => `${k}:${n}`).join(","),
+      requestsByKind: listCounts(countBy(requests, (r) => r.api)),
+      faults: listCounts(faults),
       refusedOverLimit: overLimit,
       busiestSecond: `${busiest}/${RATE}`,
       pollMs: report.elapsedMs + late.elapsedMs,
@@ -118,8 +124,11 @@ it("delivers 500 outcomes once each through a faulty, throttling upstream withou
     expect(wrongOutcome).toBe(0);
     expect(busiest).toBeLessThanOrEqual(RATE);
     expect(overLimit).toBe(0);
-    // Every kind of fault really happened.
-    expect([...faults.keys()].sort()).toEqual(["code4400", "code9005", "delay", "http", "malformed"]);
+    // Every kind of fault really happened, to the queries of every kind.
+    const api3Faults = (api: string) => ["codeInternalError", "codeRequestLimitExceeded", "delay", "http", "malformed"].map((f) => `${api}:${f}`);
+    expect([...faults.keys()].sort()).toEqual(
+      [...api3Faults("eip"), ...["code4400", "code9005", "delay", "http", "malformed"].map((f) => `legacy:${f}`), ...api3Faults("vpc")].sort(),
+    );
   } finally {
     await relay.close();
   }

@@ -5,6 +5,8 @@
  * field wrong, bodies over 64 KB, base64 bodies that are not UTF-8, now and then a broken event
  * field) are each answered with a
  * 4xx application/problem+json (type, title, status, detail), never a 5xx, and store nothing.
+ * Requests name tasks of every kind: legacy integer ids, vpc RequestIds, eip TaskIds, with and
+ * without `api` (in watch bodies and as `?api=` on GET /tasks).
  */
 import fc from "fast-check";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -12,12 +14,16 @@ import { handler } from "../../functions/http";
 import { MAX_BODY_BYTES } from "../../lib/http/body";
 import { PROBLEM_TYPE_BASE } from "../../lib/http/problem";
 import { getRelay } from "../../lib/runtime";
+import { SEED_EIP_TASK, SEED_VPC_TASK } from "../../scripts/emulator/index";
 import { contextFor, httpEvent, type HttpPlatform } from "../functions/events";
 import { API_TOKEN, startStack, type Stack } from "../http/stack";
-import { countBy, printCounts } from "../chaos/tally";
+import { countBy, listCounts, printCounts } from "../chaos/tally";
 
 const RUNS = 1_000;
 const SEEDED_TASK = 297;
+const REQUEST_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** The ids GET /tasks reads successfully (with the right region and api): never generated where a 4xx is expected. */
+const READABLE = [String(SEEDED_TASK), SEED_VPC_TASK.taskId, String(SEED_EIP_TASK.taskId)];
 
 let stack: Stack;
 beforeAll(async () => {
@@ -37,16 +43,24 @@ const validDestination = fc.oneof(
   fc.record({ type: fc.constant("cmq"), queue: fc.constantFrom("results", "nettask-results_1") }),
   fc.record({ type: fc.constant("amqp"), exchange: fc.constantFrom("", "amq.topic"), routingKey: fc.constant("nettask.results"), url: fc.constant("amqps://relay:pw@broker.example.com/vhost") }),
 );
-const validRequest = fc.record(
-  { taskId: fc.constant(SEEDED_TASK), region: fc.constant("gz"), destination: validDestination, deadlineSeconds: fc.integer({ min: 60, max: 604_800 }) },
-  { requiredKeys: ["taskId", "region", "destination"] },
+const deadlineSeconds = fc.integer({ min: 60, max: 604_800 });
+/** A seeded task as a watch request names it: `api` optional where the id implies it, either region name. */
+const validTask = fc.oneof(
+  fc.record({ api: fc.constant("legacy"), taskId: fc.constantFrom<unknown>(SEEDED_TASK, String(SEEDED_TASK)), region: fc.constantFrom("gz", "ap-guangzhou") }, { requiredKeys: ["taskId", "region"] }),
+  fc.record({ api: fc.constant("vpc"), taskId: fc.constant(SEED_VPC_TASK.taskId), region: fc.constantFrom("gz", "ap-guangzhou") }, { requiredKeys: ["taskId", "region"] }),
+  fc.record({ api: fc.constant("eip"), taskId: fc.constantFrom<unknown>(SEED_EIP_TASK.taskId, String(SEED_EIP_TASK.taskId)), region: fc.constantFrom("gz", "ap-guangzhou") }),
 );
+/** Which seeded task a valid request's taskId names. */
+const seedKindOf = (taskId: unknown) => (REQUEST_ID.test(String(taskId)) ? "vpc" : Number(taskId) === SEED_EIP_TASK.taskId ? "eip" : "legacy");
+const validRequest = fc
+  .tuple(validTask, validDestination, fc.option(deadlineSeconds, { nil: undefined }))
+  .map(([task, destination, deadline]): Record<string, unknown> => ({ ...task, destination, ...(deadline === undefined ? {} : { deadlineSeconds: deadline }) }));
 
 /** Task ids of no kind: not a positive integer (or its digits) within range, not a RequestId. */
 const notATaskId = fc.oneof(
   fc.constantFrom<unknown>(0, -1, 2_147_483_648, 1.5, "0297", "", "ipm-2uw6ujo6", "3c140219-cfe9-470e-b241-907877d6fb0", null, true, [], {}, Number.MAX_SAFE_INTEGER + 2),
   fc.double({ noInteger: true }),
-  fc.string().filter((s) => !/^[1-9][0-9]{0,15}$/.test(s) && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s)),
+  fc.string().filter((s) => !/^[1-9][0-9]{0,15}$/.test(s) && !REQUEST_ID.test(s)),
 );
 const notARegion = fc.oneof(fc.constantFrom<unknown>("", "GZ", "ap-", "g z", "x".repeat(33), "ap-guangzhou\n", 5, null), fc.string({ minLength: 33 }));
 
@@ -57,7 +71,12 @@ const oneFieldWrong: fc.Arbitrary<Body> = fc.tuple(validRequest, fc.nat()).chain
   const withDestination = (changed: Body) => ({ ...request, destination: changed });
   const mutations: fc.Arbitrary<Body>[] = [
     notATaskId.map((taskId) => ({ ...request, taskId })),
-    fc.constantFrom<unknown>("vpc", "eip", "ecs", "", null, 1).map((api) => ({ ...request, taskId: api === "eip" ? "297x" : request.taskId, api })),
+    // An api the task id cannot be of (legacy ids fit eip's type, so "eip" comes with a bad id), or none at all.
+    fc.constantFrom<unknown>("vpc", "eip", "legacy", "ecs", "VPC", "", null, 1).map((api) => {
+      const kind = seedKindOf(request.taskId);
+      const fits = api === kind || (api === "eip" && kind === "legacy") || (api === "legacy" && kind === "eip");
+      return { ...request, taskId: fits ? "297x" : request.taskId, api };
+    }),
     notARegion.map((region) => ({ ...request, region })),
     fc.constantFrom("taskId", "region", "destination").map((name) => Object.fromEntries(Object.entries(request).filter(([k]) => k !== name))),
     fc.constantFrom<unknown>(null, "webhook", [], { type: "sms", to: "+100" }, { type: "webhook" }, {}).map((d) => ({ ...request, destination: d })),
@@ -88,7 +107,12 @@ const oneFieldWrong: fc.Arbitrary<Body> = fc.tuple(validRequest, fc.nat()).chain
 });
 
 /** Well-formed, but about a task the upstream does not know: refused (404) before anything is stored. */
-const unknownTask = fc.tuple(validRequest, fc.integer({ min: 1, max: 2_147_483_647 }).filter((id) => id !== SEEDED_TASK)).map(([request, taskId]) => ({ ...request, taskId }));
+const unknownTaskRef = fc.oneof(
+  fc.integer({ min: 1, max: 2_147_483_647 }).filter((id) => id !== SEEDED_TASK).map((taskId) => ({ taskId })),
+  fc.uuid().filter((id) => id !== SEED_VPC_TASK.taskId).map((taskId) => ({ taskId })),
+  fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }).filter((id) => id !== SEED_EIP_TASK.taskId).map((taskId) => ({ api: "eip", taskId })),
+);
+const unknownTask = fc.tuple(validRequest, unknownTaskRef).map(([{ api: _api, ...request }, task]) => ({ ...request, ...task }));
 
 const nested = (depth: number) => `${'{"a":['.repeat(depth)}1${"]}".repeat(depth)}`;
 const textBodies: fc.Arbitrary<string> = fc.oneof(
@@ -116,11 +140,13 @@ const pathSegment = fc
   .oneof(
     fc.constantFrom("0", "-1", "99999999999999999999", "1e3", "abc", "%00", "..%2F..", "__proto__", "constructor", "w_aaaaaaaaaaaaaaaaaaaaaaaaaa", "%E0%A4%A", " "),
     fc.integer({ min: 1, max: 2_147_483_647 }).map(String),
+    fc.uuid(),
+    fc.constantFrom(SEED_VPC_TASK.taskId.slice(0, -1), `${SEED_VPC_TASK.taskId}0`, `{${SEED_VPC_TASK.taskId}}`),
     fc.stringMatching(/^w_[a-z2-7]{26}$/),
     fc.string(),
   )
-  // GET /tasks/297?region=gz is the one read that succeeds.
-  .filter((segment) => !/^0*297$/.test(decoded(segment)));
+  // The seeded tasks are the reads that succeed.
+  .filter((segment) => !isReadable(segment));
 const anyPath = fc.oneof(
   pathSegment.map((s) => `/tasks/${s}`),
   pathSegment.map((s) => `/watches/${s}`),
@@ -142,12 +168,18 @@ const route = fc.oneof(
     ),
   },
   // Anything at all, except the reads that answer 200.
-  { weight: 3, arbitrary: fc.record({ method: anyMethod, path: anyPath }).filter(({ method, path }) => !(method.toUpperCase() === "GET" && /^\/(healthz|openapi\.json|tasks\/0*297)\/?$/.test(decoded(path)))) },
+  {
+    weight: 3,
+    arbitrary: fc.record({ method: anyMethod, path: anyPath }).filter(({ method, path }) => {
+      const read = /^\/(?:healthz|openapi\.json|tasks\/([^/]*))\/?$/.exec(decoded(path));
+      return !(method.toUpperCase() === "GET" && read && (read[1] === undefined || isReadable(read[1])));
+    }),
+  },
 );
 const queryPairs = fc.array(
   fc.tuple(
-    fc.oneof(fc.constantFrom("region", "__proto__", "constructor", "taskId", "hasOwnProperty"), fc.string()),
-    fc.oneof(fc.constantFrom("gz", "sh", "GZ", "", "ap-guangzhou", "x".repeat(5_000)), fc.string()),
+    fc.oneof(fc.constantFrom("region", "api", "__proto__", "constructor", "taskId", "hasOwnProperty"), fc.string()),
+    fc.oneof(fc.constantFrom("gz", "sh", "GZ", "", "ap-guangzhou", "x".repeat(5_000), "vpc", "eip", "legacy", "VPC", "ecs"), fc.string()),
   ),
   { maxLength: 4 },
 );
@@ -182,6 +214,12 @@ const request = fc.record({
   ),
 });
 type GeneratedRequest = typeof request extends fc.Arbitrary<infer R> ? R : never;
+
+/** A path segment naming a seeded task (any case, any leading zeros). */
+function isReadable(segment: string): boolean {
+  const id = decoded(segment).toLowerCase().replace(/^0+/, "");
+  return READABLE.includes(id);
+}
 
 function isUtf8(bytes: Uint8Array): boolean {
   try {
@@ -238,9 +276,12 @@ it(`answers ${RUNS} generated bad requests with 4xx problem+json only, storing n
       answers: [...byStatus].sort().map(([status, n]) => `${status}:${n}`).join(","),
       "5xx": statuses.filter((s) => s >= 500).length,
       stored: (await stack.countWatches()) - before,
+      upstreamQueries: listCounts(countBy(stack.emulator.requests(), (r) => r.api)),
       seed,
     });
   }
+  // Well-formed requests about unknown tasks of every kind got as far as the upstream (and were refused).
+  expect([...new Set(stack.emulator.requests().map((r) => r.api))].sort()).toEqual(["eip", "legacy", "vpc"]);
   // Keys named __proto__ or constructor in bodies and queries changed no prototype.
   expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   expect(Object.prototype).not.toHaveProperty("polluted");
