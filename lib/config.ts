@@ -3,6 +3,7 @@
  * what it means (the README's configuration table is checked against it). Parsed once per
  * cold start; a bad value is a ConfigError naming the variable, never a silent default.
  */
+import { allowEntryProblem } from "./cidr";
 import { parseBrokerUrl } from "./delivery/broker-url";
 import { SIGNATURE_METHODS, type HttpMethod, type SignatureMethod } from "./upstream/sign";
 import type { LogLevel } from "./log";
@@ -51,6 +52,13 @@ const brokerUrl = (raw: string, name: string): string => {
   return raw;
 };
 const list = (raw: string) => raw.split(",").map((s) => s.trim()).filter(Boolean);
+/** A list of CIDRs, none of them allowing every address (lib/cidr.ts). */
+const cidrs = (raw: string, name: string): string[] =>
+  list(raw).map((cidr) => {
+    const problem = allowEntryProblem(cidr);
+    if (problem) throw new ConfigError(name, problem);
+    return cidr;
+  });
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
 /** "0,5s,5m,30m,2h" → [0, 5000, 300000, 1800000, 7200000] */
 const durations = (raw: string, name: string): number[] =>
@@ -82,7 +90,7 @@ export const SETTINGS = {
   defaultDeadlineSeconds: setting("WATCH_DEFAULT_DEADLINE_SECONDS", 86_400, int(60, 604_800), "Deadline of a watch registered without deadlineSeconds."),
   webhookTimeoutMs: setting("WEBHOOK_TIMEOUT_MS", 15_000, int(100, 60_000), "A delivery attempt (webhook 2xx, CMQ answer, AMQP confirm) fails unless it completes within this time."),
   deliverySchedule: setting("DELIVERY_SCHEDULE", [0, 5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000], durations, "Delay before each delivery attempt (±20% jitter); after the last the watch is failed. Default 0,5s,5m,30m,2h,5h,10h,10h."),
-  webhookAllow: setting("WEBHOOK_ALLOW", [] as string[], list, "Comma-separated CIDRs webhooks and destinations' brokers may reach despite the SSRF guard (plain http and amqp are allowed only to these). Metadata addresses never; 0.0.0.0/0 and ::/0 are refused."),
+  webhookAllow: setting("WEBHOOK_ALLOW", [] as string[], cidrs, "Comma-separated CIDRs webhooks and destinations' brokers may reach despite the SSRF guard (plain http and amqp are allowed only to these). Metadata addresses never; 0.0.0.0/0 and ::/0 are refused."),
   eventSource: setting("EVENT_SOURCE", "urn:nettask-relay", text, "CloudEvents `source` of delivered events."),
   cmqEndpoint: setting("CMQ_ENDPOINT", "https://tdmq.tencentcloudapi.com", url(["https:", "http:"]), "TDMQ API 3.0 endpoint for SendCmqMsg."),
   amqpUrl: setting("AMQP_URL", "", brokerUrl, "Default broker for amqp destinations without their own url: amqp[s]://user:password@host:port/vhost, no query."),

@@ -4,9 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Config } from "./config";
-import { createDeliverer } from "./delivery/create-deliverer";
 import type { Deliverer } from "./delivery/deliverer";
-import { checkDestination } from "./delivery/destination-policy";
 import { lazy } from "./lazy";
 import { createLogger, type Logger } from "./log";
 import { createRateLimiter, sleep, type RateLimiter } from "./poll/rate-limiter";
@@ -118,7 +116,8 @@ export async function createRelay(config: Config, parts: RelayParts = {}): Promi
   };
   // One client for every task kind, so one rate limit covers them all.
   const client = parts.client ?? createTaskClient({ ...clientOptionsFromConfig(config), rateLimiter: counted, logger });
-  const deliverer = parts.deliverer ?? createDeliverer(config, { logger });
+  const delivery = lazy(() => import("./delivery/index"));
+  const deliverer = parts.deliverer ?? lazyDeliverer(async () => (await delivery()).createDeliverer(config, { logger }));
   const workParts = async (): Promise<WorkParts> => ({ config, store: await openedStore(), client, deliverer, logger, now, random });
   const instance = randomUUID().slice(0, 8);
   let invocations = 0;
@@ -152,7 +151,7 @@ export async function createRelay(config: Config, parts: RelayParts = {}): Promi
   async function registerWatch(request: WatchRequest, signal?: AbortSignal): Promise<{ watch: Watch; created: boolean }> {
     const valid = validate("watchRequest", request, "request body");
     const task = resolveTask(taskFieldsOf(valid), "request body");
-    const refused = await checkDestination(valid.destination, config);
+    const refused = await (await delivery()).checkDestination(valid.destination, config);
     if (refused.length > 0) throw new ValidationError("request body", refused);
 
     const work = await workParts();
@@ -260,4 +259,18 @@ function parseTimerArgument(argument: string | object | undefined, problems: str
   if (result.ok) return result.value.watches ?? [];
   problems.push(`timer argument ignored: ${new ValidationError("timer argument", result.errors).message}`);
   return [];
+}
+
+/** A deliverer built on its first delivery; closing one never built does nothing. */
+function lazyDeliverer(create: () => Promise<Deliverer>): Deliverer {
+  let built: Deliverer | undefined;
+  const get = lazy(async () => (built = await create()));
+  return {
+    async deliver(event, destination, signal) {
+      return (await get()).deliver(event, destination, signal);
+    },
+    async close() {
+      await built?.close();
+    },
+  };
 }

@@ -60,6 +60,13 @@ export const BUNDLE_OPTIONS: esbuild.BuildOptions = {
   logLevel: "warning",
 };
 
+/** Stand-ins in the main bundles only: the lazy chunks keep the real modules. */
+const MAIN_BUNDLE_SHIMS = {
+  "json-bigint": "./scripts/build/shims/json-bigint.cjs",
+  tslib: "./scripts/build/shims/tslib.cjs",
+  "node:stream/web": "./scripts/build/shims/stream-web.cjs",
+};
+
 const bundle = (options: esbuild.BuildOptions) => esbuild.build({ ...BUNDLE_OPTIONS, ...options, metafile: true, write: false });
 
 /**
@@ -86,8 +93,8 @@ async function buildFunction(name: FunctionName, outDir: string): Promise<BuiltF
     outdir: dir,
     entryNames: "index",
     plugins: [lazyChunks(ROOT, used), ioredisSingleNode],
-    // The main bundle's only SDK module is the TC3 signer, which never serialises JSON itself.
-    alias: { ...BUNDLE_OPTIONS.alias, "json-bigint": "./scripts/build/shims/json-bigint.cjs" },
+    // What only the main bundles stand in for (the shims say why each is safe there).
+    alias: { ...BUNDLE_OPTIONS.alias, ...MAIN_BUNDLE_SHIMS },
   });
   const leaked = Object.keys(main.metafile.inputs).filter(
     (input) => LAZY_PACKAGES.some((p) => input.startsWith(`node_modules/${p}/`)) && !MAIN_BUNDLE_EXCEPTIONS.includes(input),
@@ -95,10 +102,18 @@ async function buildFunction(name: FunctionName, outDir: string): Promise<BuiltF
   if (leaked.length > 0) {
     throw new Error(`${name}: ${leaked[0]} (and ${leaked.length - 1} more) ended up in the main bundle; import it only through a module of LAZY_CHUNKS`);
   }
-  const chunks = await Promise.all(
-    [...used].map((chunk) => bundle({ entryPoints: { [chunk]: LAZY_CHUNKS[chunk]! }, outdir: join(dir, "chunks"), plugins: [ioredisSingleNode] })),
-  );
-  const files = [main, ...chunks].flatMap((result) => result.outputFiles);
+  // A chunk may load chunks of its own (delivery loads the TDMQ client and amqplib): build
+  // until every chunk referred to is built.
+  const chunks = new Map<string, esbuild.BuildResult>();
+  for (let pending = [...used]; pending.length > 0; pending = [...used].filter((chunk) => !chunks.has(chunk))) {
+    const results = await Promise.all(
+      pending.map((chunk) =>
+        bundle({ entryPoints: { [chunk]: LAZY_CHUNKS[chunk]! }, outdir: join(dir, "chunks"), plugins: [lazyChunks(ROOT, used, "./"), ioredisSingleNode] }),
+      ),
+    );
+    pending.forEach((chunk, i) => chunks.set(chunk, results[i]!));
+  }
+  const files = [main, ...chunks.values()].flatMap((result) => result.outputFiles!);
   // The repo's package.json says "type": "module"; this one makes Node load the bundle as CommonJS.
   const manifest = { path: join(dir, "package.json"), contents: Buffer.from('{"type":"commonjs"}\n') };
   writeExactly(dir, [...files, manifest]);

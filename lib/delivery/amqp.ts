@@ -12,8 +12,7 @@ import { once } from "node:events";
 import { redact, type Logger } from "../log";
 import type { AmqpDestination, CloudEvent } from "../schemas/index";
 import { parseBrokerUrl, type BrokerAddress } from "./broker-url";
-import { timeAttempt, type DeliveryOutcome } from "./deliverer";
-import { CLOUDEVENTS_CONTENT_TYPE, serializeEvent } from "./event";
+import { CLOUDEVENTS_CONTENT_TYPE, serializeEvent, timeAttempt, type DeliveryOutcome } from "./deliverer";
 import { addressPolicy, fixedAddress, guardedLookup, RefusedDestinationError, type Resolver } from "./ssrf";
 
 export interface AmqpPublisherOptions {

@@ -3,8 +3,7 @@ import { redact } from "../log";
 import { regionName } from "../regions";
 import type { CloudEvent, CmqDestination } from "../schemas/index";
 import type { CredentialSource } from "../upstream/credentials";
-import { timeAttempt, type DeliveryOutcome } from "./deliverer";
-import { serializeEvent } from "./event";
+import { serializeEvent, timeAttempt, type DeliveryOutcome } from "./deliverer";
 
 /** CMQ refuses larger messages; refusing before sending saves a doomed round trip per retry. */
 export const MAX_CMQ_MESSAGE_BYTES = 1024 * 1024;

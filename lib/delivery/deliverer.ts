@@ -2,6 +2,7 @@
  * What delivery promises the rest of the library: one attempt to hand one event to one
  * destination. Retry timing, dead letters and state live with the watch, not here.
  */
+import { stopwatch } from "../stopwatch";
 import type { CloudEvent, Destination } from "../schemas/index";
 
 export interface DeliveryOutcome {
@@ -27,8 +28,19 @@ export interface Deliverer {
   close(): Promise<void>;
 }
 
+/** The bytes every destination carries: webhooks, CMQ and AMQP deliver exactly this text. */
+export function serializeEvent(event: CloudEvent): string {
+  return JSON.stringify(event);
+}
+
+/**
+ * The content type of those bytes wherever a transport has one: the JSON event format in the
+ * structured mode of the CloudEvents bindings (HTTP: https://github.com/cloudevents/spec/blob/v1.0.2/cloudevents/bindings/http-protocol-binding.md#32-structured-content-mode).
+ */
+export const CLOUDEVENTS_CONTENT_TYPE = "application/cloudevents+json";
+
 /** Starts timing an attempt; the returned function stamps an outcome with the time since. */
 export function timeAttempt(): (outcome: Omit<DeliveryOutcome, "durationMs">) => DeliveryOutcome {
-  const started = performance.now();
-  return (outcome) => ({ ...outcome, durationMs: Math.round(performance.now() - started) });
+  const elapsed = stopwatch();
+  return (outcome) => ({ ...outcome, durationMs: Math.round(elapsed()) });
 }

@@ -46,14 +46,3 @@ export function buildEvent(watch: Watch, type: EventType, completedAt: number, s
     "CloudEvent",
   );
 }
-
-/**
- * The content type of those bytes wherever a transport has one: the JSON event format in the
- * structured mode of the CloudEvents bindings (HTTP: https://github.com/cloudevents/spec/blob/v1.0.2/cloudevents/bindings/http-protocol-binding.md#32-structured-content-mode).
- */
-export const CLOUDEVENTS_CONTENT_TYPE = "application/cloudevents+json";
-
-/** The bytes every destination carries: webhooks, CMQ and AMQP deliver exactly this text. */
-export function serializeEvent(event: CloudEvent): string {
-  return JSON.stringify(event);
-}

@@ -6,9 +6,9 @@
  */
 import { promises as dns } from "node:dns";
 import { BlockList, isIP, type LookupFunction } from "node:net";
+import { allowEntryProblem, parseCidr, type Family } from "../cidr";
 import { ConfigError } from "../config";
 
-type Family = "ipv4" | "ipv6";
 export type AddressKind = "loopback" | "unspecified" | "private" | "link-local" | "CGNAT" | "unique-local" | "multicast" | "documentation" | "reserved";
 
 // Order matters where ranges nest (::1 inside ::/96): the first match names the kind.
@@ -58,15 +58,6 @@ const METADATA_ADDRESSES = ["169.254.169.254", "169.254.170.2", "169.254.0.23", 
 export type PlainScheme = "http" | "amqp";
 
 const familyOf = (address: string): Family => (isIP(address) === 6 ? "ipv6" : "ipv4");
-
-function parseCidr(cidr: string): [string, number, Family] | undefined {
-  const [address = "", prefixText, ...rest] = cidr.split("/");
-  const version = isIP(address);
-  if (!version || rest.length > 0) return undefined;
-  const max = version === 4 ? 32 : 128;
-  const prefix = prefixText === undefined ? max : /^\d{1,3}$/.test(prefixText) ? Number(prefixText) : NaN;
-  return prefix >= 0 && prefix <= max ? [address, prefix, version === 4 ? "ipv4" : "ipv6"] : undefined;
-}
 
 const INTERNAL: ReadonlyArray<[AddressKind, BlockList]> = (() => {
   const lists = new Map<AddressKind, BlockList>();
@@ -120,10 +111,10 @@ export interface AddressPolicy {
 export function addressPolicy(allowCidrs: readonly string[]): AddressPolicy {
   const allowed = new BlockList();
   for (const cidr of allowCidrs) {
-    const parsed = parseCidr(cidr);
-    if (!parsed) throw new ConfigError("WEBHOOK_ALLOW", `must be a comma-separated list of CIDRs such as 127.0.0.1/32; "${cidr}" is not one`);
-    if (parsed[1] === 0) throw new ConfigError("WEBHOOK_ALLOW", `must not allow every address ("${cidr}"): list the networks destinations may reach`);
-    allowed.addSubnet(...parsed);
+    // loadConfig has checked WEBHOOK_ALLOW; a list built in code is checked here.
+    const problem = allowEntryProblem(cidr);
+    if (problem) throw new ConfigError("WEBHOOK_ALLOW", problem);
+    allowed.addSubnet(...parseCidr(cidr)!);
   }
   return {
     allowsNothing: allowCidrs.length === 0,

@@ -8,8 +8,7 @@ import http from "node:http";
 import https from "node:https";
 import { Webhook } from "standardwebhooks";
 import type { CloudEvent, WebhookDestination } from "../schemas/index";
-import { timeAttempt, type DeliveryOutcome } from "./deliverer";
-import { CLOUDEVENTS_CONTENT_TYPE, serializeEvent } from "./event";
+import { CLOUDEVENTS_CONTENT_TYPE, serializeEvent, timeAttempt, type DeliveryOutcome } from "./deliverer";
 import { addressPolicy, fixedAddress, guardedLookup, RefusedDestinationError, type Resolver } from "./ssrf";
 
 const USER_AGENT = "nettask-relay";

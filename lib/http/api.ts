@@ -6,6 +6,7 @@
 import type { Config } from "../config";
 import type { Logger } from "../log";
 import type { Relay } from "../relay";
+import { stopwatch } from "../stopwatch";
 import { api, region, taskId, taskResultSchema, watchRequestSchema, type Watch } from "../schemas/index";
 import { WATCH_ID, patternHint } from "../schemas/patterns";
 import { validate } from "../schemas/validate";
@@ -166,7 +167,7 @@ const openApi = () => (openApiCache ??= openApiDocument(API_ROUTES));
 /** Answers one request; never throws. Logs one line per request with the correlation id. */
 export async function handleApiRequest(request: HttpRequest, deps: ApiDeps, signal?: AbortSignal): Promise<HttpResponse> {
   const logger = deps.logger.child({ correlation_id: request.requestId });
-  const started = performance.now();
+  const elapsed = stopwatch();
   let response: HttpResponse;
   try {
     const { route, params } = matchRoute(API_ROUTES, request.method, request.path);
@@ -179,7 +180,7 @@ export async function handleApiRequest(request: HttpRequest, deps: ApiDeps, sign
     method: request.method,
     path: request.path,
     status: response.statusCode,
-    duration_ms: Math.round(performance.now() - started),
+    duration_ms: Math.round(elapsed()),
     source_ip: request.sourceIp,
   });
   return response;

@@ -4,7 +4,7 @@
  * figure 2). Redirects are not followed; the answer is read as text, up to a size cap.
  */
 import http from "node:http";
-import https from "node:https";
+import { lazy } from "../lazy";
 
 export interface UpstreamRequest {
   url: URL;
@@ -23,23 +23,24 @@ export interface UpstreamAnswer {
 export const MAX_ANSWER_BYTES = 8 * 1024 * 1024;
 
 // Keep-alive: a warm function reuses its connection to the upstream across polls.
-const agents = {
-  "http:": new http.Agent({ keepAlive: true }),
-  "https:": new https.Agent({ keepAlive: true }),
-};
+const httpAgent = new http.Agent({ keepAlive: true });
+// TLS is loaded with the first https request: an endpoint on plain http (the emulator) never needs it.
+const httpsClient = lazy(async () => {
+  const https = (await import("node:https")).default;
+  return { request: https.request, agent: new https.Agent({ keepAlive: true }) };
+});
 
 export class AnswerTooLargeError extends Error {
   override readonly name = "AnswerTooLargeError";
 }
 
 /** Sends the request; rejects on network errors, on `signal`, or with AnswerTooLargeError. */
-export function exchange(request: UpstreamRequest, signal: AbortSignal): Promise<UpstreamAnswer> {
+export async function exchange(request: UpstreamRequest, signal: AbortSignal): Promise<UpstreamAnswer> {
   const { url } = request;
-  const client = url.protocol === "https:" ? https : http;
-  const agent = url.protocol === "https:" ? agents["https:"] : agents["http:"];
+  const { request: send, agent } = url.protocol === "https:" ? await httpsClient() : { request: http.request, agent: httpAgent };
   return new Promise((resolve, reject) => {
     const headers = request.body === undefined ? request.headers : { ...request.headers, "content-length": String(Buffer.byteLength(request.body)) };
-    const req = client.request(url, { method: request.method, headers, agent, signal }, (res) => {
+    const req = send(url, { method: request.method, headers, agent, signal }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
       res.on("data", (chunk: Buffer) => {

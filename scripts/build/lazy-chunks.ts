@@ -15,6 +15,8 @@ export const LAZY_CHUNKS: Readonly<Record<string, string>> = {
   tdmq: "lib/delivery/cmq-sdk.ts",
   // Only for amqp destinations.
   amqplib: "lib/delivery/amqp-lib.ts",
+  // The senders and the address policy, loaded on the first registration or delivery.
+  delivery: "lib/delivery/index.ts",
   // The watch stores, opened on first use (reading a task needs none).
   "redis-store": "lib/watches/redis-store.ts",
   "sqlite-store": "lib/watches/sqlite-store.ts",
@@ -31,8 +33,11 @@ export const MAIN_BUNDLE_EXCEPTIONS = [
 
 const RESOLVING = Symbol("lazy-chunks");
 
-/** Records in `used` the chunks the bundle refers to. */
-export function lazyChunks(root: string, used: Set<string>): Plugin {
+/**
+ * Records in `used` the chunks the bundle refers to. `from` is where the bundle is written
+ * relative to the chunks: "./chunks/" for a main bundle, "./" for a chunk that loads another.
+ */
+export function lazyChunks(root: string, used: Set<string>, from = "./chunks/"): Plugin {
   const chunkOf = new Map(Object.entries(LAZY_CHUNKS).map(([name, file]) => [resolve(root, file), name]));
   return {
     name: "lazy-chunks",
@@ -48,7 +53,7 @@ export function lazyChunks(root: string, used: Set<string>): Plugin {
         const name = chunkOf.get(path);
         if (name === undefined) return undefined;
         used.add(name);
-        return { path: `./chunks/${name}.js`, external: true };
+        return { path: `${from}${name}.js`, external: true };
       });
     },
   };

@@ -90,7 +90,7 @@ const watchIntoInbox = (platform: HttpPlatform, taskId: number, base64 = false):
 const received = (taskId: number) => stack.inbox.received().filter((d) => (d.event as { data: { taskId: number } }).data.taskId === taskId);
 
 describe("SCF: Function URL and timer events, SQLite store", () => {
-  it("answers, registers, polls and delivers, loading no lazy chunk for webhooks but the store's", async () => {
+  it("answers, registers, polls and delivers, loading the store's and delivery's chunks and no other", async () => {
     const timerTask = stack.emulator.createTask({ region: "gz", data: { total: 0, detail: [] } });
     const message = JSON.stringify({ watches: [{ taskId: timerTask.taskId, region: "gz", destination: inboxDestination() }] });
     const run = await runChild([
@@ -107,7 +107,7 @@ describe("SCF: Function URL and timer events, SQLite store", () => {
     for (const taskId of [297, timerTask.taskId]) {
       expect(received(taskId)).toEqual([expect.objectContaining({ verified: true, type: "com.tencentcloud.vpc.nettask.succeeded" })]);
     }
-    expect(run.chunks.sort()).toEqual(["http/chunks/sqlite-store.js", "poll/chunks/sqlite-store.js"]);
+    expect(run.chunks.sort()).toEqual(["http/chunks/delivery.js", "http/chunks/sqlite-store.js", "poll/chunks/delivery.js", "poll/chunks/sqlite-store.js"]);
   });
 
   it("answers GET /tasks without loading any chunk: reading a task needs no store", async () => {
@@ -116,13 +116,13 @@ describe("SCF: Function URL and timer events, SQLite store", () => {
     expect(run.chunks).toEqual([]);
   });
 
-  it("loads the TDMQ chunk to deliver to CMQ, and no other but the store's", async () => {
+  it("loads the TDMQ chunk to deliver to CMQ, and no other but the store's and delivery's", async () => {
     const queue = `smoke-${randomUUID().slice(0, 8)}`;
     const message = JSON.stringify({ watches: [{ taskId: 297, region: "gz", destination: { type: "cmq", queue } }] });
     const run = await runChild([{ fn: "poll", event: { ...fixture("scf-timer"), Message: message } }]);
     expect(run.results[0]).toMatchObject({ registered: 1, problems: [] });
     expect(stack.emulator.cmqMessages(queue)).toHaveLength(1);
-    expect(run.chunks.sort()).toEqual(["poll/chunks/sqlite-store.js", "poll/chunks/tdmq.js"]);
+    expect(run.chunks.sort()).toEqual(["poll/chunks/delivery.js", "poll/chunks/sqlite-store.js", "poll/chunks/tdmq.js"]);
   });
 });
 
@@ -146,6 +146,6 @@ describe("AWS: API Gateway HTTP API and EventBridge events, Redis store", () => 
     const poll = await runChild([{ fn: "poll", event: fixture("aws-eventbridge-schedule") }], redis);
     expect(poll.results[0]).toMatchObject({ claimed: 1, finished: { succeeded: 1 }, deliveries: { ok: 1, failed: 0 }, problems: [] });
     expect(received(running.taskId)).toEqual([expect.objectContaining({ verified: true, type: "com.tencentcloud.vpc.nettask.succeeded" })]);
-    expect([...api.chunks, ...poll.chunks]).toEqual(["http/chunks/redis-store.js", "poll/chunks/redis-store.js"]);
+    expect([...api.chunks, ...poll.chunks].sort()).toEqual(["http/chunks/delivery.js", "http/chunks/redis-store.js", "poll/chunks/delivery.js", "poll/chunks/redis-store.js"]);
   });
 });

@@ -9,7 +9,7 @@ import { createAmqpPublisher } from "../../lib/delivery/amqp";
 import { createDeliverer } from "../../lib/delivery/create-deliverer";
 import type { Resolver } from "../../lib/delivery/ssrf";
 import type { Deliverer } from "../../lib/delivery/deliverer";
-import { serializeEvent } from "../../lib/delivery/event";
+import { serializeEvent } from "../../lib/delivery/deliverer";
 import { createLogger } from "../../lib/log";
 import { check } from "../../lib/schemas/validate";
 import { sampleEvent, testConfig } from "./helpers";

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { buildEvent, serializeEvent } from "../../lib/delivery/event";
+import { serializeEvent } from "../../lib/delivery/deliverer";
+import { buildEvent } from "../../lib/delivery/event";
 import { check, ValidationError } from "../../lib/schemas/validate";
 import { eventIdOf, newWatch } from "../../lib/watches/model";
 import { sampleEvent } from "./helpers";

@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { serializeEvent } from "../../lib/delivery/event";
+import { serializeEvent } from "../../lib/delivery/deliverer";
 import { sampleEvent } from "./helpers";
 
 describe("lazy loading of the queue clients", () => {

@@ -176,7 +176,7 @@ describe("checkDestination (registration)", () => {
   it("rejects a malformed WEBHOOK_ALLOW with a ConfigError naming it", async () => {
     for (const bad of ["127.0.0.1/33", "localhost", "10.0.0.0/8/1", "::1/129", "1.2.3.4/x"]) {
       expect(() => createDeliverer(testConfig({ WEBHOOK_ALLOW: bad })), bad).toThrow(ConfigError);
-      await expect(checkDestination(webhook("https://x.example/"), testConfig({ WEBHOOK_ALLOW: bad })), bad).rejects.toThrow(/WEBHOOK_ALLOW/);
+      expect(() => testConfig({ WEBHOOK_ALLOW: bad }), bad).toThrow(/^WEBHOOK_ALLOW must/);
     }
   });
 });

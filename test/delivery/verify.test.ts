@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { serializeEvent } from "../../lib/delivery/event";
+import { serializeEvent } from "../../lib/delivery/deliverer";
 import { DeliveryVerificationError, verifyDelivery } from "../../lib/delivery/verify";
 import { newSecret, sampleEvent } from "./helpers";
 
