@@ -61,7 +61,7 @@ export const BUNDLE_OPTIONS: esbuild.BuildOptions = {
 };
 
 /** Stand-ins in the main bundles only: the lazy chunks keep the real modules. */
-const MAIN_BUNDLE_SHIMS = {
+export const MAIN_BUNDLE_SHIMS = {
   "json-bigint": "./scripts/build/shims/json-bigint.cjs",
   tslib: "./scripts/build/shims/tslib.cjs",
   "node:stream/web": "./scripts/build/shims/stream-web.cjs",
