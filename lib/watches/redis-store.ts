@@ -5,6 +5,10 @@
  *   <prefix>due         sorted set of watch ids that have a dueAt, scored by it
  *   <prefix>states      hash: watch count per state, kept by the scripts
  *   <prefix>upstream-rate  the next free upstream request slot (epoch ms), for the shared rate limiter
+ *   <prefix>list:all    sorted set (all scores 0, ordered by member) of every watch's position,
+ *                       "<createdAt ms, 15 digits>|<id>"; the hash keeps it as `listPos`
+ *   <prefix>list:<filter>  the same per filter of lib/watches/listing.ts, "<value>|<position>"
+ *   <prefix>list:version   set once the listing indexes cover watches stored before they existed
  * The scripts only copy strings and bump integers; the document is assembled in TypeScript.
  * Scripts build watch keys from ids, so this needs one Redis node (not Redis Cluster).
  */
@@ -12,6 +16,7 @@ import { Redis } from "ioredis";
 import { createSharedRateLimiter } from "../poll/rate-limiter";
 import type { RateLimiter } from "../upstream/client";
 import { WATCH_STATES, type Watch, type WatchState } from "../schemas/index";
+import { fixedFilterValues, LIST_FILTER_NAMES, MUTABLE_FILTER, pageOf, positionOf, SCAN_BUDGET, type ListFilter, type ListPage, type ListQuery, type Position } from "./listing";
 import { fromRow, toRow, type WatchRow } from "./row";
 import { StoreConfigError, type ClaimOptions, type WatchStore } from "./store";
 
@@ -23,7 +28,18 @@ const INSERT_BATCH = 1_000;
 const FIELDS = ["version", "state", "dueAt", "leaseOwner", "leaseUntil", "body"] as const;
 type Reply = (string | null)[];
 
-// KEYS: watch, due, states. ARGV: id, version, state, dueAt, leaseOwner, leaseUntil, body.
+/**
+ * Lua that puts watch KEYS[1] into the listing indexes: its state's entry into KEYS[stateKey],
+ * and the entries ARGV[firstEntry..] into KEYS[stateKey + 1..]. The position is kept in the
+ * hash, so a save can move the state entry.
+ */
+const addToListing = (stateKey: number, state: string, position: string, firstEntry: number) => `
+redis.call('HSET', KEYS[1], 'listPos', ${position})
+redis.call('ZADD', KEYS[${stateKey}], 0, ${state} .. '|' .. ${position})
+for i = ${stateKey + 1}, #KEYS do redis.call('ZADD', KEYS[i], 0, ARGV[i + ${firstEntry - stateKey - 1}]) end`;
+
+// KEYS: watch, due, states, then the listing indexes (state first). ARGV: id, version, state,
+// dueAt, leaseOwner, leaseUntil, body, listing position, then the other listing entries.
 // Returns the stored fields when the watch exists, nil when it was inserted.
 const INSERT = `
 if redis.call('EXISTS', KEYS[1]) == 1 then
@@ -32,6 +48,7 @@ end
 redis.call('HSET', KEYS[1], 'version', ARGV[2], 'state', ARGV[3], 'dueAt', ARGV[4], 'leaseOwner', ARGV[5], 'leaseUntil', ARGV[6], 'body', ARGV[7])
 if ARGV[4] ~= '' then redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1]) end
 redis.call('HINCRBY', KEYS[3], ARGV[3], 1)
+${addToListing(4, "ARGV[3]", "ARGV[8]", 9)}
 return false
 `;
 
@@ -63,7 +80,64 @@ if current[2] ~= ARGV[3] then
   redis.call('HINCRBY', KEYS[3], current[2], -1)
   redis.call('HINCRBY', KEYS[3], ARGV[3], 1)
 end
+local listPos = redis.call('HGET', KEYS[1], 'listPos')
+if listPos and current[2] ~= ARGV[3] then
+  redis.call('ZREM', KEYS[4], current[2] .. '|' .. listPos)
+  redis.call('ZADD', KEYS[4], 0, ARGV[3] .. '|' .. listPos)
+end
 return version
+`;
+
+// KEYS: watch, then the listing indexes (state first). ARGV: position, then the other entries.
+// Indexes a watch stored before the listing existed; 0 when there is nothing to do.
+const INDEX = `
+if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('HEXISTS', KEYS[1], 'listPos') == 1 then return 0 end
+${addToListing(2, "redis.call('HGET', KEYS[1], 'state')", "ARGV[1]", 2)}
+return 1
+`;
+
+// KEYS: the indexes of the filters (or list:all). ARGV: wanted (limit + 1), budget, the
+// position to start after ('' for the newest), then each key's entry prefix ("<value>|", or
+// '' for list:all). Walks the index with the fewest entries in range, newest first, checking
+// the others by ZSCORE, until `wanted` match or `budget` entries are examined. Returns the
+// last position examined (false when the index ended), then the matching positions.
+const LIST = `
+local wanted, budget, after = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
+local function bounds(i)
+  local prefix = ARGV[3 + i]
+  local min = prefix == '' and '-' or '[' .. prefix
+  if after ~= '' then return min, '(' .. prefix .. after end
+  if prefix == '' then return min, '+' end
+  return min, '(' .. string.sub(prefix, 1, -2) .. '}'
+end
+local walk, fewest = 1, nil
+for i = 1, #KEYS do
+  local count = redis.call('ZLEXCOUNT', KEYS[i], bounds(i))
+  if fewest == nil or count < fewest then walk, fewest = i, count end
+end
+local min, max = bounds(walk)
+local skip = #ARGV[3 + walk]
+local found, examined, last = {}, 0, false
+while #found < wanted and examined < budget do
+  local size = math.min(#KEYS == 1 and wanted or 100, budget - examined)
+  local batch = redis.call('ZREVRANGEBYLEX', KEYS[walk], max, min, 'LIMIT', 0, size)
+  for _, entry in ipairs(batch) do
+    examined = examined + 1
+    last = string.sub(entry, skip + 1)
+    local hit = true
+    for i = 1, #KEYS do
+      if i ~= walk and not redis.call('ZSCORE', KEYS[i], ARGV[3 + i] .. last) then hit = false break end
+    end
+    if hit then
+      found[#found + 1] = last
+      if #found == wanted then break end
+    end
+  end
+  if #batch < size then last = false break end
+  max = '(' .. batch[#batch]
+end
+if #found == wanted then last = false end
+return {last, found}
 `;
 
 // KEYS: limiter. ARGV: interval ms. Books the next free slot, by the server's clock so every
@@ -78,11 +152,24 @@ return string.format('%.3f', slot - now)
 `;
 
 interface ScriptedRedis extends Redis {
-  watchInsert(watchKey: string, due: string, states: string, ...args: string[]): Promise<Reply | null>;
+  watchInsert(...keysAndArgs: string[]): Promise<Reply | null>;
   watchClaim(due: string, now: number, limit: number, owner: string, until: number, keyPrefix: string): Promise<[string, number, WatchState, string][]>;
   watchSave(watchKey: string, due: string, states: string, ...args: string[]): Promise<number | null>;
   rateReserve(limiter: string, intervalMs: number): Promise<string>;
+  watchIndex(watchKey: string, ...args: string[]): Promise<number>;
+  watchList(...args: (string | number)[]): Promise<[string | null, string[]]>;
 }
+
+/** Bumped when the listing indexes change shape, so stores re-index on open. */
+const LISTING_VERSION = "1";
+const REINDEX_BATCH = 1_000;
+
+/** A position as the indexes hold it: the time zero-padded, so text order is time order. */
+const positionText = (p: Position) => `${String(p.createdAt).padStart(15, "0")}|${p.id}`;
+const positionFrom = (text: string): Position => ({ createdAt: Number(text.slice(0, 15)), id: text.slice(16) });
+/** An index entry: the filter value (escaped, so it holds no `|`; states need no escaping), then the position. */
+const entryOf = (value: string, position: string) => `${encodeURIComponent(value)}|${position}`;
+const globEscape = (text: string) => text.replace(/[*?[\]\\]/g, "\\$&");
 
 /** `redis://host:port[/db][?prefix=nettask:]` (or `rediss://` for TLS) → what ioredis needs. */
 export function parseRedisUrl(url: string): { connection: string; prefix: string } {
@@ -121,24 +208,42 @@ export async function openRedisStore(url: string): Promise<RedisWatchStore> {
     const { hostname, port } = new URL(connection);
     throw new Error(`cannot connect to the Redis store at ${hostname}:${port || 6379}: ${(lastError ?? (error as Error)).message}`);
   }
-  return new RedisWatchStore(redis, prefix);
+  const store = new RedisWatchStore(redis, prefix);
+  await store.addListing();
+  return store;
 }
 
 export class RedisWatchStore implements WatchStore {
   private readonly redis: ScriptedRedis;
   private readonly keys;
+  private readonly listKeys: Record<ListFilter | "all", string>;
+  /** The listing indexes a new watch goes into, in the order the scripts take them. */
+  private readonly listingKeys: string[];
+  private readonly listingVersionKey: string;
 
   constructor(redis: Redis, prefix: string) {
     redis.defineCommand("watchInsert", { numberOfKeys: 3, lua: INSERT });
     redis.defineCommand("watchClaim", { numberOfKeys: 1, lua: CLAIM });
     redis.defineCommand("watchSave", { numberOfKeys: 3, lua: SAVE });
     redis.defineCommand("rateReserve", { numberOfKeys: 1, lua: RESERVE });
+    this.listKeys = {
+      all: `${prefix}list:all`,
+      ...(Object.fromEntries(LIST_FILTER_NAMES.map((f) => [f, `${prefix}list:${f}`])) as Record<ListFilter, string>),
+    };
+    // The state index first, as the scripts expect; then the others in LIST_FILTERS order.
+    const fixed = LIST_FILTER_NAMES.filter((f) => f !== MUTABLE_FILTER).map((f) => this.listKeys[f]);
+    this.listingKeys = [this.listKeys[MUTABLE_FILTER], this.listKeys.all, ...fixed];
+    redis.defineCommand("watchInsert", { numberOfKeys: 3 + this.listingKeys.length, lua: INSERT });
+    redis.defineCommand("watchSave", { numberOfKeys: 4, lua: SAVE });
+    redis.defineCommand("watchIndex", { numberOfKeys: 1 + this.listingKeys.length, lua: INDEX });
+    redis.defineCommand("watchList", { lua: LIST });
     this.redis = redis as ScriptedRedis;
     this.keys = { watchPrefix: `${prefix}watch:`, due: `${prefix}due`, states: `${prefix}states`, limiter: `${prefix}upstream-rate` };
+    this.listingVersionKey = `${prefix}list:version`;
   }
 
   async insert(watch: Watch): Promise<{ watch: Watch; created: boolean }> {
-    const existing = await this.redis.watchInsert(...this.scriptArgs(watch));
+    const existing = await this.redis.watchInsert(...this.insertArgs(watch));
     return existing ? { watch: this.decode(watch.id, existing), created: false } : { watch, created: true };
   }
 
@@ -147,7 +252,7 @@ export class RedisWatchStore implements WatchStore {
     let created = 0;
     for (let i = 0; i < watches.length; i += INSERT_BATCH) {
       const pipeline = this.redis.pipeline() as unknown as Pick<ScriptedRedis, "watchInsert"> & { exec(): Promise<[Error | null, unknown][] | null> };
-      for (const watch of watches.slice(i, i + INSERT_BATCH)) void pipeline.watchInsert(...this.scriptArgs(watch));
+      for (const watch of watches.slice(i, i + INSERT_BATCH)) void pipeline.watchInsert(...this.insertArgs(watch));
       for (const [error, existing] of (await pipeline.exec()) ?? []) {
         if (error) throw error;
         if (existing === null) created++;
@@ -170,8 +275,42 @@ export class RedisWatchStore implements WatchStore {
   }
 
   async save(watch: Watch): Promise<Watch | undefined> {
-    const newVersion = await this.redis.watchSave(...this.scriptArgs(watch));
+    const [watchKey, due, states, ...argv] = this.scriptArgs(watch);
+    const newVersion = await this.redis.watchSave(watchKey, due, states, this.listKeys[MUTABLE_FILTER], ...argv);
     return newVersion === null ? undefined : { ...watch, version: newVersion };
+  }
+
+  async list({ filters, limit, after }: ListQuery): Promise<ListPage> {
+    const given = LIST_FILTER_NAMES.filter((f) => filters[f] !== undefined);
+    const keys = given.length > 0 ? given.map((f) => this.listKeys[f]) : [this.listKeys.all];
+    const prefixes = given.length > 0 ? given.map((f) => `${encodeURIComponent(filters[f]!)}|`) : [""];
+    const budget = Math.max(SCAN_BUDGET, limit + 1);
+    const [stoppedAt, found] = await this.redis.watchList(keys.length, ...keys, limit + 1, budget, after ? positionText(after) : "", ...prefixes);
+    const { shown, next } = pageOf(found.map(positionFrom), limit, stoppedAt ? positionFrom(stoppedAt) : undefined);
+    // A hash gone missing (see the issue of lost keys under memory pressure) is left out, not an error.
+    const watches = (await Promise.all(shown.map((p) => this.get(p.id)))).filter((w): w is Watch => w !== undefined);
+    return { watches, next };
+  }
+
+  /**
+   * Indexes watches stored before the listing existed (by an older version), once per store:
+   * after it, every insert indexes its watch itself. Safe to run from several processes at once.
+   */
+  async addListing(): Promise<void> {
+    if ((await this.redis.get(this.listingVersionKey)) === LISTING_VERSION) return;
+    const stream = this.redis.scanStream({ match: `${globEscape(this.keys.watchPrefix)}*`, count: REINDEX_BATCH });
+    for await (const watchKeys of stream as AsyncIterable<string[]>) {
+      const pipeline = this.redis.pipeline() as unknown as Pick<ScriptedRedis, "watchIndex"> & { exec(): Promise<[Error | null, unknown][] | null> };
+      const bodies = await Promise.all(watchKeys.map((key) => this.redis.hmget(key, "listPos", "body")));
+      for (const [i, [listPos, body]] of bodies.entries()) {
+        if (listPos || !body) continue;
+        const id = watchKeys[i]!.slice(this.keys.watchPrefix.length);
+        const watch = fromRow({ id, version: 0, state: "pending", dueAt: null, leaseOwner: null, leaseUntil: null, body });
+        void pipeline.watchIndex(watchKeys[i]!, ...this.listingKeys, ...this.listingEntries(watch));
+      }
+      for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error;
+    }
+    await this.redis.set(this.listingVersionKey, LISTING_VERSION);
   }
 
   async countByState(): Promise<Record<WatchState, number>> {
@@ -198,9 +337,21 @@ export class RedisWatchStore implements WatchStore {
   }
 
   /** KEYS and ARGV of the insert and save scripts (for save, `version` is the expected one). */
-  private scriptArgs(watch: Watch): Parameters<ScriptedRedis["watchInsert"]> {
+  private scriptArgs(watch: Watch): [watchKey: string, due: string, states: string, ...argv: string[]] {
     const f = encode(toRow(watch));
     return [this.watchKey(f.id), this.keys.due, this.keys.states, f.id, f.version, f.state, f.dueAt, f.leaseOwner, f.leaseUntil, f.body];
+  }
+
+  /** KEYS and ARGV of the insert script: the save's, then the listing indexes and entries. */
+  private insertArgs(watch: Watch): string[] {
+    const [watchKey, due, states, ...argv] = this.scriptArgs(watch);
+    return [watchKey, due, states, ...this.listingKeys, ...argv, ...this.listingEntries(watch)];
+  }
+
+  /** The watch's position, then its entries in the listing indexes after the state one (listingKeys order). */
+  private listingEntries(watch: Watch): string[] {
+    const position = positionText(positionOf(watch));
+    return [position, position, ...fixedFilterValues(watch).map(([, value]) => entryOf(value, position))];
   }
 
   /** A watch from its hash fields, in FIELDS order. */

@@ -4,6 +4,7 @@
  */
 import type { Watch, WatchState } from "../schemas/index";
 import type { RateLimiter } from "../upstream/client";
+import type { ListPage, ListQuery } from "./listing";
 
 export interface ClaimOptions {
   /** Epoch ms; watches with dueAt <= now are due. */
@@ -34,6 +35,12 @@ export interface WatchStore {
    * someone else wrote first (the caller re-reads and decides again).
    */
   save(watch: Watch): Promise<Watch | undefined>;
+
+  /**
+   * A page of watches, newest first (createdAt, then id, descending), matching every filter
+   * of `query`, strictly after `query.after`. lib/watches/listing.ts says what a page costs.
+   */
+  list(query: ListQuery): Promise<ListPage>;
 
   /** Watch counts by state (health, tests and benchmarks). */
   countByState(): Promise<Record<WatchState, number>>;

@@ -5,7 +5,9 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openRedisStore, parseRedisUrl, type RedisWatchStore } from "../../lib/watches/redis-store";
 import { StoreConfigError } from "../../lib/watches/store";
-import { deliveredWatch, T0, watchesFor, watchFor } from "./fixtures";
+import type { Position } from "../../lib/watches/listing";
+import { toRow } from "../../lib/watches/row";
+import { deliveredWatch, listedWatch, newestFirst, T0, watchesFor, watchFor } from "./fixtures";
 import { storeContract } from "./store-contract";
 
 const SERVER = "redis://127.0.0.1:6379/0";
@@ -68,6 +70,48 @@ describe("RedisWatchStore", () => {
       await store.save({ ...claimed!, state: "delivered", dueAt: null, lease: null });
       expect(await admin.zcard(`${prefix}due`)).toBe(0);
       expect(await admin.hgetall(`${prefix}states`)).toEqual({ pending: "0", delivered: "2" });
+    });
+
+    it("keeps each watch's listing position in its hash and its entries in one sorted set per filter", async () => {
+      const watch = listedWatch(42, { createdAt: T0, destination: { type: "cmq", queue: "q" } });
+      await store.insert(watch);
+      const position = `00${T0}|${watch.id}`;
+      expect(await admin.hget(`${prefix}watch:${watch.id}`, "listPos")).toBe(position);
+      expect(await admin.zrange(`${prefix}list:all`, 0, -1)).toContain(position);
+      expect(await admin.zrange(`${prefix}list:taskId`, 0, -1)).toContain(`42|${position}`);
+      expect(await admin.zrange(`${prefix}list:destinationType`, 0, -1)).toContain(`cmq|${position}`);
+      expect(await admin.zrange(`${prefix}list:state`, 0, -1)).toContain(`pending|${position}`);
+      await store.save({ ...(await store.get(watch.id))!, state: "cancelled", dueAt: null });
+      const states = await admin.zrange(`${prefix}list:state`, 0, -1);
+      expect(states).toContain(`cancelled|${position}`);
+      expect(states).not.toContain(`pending|${position}`);
+    });
+
+    it("indexes watches stored before listing existed when opened, once, from several processes at once", async () => {
+      const oldPrefix = newPrefix();
+      const stored = Array.from({ length: 2_300 }, (_, i) => ({ ...listedWatch(i + 1, { createdAt: T0 + (i % 400) }), ...(i % 4 === 0 ? { state: "failed" as const, dueAt: null } : {}) }));
+      // The layout of the version before listing: the hash, the due set and the state counts.
+      const pipeline = admin.pipeline();
+      for (const w of stored) {
+        const row = toRow(w);
+        pipeline.hset(`${oldPrefix}watch:${w.id}`, { version: row.version, state: row.state, dueAt: row.dueAt ?? "", leaseOwner: "", leaseUntil: "", body: row.body });
+        if (row.dueAt !== null) pipeline.zadd(`${oldPrefix}due`, row.dueAt, w.id);
+        pipeline.hincrby(`${oldPrefix}states`, row.state, 1);
+      }
+      await pipeline.exec();
+
+      const [one, two] = await Promise.all([openRedisStore(urlFor(oldPrefix)), openRedisStore(urlFor(oldPrefix))]);
+      expect(await admin.get(`${oldPrefix}list:version`)).toBe("1");
+      expect(await admin.zcard(`${oldPrefix}list:all`)).toBe(2_300);
+      expect(await admin.zcard(`${oldPrefix}list:state`)).toBe(2_300);
+      const failed: string[] = [];
+      for (let after: Position | undefined, page; (page = await one.list({ filters: { state: "failed" }, limit: 100, after })); ) {
+        failed.push(...page.watches.map((w) => w.id));
+        if (!(after = page.next ?? undefined)) break;
+      }
+      expect(failed).toEqual(newestFirst(stored.filter((w) => w.state === "failed")).map((w) => w.id));
+      expect((await two.list({ filters: { taskId: "7", destinationType: "webhook" }, limit: 5 })).watches).toEqual([stored[6]]);
+      await Promise.all([one.close(), two.close()]);
     });
 
     it("bulk-inserts in pipelined batches and reports how many were new", async () => {
