@@ -18,7 +18,8 @@ import { cancel, canRedeliver, hold, restartDelivery } from "./watches/lifecycle
 import { newWatch } from "./watches/model";
 import { openStore } from "./watches/open-store";
 import type { WatchStore } from "./watches/store";
-import type { TaskInput, TaskResult, Watch, WatchRequest } from "./schemas/index";
+import type { TaskInput, TaskResult, Watch, WatchRequest, WatchState } from "./schemas/index";
+import type { ListPage, ListQuery } from "./watches/listing";
 
 export interface PollReport {
   /** Watches claimed and worked on. */
@@ -48,6 +49,12 @@ export interface Relay {
   cancelWatch(id: string): Promise<Watch | undefined>;
   /** Sends a finished watch's event again (dead letters included); throws ConflictError if it has none. */
   redeliver(id: string, signal?: AbortSignal): Promise<Watch | undefined>;
+  /** A page of watches, newest first (lib/watches/listing.ts). */
+  listWatches(query: ListQuery): Promise<ListPage>;
+  /** How many watches the store holds in each state. */
+  countWatches(): Promise<Record<WatchState, number>>;
+  /** Resolves once the store has answered a query; throws StoreUnavailableError when it cannot. */
+  checkStore(): Promise<void>;
   /**
    * One timer invocation: registers watches named in the timer argument, then claims due
    * watches, polls and delivers until `budgetMs` runs out or nothing is due.
@@ -157,6 +164,19 @@ export async function createRelay(config: Config, parts: RelayParts = {}): Promi
       if (!held) return undefined;
       const step = await deliverHeld(held, work, signal);
       return step.watch ?? (await store.get(id));
+    },
+
+    async listWatches(query) {
+      return store.list(query);
+    },
+
+    async countWatches() {
+      return store.countByState();
+    },
+
+    async checkStore() {
+      // The cheapest real query both stores have: the head of the due index.
+      await store.nextDueAt();
     },
 
     async poll({ budgetMs, signal, timerArgument }) {

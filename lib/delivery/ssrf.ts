@@ -90,7 +90,7 @@ export function addressPolicy(allowCidrs: readonly string[]): AddressPolicy {
   const allowed = new BlockList();
   for (const cidr of allowCidrs) {
     const parsed = parseCidr(cidr);
-    if (!parsed) throw new ConfigError("WEBHOOK_ALLOW", `must be a comma-separated list of CIDRs such as 127.0.0.1/32; "${cidr}" is not one`);
+    if (!parsed) throw new ConfigError("WEBHOOK_ALLOW", "must be a comma-separated list of CIDRs such as 127.0.0.1/32", `"${cidr}" is not one`);
     allowed.addSubnet(...parsed);
   }
   return {

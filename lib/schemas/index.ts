@@ -1,6 +1,7 @@
 import { isoTime, region, taskId } from "./common";
 import { cloudEventSchema } from "./event";
 import { taskData, taskInputSchema, taskOutput, taskResultSchema, upstreamResponseSchema } from "./task";
+import { watchListQuerySchema } from "./listing";
 import { destinationSchema, timerArgumentSchema, watchRequestSchema } from "./watch";
 
 /** Every schema that gets a compiled validator, by the name of the validator. */
@@ -12,6 +13,7 @@ export const validatedSchemas = {
   watchRequest: watchRequestSchema,
   timerArgument: timerArgumentSchema,
   cloudEvent: cloudEventSchema,
+  watchListQuery: watchListQuerySchema,
 } as const;
 
 export type ValidatorName = keyof typeof validatedSchemas;
@@ -35,5 +37,6 @@ export const sharedSchemas = {
 
 export * from "./common";
 export * from "./event";
+export * from "./listing";
 export * from "./task";
 export * from "./watch";

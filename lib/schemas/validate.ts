@@ -6,6 +6,7 @@ import * as compiled from "./validators.generated.js";
 import type { CloudEvent } from "./event";
 import { patternHint } from "./patterns";
 import type { TaskInput, TaskResult, UpstreamResponse } from "./task";
+import type { WatchListQuery } from "./listing";
 import type { Destination, TimerArgument, WatchRequest } from "./watch";
 import { destinationSchema } from "./watch";
 
@@ -17,6 +18,7 @@ export interface Validated {
   watchRequest: WatchRequest;
   timerArgument: TimerArgument;
   cloudEvent: CloudEvent;
+  watchListQuery: WatchListQuery;
 }
 export type ValidatorName = keyof Validated;
 

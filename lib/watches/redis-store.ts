@@ -18,7 +18,7 @@ import type { RateLimiter } from "../upstream/client";
 import { WATCH_STATES, type Watch, type WatchState } from "../schemas/index";
 import { fixedFilterValues, LIST_FILTER_NAMES, MUTABLE_FILTER, pageOf, positionOf, SCAN_BUDGET, type ListFilter, type ListPage, type ListQuery, type Position } from "./listing";
 import { fromRow, toRow, type WatchRow } from "./row";
-import { StoreConfigError, type ClaimOptions, type WatchStore } from "./store";
+import { failureCode, StoreConfigError, StoreUnavailableError, type ClaimOptions, type WatchStore } from "./store";
 
 const DEFAULT_PREFIX = "nettask:";
 /** Keeps a dead or unreachable server from hanging a poll invocation. */
@@ -206,7 +206,8 @@ export async function openRedisStore(url: string): Promise<RedisWatchStore> {
   } catch (error) {
     redis.disconnect();
     const { hostname, port } = new URL(connection);
-    throw new Error(`cannot connect to the Redis store at ${hostname}:${port || 6379}: ${(lastError ?? (error as Error)).message}`);
+    const cause = lastError ?? (error as Error);
+    throw new StoreUnavailableError(`cannot connect to the Redis store (${failureCode(cause)})`, `cannot connect to the Redis store at ${hostname}:${port || 6379}: ${cause.message}`);
   }
   const store = new RedisWatchStore(redis, prefix);
   await store.addListing();

@@ -62,3 +62,29 @@ export interface WatchStore {
 export class StoreConfigError extends Error {
   override readonly name = "StoreConfigError";
 }
+
+/**
+ * The store STORE_URL names cannot serve: unreachable, refusing the connection, failing or too
+ * slow. `reason` says why without the URL's host or password (it is answered over HTTP);
+ * the message, for the logs, may say more.
+ */
+export class StoreUnavailableError extends Error {
+  override readonly name = "StoreUnavailableError";
+  readonly variable = "STORE_URL";
+  constructor(
+    readonly reason: string,
+    message = reason,
+  ) {
+    super(message);
+  }
+}
+
+/** A short name for why a store call failed: an errno or SQLite code, a Redis error word, or the error's class. */
+export function failureCode(error: unknown): string {
+  if (!(error instanceof Error)) return "unknown failure";
+  const { code } = error as { code?: unknown };
+  if (typeof code === "string" && /^[A-Z][A-Z0-9_]+$/.test(code)) return code;
+  // Redis error replies start with their code: WRONGPASS, NOAUTH, OOM, READONLY, …
+  const word = /^([A-Z][A-Z_]{2,})\b/.exec(error.message)?.[1];
+  return word ?? (error.name === "Error" ? "no answer" : error.name);
+}
