@@ -4,16 +4,21 @@
  *   emulator     the Tencent APIs (skipped when NETTASK_ENDPOINT and credentials are set)
  *   http         dist/http/index.js behind a Function URL look-alike on PORT
  *   poll         dist/poll/index.js fired every POLL_INTERVAL_MS with SCF timer events
- *   store        STORE_URL (default: the SQLite file .data/nettask.db, kept across restarts)
- *   inbox        a webhook receiver that verifies what it gets, on INBOX_PORT
+ *   store        STORE_URL (default: the SQLite file .data/nettask.db, kept across restarts;
+ *                `npm start -- --reset` starts from an empty one)
+ *   inbox        a webhook receiver that verifies what it gets, on INBOX_PORT, with INBOX_SECRET
+ *                or the secret kept beside the store (so deliveries of earlier runs still verify)
  *
- * Prints the URLs, the API token and three curl commands to try, then "ready". Ctrl-C stops it.
+ * Prints the URLs, the API token, the inbox secret, three curl commands to try and the export
+ * lines for `npm run nettask`, then "ready". Ctrl-C stops it.
  */
 import { randomBytes, randomInt } from "node:crypto";
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, relative } from "node:path";
+import { dirname, join, relative } from "node:path";
+import { parseArgs } from "node:util";
 import { loadConfig } from "../lib/config";
+import { WEBHOOK_SECRET } from "../lib/schemas/patterns";
 import { credentialsFromEnv } from "../lib/upstream/credentials";
 import { build, ROOT, type FunctionName } from "./build";
 import { DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, startEmulator, type Emulator } from "./emulator/index";
@@ -38,6 +43,34 @@ function localSettings(env: Env) {
     inboxPort: wholeNumber(env, "INBOX_PORT", 8_787, 65_535),
     pollIntervalMs: interval,
   };
+}
+
+/** The SQLite file of a sqlite: STORE_URL, or undefined for another store. */
+const sqliteFile = (storeUrl: string) => (storeUrl.startsWith("sqlite:") ? storeUrl.slice("sqlite:".length) : undefined);
+
+/**
+ * The inbox's secret: INBOX_SECRET, else the one kept in `file` (made on the first run), so
+ * watches stored by an earlier run still deliver to an inbox that accepts them.
+ */
+function inboxSecret(env: Env, file: string): { secret: string; from: string } {
+  const valid = (secret: string, from: string) => {
+    if (!new RegExp(WEBHOOK_SECRET).test(secret)) throw new Error(`${from} must hold a Standard Webhooks secret (whsec_ followed by base64 of 24 to 64 bytes)`);
+    return { secret, from };
+  };
+  if (env.INBOX_SECRET) return valid(env.INBOX_SECRET, "INBOX_SECRET");
+  if (existsSync(file)) return valid(readFileSync(file, "utf8").trim(), relative(ROOT, file));
+  mkdirSync(dirname(file), { recursive: true });
+  const secret = `whsec_${randomBytes(24).toString("base64")}`;
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  return { secret, from: `${relative(ROOT, file)} (new)` };
+}
+
+/** `--reset`: removes the SQLite store (and its WAL files) before anything opens it. */
+function resetStore(storeUrl: string): string {
+  const file = sqliteFile(storeUrl);
+  if (file === undefined) throw new Error("--reset only empties a SQLite store; with Redis, delete the keys under STORE_URL's prefix yourself");
+  for (const suffix of ["", "-wal", "-shm"]) rmSync(`${file}${suffix}`, { force: true });
+  return file;
 }
 
 /** Real Tencent Cloud only when both the endpoint and a key pair are configured. */
@@ -67,8 +100,18 @@ function tryItCommands(api: string, token: string, inbox: string, secret: string
   return lines;
 }
 
+/** The export lines for `npm run nettask`: the relay's API always, the emulator and its key pair when it runs. */
+function cliExports(api: string, token: string, emulator?: Emulator): string[] {
+  const lines = [`export NETTASK_API_URL=${api} API_TOKEN=${token}`];
+  // Only the emulator's public dev key pair is printed; real credentials stay where they are.
+  if (emulator) lines.push(`export NETTASK_ENDPOINT=${emulator.endpoint} TENCENTCLOUD_SECRET_ID=${DEFAULT_SECRET_ID} TENCENTCLOUD_SECRET_KEY=${DEFAULT_SECRET_KEY}`);
+  lines.push("npm run nettask -- get 297 --region gz", "npm run nettask -- watches --state failed");
+  return lines;
+}
+
 async function main(): Promise<void> {
   const env = process.env;
+  const { values: flags } = parseArgs({ options: { reset: { type: "boolean" } } });
   const settings = localSettings(env);
   const built = await build();
 
@@ -88,9 +131,11 @@ async function main(): Promise<void> {
   env.WEBHOOK_ALLOW ||= "127.0.0.1/32";
   // Every setting is checked now rather than at the first request.
   const config = loadConfig(env);
-  if (config.storeUrl.startsWith("sqlite:")) mkdirSync(dirname(config.storeUrl.slice("sqlite:".length)), { recursive: true });
+  const storeFile = sqliteFile(config.storeUrl);
+  if (flags.reset) console.log(`store emptied: ${resetStore(config.storeUrl)}`);
+  if (storeFile !== undefined) mkdirSync(dirname(storeFile), { recursive: true });
 
-  const webhookSecret = `whsec_${randomBytes(24).toString("base64")}`;
+  const { secret: webhookSecret, from: secretFrom } = inboxSecret(env, join(storeFile === undefined ? join(ROOT, ".data") : dirname(storeFile), "inbox-secret"));
   const inbox = await startInbox({ port: settings.inboxPort, secret: webhookSecret, log: (line) => console.log(`inbox: ${line}`) });
   const bundleOf = (name: FunctionName) => built.find((fn) => fn.name === name)!.bundle;
   const load = createRequire(import.meta.url);
@@ -124,9 +169,13 @@ async function main(): Promise<void> {
       `  store     ${config.storeUrl}`,
       `  inbox     ${inbox.url}  (verifies signatures; GET it to list deliveries)`,
       `  API token ${env.API_TOKEN}`,
+      `  inbox secret ${webhookSecret}  (from ${secretFrom})`,
       "",
       "Try it:",
       ...tryItCommands(api.url, env.API_TOKEN, inbox.url, webhookSecret, emulator).map((line) => `  ${line}`),
+      "",
+      "Point `npm run nettask` at this stack (in another terminal):",
+      ...cliExports(api.url, env.API_TOKEN, emulator).map((line) => `  ${line}`),
       "",
       "ready (Ctrl-C stops the stack)",
     ].join("\n"),
