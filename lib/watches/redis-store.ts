@@ -8,7 +8,8 @@
  *   <prefix>list:all    sorted set (all scores 0, ordered by member) of every watch's position,
  *                       "<createdAt ms, 15 digits>|<id>"; the hash keeps it as `listPos`
  *   <prefix>list:<filter>  the same per filter of lib/watches/listing.ts, "<value>|<position>"
- *   <prefix>list:version   set once the listing indexes cover watches stored before they existed
+ *   <prefix>list:scanned   the watch count when watches stored without the listing (by an older
+ *                       version) were last looked for
  * The scripts only copy strings and bump integers; the document is assembled in TypeScript.
  * Scripts build watch keys from ids, so this needs one Redis node (not Redis Cluster).
  */
@@ -160,8 +161,6 @@ interface ScriptedRedis extends Redis {
   watchList(...args: (string | number)[]): Promise<[string | null, string[]]>;
 }
 
-/** Bumped when the listing indexes change shape, so stores re-index on open. */
-const LISTING_VERSION = "1";
 const REINDEX_BATCH = 1_000;
 
 /** A position as the indexes hold it: the time zero-padded, so text order is time order. */
@@ -220,7 +219,7 @@ export class RedisWatchStore implements WatchStore {
   private readonly listKeys: Record<ListFilter | "all", string>;
   /** The listing indexes a new watch goes into, in the order the scripts take them. */
   private readonly listingKeys: string[];
-  private readonly listingVersionKey: string;
+  private readonly listingScannedKey: string;
 
   constructor(redis: Redis, prefix: string) {
     redis.defineCommand("watchInsert", { numberOfKeys: 3, lua: INSERT });
@@ -240,7 +239,7 @@ export class RedisWatchStore implements WatchStore {
     redis.defineCommand("watchList", { lua: LIST });
     this.redis = redis as ScriptedRedis;
     this.keys = { watchPrefix: `${prefix}watch:`, due: `${prefix}due`, states: `${prefix}states`, limiter: `${prefix}upstream-rate` };
-    this.listingVersionKey = `${prefix}list:version`;
+    this.listingScannedKey = `${prefix}list:scanned`;
   }
 
   async insert(watch: Watch): Promise<{ watch: Watch; created: boolean }> {
@@ -294,11 +293,16 @@ export class RedisWatchStore implements WatchStore {
   }
 
   /**
-   * Indexes watches stored before the listing existed (by an older version), once per store:
-   * after it, every insert indexes its watch itself. Safe to run from several processes at once.
+   * Indexes watches stored without the listing, by an older version (before it existed, or an
+   * instance still running it during a deploy). Watches are never deleted, so the state counts
+   * say how many there are: when the index holds fewer, the watches are scanned once for that
+   * count (a hash lost since would otherwise bring a scan on every open). Safe to run from
+   * several processes at once.
    */
   async addListing(): Promise<void> {
-    if ((await this.redis.get(this.listingVersionKey)) === LISTING_VERSION) return;
+    const [indexed, counts, scannedAt] = await Promise.all([this.redis.zcard(this.listKeys.all), this.redis.hvals(this.keys.states), this.redis.get(this.listingScannedKey)]);
+    const total = counts.reduce((sum, n) => sum + Number(n), 0);
+    if (indexed >= total || scannedAt === String(total)) return;
     const stream = this.redis.scanStream({ match: `${globEscape(this.keys.watchPrefix)}*`, count: REINDEX_BATCH });
     for await (const watchKeys of stream as AsyncIterable<string[]>) {
       const pipeline = this.redis.pipeline() as unknown as Pick<ScriptedRedis, "watchIndex"> & { exec(): Promise<[Error | null, unknown][] | null> };
@@ -311,7 +315,7 @@ export class RedisWatchStore implements WatchStore {
       }
       for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error;
     }
-    await this.redis.set(this.listingVersionKey, LISTING_VERSION);
+    await this.redis.set(this.listingScannedKey, String(total));
   }
 
   async countByState(): Promise<Record<WatchState, number>> {

@@ -5,6 +5,7 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openRedisStore, parseRedisUrl, type RedisWatchStore } from "../../lib/watches/redis-store";
 import { StoreConfigError } from "../../lib/watches/store";
+import type { Watch } from "../../lib/schemas/index";
 import type { Position } from "../../lib/watches/listing";
 import { toRow } from "../../lib/watches/row";
 import { deliveredWatch, listedWatch, newestFirst, T0, watchesFor, watchFor } from "./fixtures";
@@ -87,21 +88,25 @@ describe("RedisWatchStore", () => {
       expect(states).not.toContain(`pending|${position}`);
     });
 
-    it("indexes watches stored before listing existed when opened, once, from several processes at once", async () => {
-      const oldPrefix = newPrefix();
-      const stored = Array.from({ length: 2_300 }, (_, i) => ({ ...listedWatch(i + 1, { createdAt: T0 + (i % 400) }), ...(i % 4 === 0 ? { state: "failed" as const, dueAt: null } : {}) }));
-      // The layout of the version before listing: the hash, the due set and the state counts.
+    /** Stores `watches` the way the version before listing did: the hash, the due set and the state counts. */
+    const storeAsBefore = async (prefix: string, watches: Watch[]) => {
       const pipeline = admin.pipeline();
-      for (const w of stored) {
+      for (const w of watches) {
         const row = toRow(w);
-        pipeline.hset(`${oldPrefix}watch:${w.id}`, { version: row.version, state: row.state, dueAt: row.dueAt ?? "", leaseOwner: "", leaseUntil: "", body: row.body });
-        if (row.dueAt !== null) pipeline.zadd(`${oldPrefix}due`, row.dueAt, w.id);
-        pipeline.hincrby(`${oldPrefix}states`, row.state, 1);
+        pipeline.hset(`${prefix}watch:${w.id}`, { version: row.version, state: row.state, dueAt: row.dueAt ?? "", leaseOwner: "", leaseUntil: "", body: row.body });
+        if (row.dueAt !== null) pipeline.zadd(`${prefix}due`, row.dueAt, w.id);
+        pipeline.hincrby(`${prefix}states`, row.state, 1);
       }
       await pipeline.exec();
+    };
+
+    it("indexes watches stored before listing existed when opened, from several processes at once", async () => {
+      const oldPrefix = newPrefix();
+      const stored = Array.from({ length: 2_300 }, (_, i) => ({ ...listedWatch(i + 1, { createdAt: T0 + (i % 400) }), ...(i % 4 === 0 ? { state: "failed" as const, dueAt: null } : {}) }));
+      await storeAsBefore(oldPrefix, stored);
 
       const [one, two] = await Promise.all([openRedisStore(urlFor(oldPrefix)), openRedisStore(urlFor(oldPrefix))]);
-      expect(await admin.get(`${oldPrefix}list:version`)).toBe("1");
+      expect(await admin.get(`${oldPrefix}list:scanned`)).toBe("2300");
       expect(await admin.zcard(`${oldPrefix}list:all`)).toBe(2_300);
       expect(await admin.zcard(`${oldPrefix}list:state`)).toBe(2_300);
       const failed: string[] = [];
@@ -112,6 +117,28 @@ describe("RedisWatchStore", () => {
       expect(failed).toEqual(newestFirst(stored.filter((w) => w.state === "failed")).map((w) => w.id));
       expect((await two.list({ filters: { taskId: "7", destinationType: "webhook" }, limit: 5 })).watches).toEqual([stored[6]]);
       await Promise.all([one.close(), two.close()]);
+    });
+
+    it("indexes, at the next open, a watch an older version stored meanwhile (a deploy in progress), and scans no more after", async () => {
+      const prefix = newPrefix();
+      const first = await openRedisStore(urlFor(prefix));
+      await first.insert(listedWatch(1));
+      const late = listedWatch(2, { createdAt: T0 + 1 });
+      await storeAsBefore(prefix, [late]);
+      expect((await first.list({ filters: {}, limit: 5 })).watches.map((w) => w.id)).toEqual([listedWatch(1).id]);
+      const second = await openRedisStore(urlFor(prefix));
+      expect((await second.list({ filters: {}, limit: 5 })).watches.map((w) => w.id)).toEqual([late.id, listedWatch(1).id]);
+      // A hash lost for good leaves the index short of the counts: scanned once for that count, then left alone.
+      await storeAsBefore(prefix, [listedWatch(3)]);
+      await admin.del(`${prefix}watch:${listedWatch(3).id}`);
+      await (await openRedisStore(urlFor(prefix))).close();
+      expect(await admin.get(`${prefix}list:scanned`)).toBe("3");
+      // A watch hash the counts do not know of would be indexed by a scan; the next open makes none.
+      const uncounted = listedWatch(4);
+      await admin.hset(`${prefix}watch:${uncounted.id}`, { version: 0, state: "pending", dueAt: "", leaseOwner: "", leaseUntil: "", body: toRow(uncounted).body });
+      const third = await openRedisStore(urlFor(prefix));
+      expect((await third.list({ filters: {}, limit: 5 })).watches.map((w) => w.id)).toEqual([late.id, listedWatch(1).id]);
+      await Promise.all([first.close(), second.close(), third.close()]);
     });
 
     it("bulk-inserts in pipelined batches and reports how many were new", async () => {
