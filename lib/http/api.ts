@@ -62,7 +62,7 @@ const shownOrMissing = (status: number, id: string, watch: Watch | undefined) =>
 const watchResponse = { description: "The watch.", schema: watchViewSchema };
 
 /** How long `/healthz` waits for the store: an uptime probe gets its answer within 2 s. */
-export const HEALTH_STORE_TIMEOUT_MS = 1_500;
+const HEALTH_STORE_TIMEOUT_MS = 1_500;
 
 async function within<T>(ms: number, work: Promise<T>, timedOut: () => Error): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

@@ -69,8 +69,9 @@ end
 return out
 `;
 
-// KEYS: watch, due, states. ARGV: id, expected version, state, dueAt, leaseOwner, leaseUntil, body.
-// Returns the new version, or nil when the stored version is not the expected one.
+// KEYS: watch, due, states, the state listing index. ARGV: id, expected version, state, dueAt,
+// leaseOwner, leaseUntil, body. Returns the new version, or nil when the stored version is not
+// the expected one.
 const SAVE = `
 local current = redis.call('HMGET', KEYS[1], 'version', 'state')
 if current[1] ~= ARGV[2] then return false end
@@ -222,10 +223,6 @@ export class RedisWatchStore implements WatchStore {
   private readonly listingScannedKey: string;
 
   constructor(redis: Redis, prefix: string) {
-    redis.defineCommand("watchInsert", { numberOfKeys: 3, lua: INSERT });
-    redis.defineCommand("watchClaim", { numberOfKeys: 1, lua: CLAIM });
-    redis.defineCommand("watchSave", { numberOfKeys: 3, lua: SAVE });
-    redis.defineCommand("rateReserve", { numberOfKeys: 1, lua: RESERVE });
     this.listKeys = {
       all: `${prefix}list:all`,
       ...(Object.fromEntries(LIST_FILTER_NAMES.map((f) => [f, `${prefix}list:${f}`])) as Record<ListFilter, string>),
@@ -234,7 +231,9 @@ export class RedisWatchStore implements WatchStore {
     const fixed = LIST_FILTER_NAMES.filter((f) => f !== MUTABLE_FILTER).map((f) => this.listKeys[f]);
     this.listingKeys = [this.listKeys[MUTABLE_FILTER], this.listKeys.all, ...fixed];
     redis.defineCommand("watchInsert", { numberOfKeys: 3 + this.listingKeys.length, lua: INSERT });
+    redis.defineCommand("watchClaim", { numberOfKeys: 1, lua: CLAIM });
     redis.defineCommand("watchSave", { numberOfKeys: 4, lua: SAVE });
+    redis.defineCommand("rateReserve", { numberOfKeys: 1, lua: RESERVE });
     redis.defineCommand("watchIndex", { numberOfKeys: 1 + this.listingKeys.length, lua: INDEX });
     redis.defineCommand("watchList", { lua: LIST });
     this.redis = redis as ScriptedRedis;
@@ -287,7 +286,7 @@ export class RedisWatchStore implements WatchStore {
     const budget = Math.max(SCAN_BUDGET, limit + 1);
     const [stoppedAt, found] = await this.redis.watchList(keys.length, ...keys, limit + 1, budget, after ? positionText(after) : "", ...prefixes);
     const { shown, next } = pageOf(found.map(positionFrom), limit, stoppedAt ? positionFrom(stoppedAt) : undefined);
-    // A hash gone missing (see the issue of lost keys under memory pressure) is left out, not an error.
+    // A hash gone missing (evicted, deleted by hand) is left out of the page rather than failing it.
     const watches = (await Promise.all(shown.map((p) => this.get(p.id)))).filter((w): w is Watch => w !== undefined);
     return { watches, next };
   }

@@ -8,7 +8,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -17,6 +16,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { ROOT } from "../../scripts/build";
 import { DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, startEmulator, type Emulator } from "../../scripts/emulator/index";
 import { startInbox, type Inbox } from "../../scripts/inbox";
+import { freePorts } from "../free-port";
 import { DOCUMENTED_297, WEBHOOK_SECRET } from "../http/stack";
 
 const TOKEN = `offline-${randomUUID()}`;
@@ -27,19 +27,6 @@ let child: ChildProcess;
 let output = "";
 let api = "";
 let home = "";
-
-/** Ports free right now (listened on, then released). */
-async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: count }, () => new Promise<ReturnType<typeof createServer>>((ready) => {
-      const server = createServer();
-      server.listen(0, "127.0.0.1", () => ready(server));
-    })),
-  );
-  const ports = servers.map((s) => (s.address() as { port: number }).port);
-  await Promise.all(servers.map((s) => new Promise((done) => s.close(done))));
-  return ports;
-}
 
 beforeAll(async () => {
   emulator = await startEmulator();

@@ -7,13 +7,13 @@
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import { afterAll, expect, it } from "vitest";
 import { ROOT } from "../../scripts/build";
+import { freePort } from "../free-port";
 
 interface Running {
   child: ChildProcess;
@@ -49,15 +49,6 @@ function stackEnv(inboxPort: number): NodeJS.ProcessEnv {
     POLL_MAX_DELAY_MS: "1000",
     LOG_LEVEL: "warn",
   };
-}
-
-/** A port free right now. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((ready) => server.listen(0, "127.0.0.1", ready));
-  const { port } = server.address() as { port: number };
-  await new Promise((done) => server.close(done));
-  return port;
 }
 
 async function start(inboxPort: number, args: string[] = []): Promise<Running> {

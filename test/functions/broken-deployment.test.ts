@@ -7,6 +7,7 @@
  */
 import { connect, createServer, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { freePort } from "../free-port";
 import { API_TOKEN, startStack, type Stack } from "../http/stack";
 import { captureLogs } from "./capture-logs";
 import { fixture, httpEvent, lambdaContext, scfContext } from "./events";
@@ -65,15 +66,6 @@ function expectCannotServe(answer: Awaited<ReturnType<typeof invoke>>, variable:
   expect(answer.json.detail).toContain(variable);
   expect(answer.json.errors).toEqual([expect.objectContaining({ field: variable, rule: "configuration" })]);
   expect(answer.body).not.toMatch(/\.ts:|at Object\./);
-}
-
-/** A port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((ready) => server.listen(0, "127.0.0.1", ready));
-  const { port } = server.address() as { port: number };
-  await new Promise((done) => server.close(done));
-  return port;
 }
 
 /** A loopback server that accepts connections and never answers (a hung Redis). */
@@ -135,7 +127,7 @@ describe("a malformed setting", () => {
 
 describe("the store", () => {
   it("unreachable: /healthz answers 503 naming STORE_URL within 2 s, and so does an API route, with no host or password", async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const { http, restore } = await coldStart({ STORE_URL: redisUrl(port, "store-pass-31") });
     try {
       const health = await invoke(http, healthz());

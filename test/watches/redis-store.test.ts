@@ -1,6 +1,5 @@
 /** Runs against the real Redis on 127.0.0.1:6379; fails (does not skip) when it is not there. */
 import { randomBytes } from "node:crypto";
-import { createServer } from "node:net";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openRedisStore, parseRedisUrl, type RedisWatchStore } from "../../lib/watches/redis-store";
@@ -8,6 +7,7 @@ import { StoreConfigError } from "../../lib/watches/store";
 import type { Watch } from "../../lib/schemas/index";
 import type { Position } from "../../lib/watches/listing";
 import { toRow } from "../../lib/watches/row";
+import { freePort } from "../free-port";
 import { deliveredWatch, listedWatch, newestFirst, T0, watchesFor, watchFor } from "./fixtures";
 import { storeContract } from "./store-contract";
 
@@ -34,15 +34,6 @@ async function deleteKeys(prefix: string): Promise<void> {
 
 const newPrefix = () => `${filePrefix}${++spaces}:`;
 const urlFor = (prefix: string) => `${SERVER}?prefix=${encodeURIComponent(prefix)}`;
-
-/** A port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe("RedisWatchStore", () => {
   storeContract(async () => {
@@ -156,7 +147,7 @@ describe("RedisWatchStore", () => {
 
   describe("connection", () => {
     it("fails fast with a clear error, and no password, when the server cannot be reached", async () => {
-      const port = await closedPort();
+      const port = await freePort();
       const error = await openRedisStore(`redis://:hunter2-secret@127.0.0.1:${port}/0`).catch((e: Error) => e);
       expect(error).toBeInstanceOf(Error);
       expect((error as Error).message).toMatch(new RegExp(`^cannot connect to the Redis store at 127\\.0\\.0\\.1:${port}: .*ECONNREFUSED`));
