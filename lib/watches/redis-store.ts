@@ -10,6 +10,7 @@
  *   <prefix>list:<filter>  the same per filter of lib/watches/listing.ts, "<value>|<position>"
  *   <prefix>list:scanned   the watch count when watches stored without the listing (by an older
  *                       version) were last looked for
+ *   <prefix>list:layout    the indexes the watches were last all put into (a new filter re-indexes)
  * The scripts only copy strings and bump integers; the document is assembled in TypeScript.
  * Scripts build watch keys from ids, so this needs one Redis node (not Redis Cluster).
  */
@@ -91,9 +92,9 @@ return version
 `;
 
 // KEYS: watch, then the listing indexes (state first). ARGV: position, then the other entries.
-// Indexes a watch stored before the listing existed; 0 when there is nothing to do.
+// (Re)indexes a stored watch, in its current state; 0 when it no longer exists.
 const INDEX = `
-if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('HEXISTS', KEYS[1], 'listPos') == 1 then return 0 end
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 ${addToListing(2, "redis.call('HGET', KEYS[1], 'state')", "ARGV[1]", 2)}
 return 1
 `;
@@ -163,6 +164,8 @@ interface ScriptedRedis extends Redis {
 }
 
 const REINDEX_BATCH = 1_000;
+/** The indexes every watch is in; a store indexed for another set is indexed again on open. */
+const LISTING_LAYOUT = ["all", ...LIST_FILTER_NAMES].join(",");
 
 /** A position as the indexes hold it: the time zero-padded, so text order is time order. */
 const positionText = (p: Position) => `${String(p.createdAt).padStart(15, "0")}|${p.id}`;
@@ -221,6 +224,7 @@ export class RedisWatchStore implements WatchStore {
   /** The listing indexes a new watch goes into, in the order the scripts take them. */
   private readonly listingKeys: string[];
   private readonly listingScannedKey: string;
+  private readonly listingLayoutKey: string;
 
   constructor(redis: Redis, prefix: string) {
     this.listKeys = {
@@ -239,6 +243,7 @@ export class RedisWatchStore implements WatchStore {
     this.redis = redis as ScriptedRedis;
     this.keys = { watchPrefix: `${prefix}watch:`, due: `${prefix}due`, states: `${prefix}states`, limiter: `${prefix}upstream-rate` };
     this.listingScannedKey = `${prefix}list:scanned`;
+    this.listingLayoutKey = `${prefix}list:layout`;
   }
 
   async insert(watch: Watch): Promise<{ watch: Watch; created: boolean }> {
@@ -292,29 +297,38 @@ export class RedisWatchStore implements WatchStore {
   }
 
   /**
-   * Indexes watches stored without the listing, by an older version (before it existed, or an
-   * instance still running it during a deploy). Watches are never deleted, so the state counts
-   * say how many there are: when the index holds fewer, the watches are scanned once for that
-   * count (a hash lost since would otherwise bring a scan on every open). Safe to run from
-   * several processes at once.
+   * Indexes watches stored without the listing: by an older version (before it existed, or an
+   * instance still running it during a deploy), or before a filter was added. Watches are never
+   * deleted, so the state counts say how many there are: when the index holds fewer, the
+   * watches are scanned once for that count (a hash lost since would otherwise bring a scan on
+   * every open). Safe to run from several processes at once.
    */
   async addListing(): Promise<void> {
-    const [indexed, counts, scannedAt] = await Promise.all([this.redis.zcard(this.listKeys.all), this.redis.hvals(this.keys.states), this.redis.get(this.listingScannedKey)]);
+    const [indexed, counts, scannedAt, layout] = await Promise.all([
+      this.redis.zcard(this.listKeys.all),
+      this.redis.hvals(this.keys.states),
+      this.redis.get(this.listingScannedKey),
+      this.redis.get(this.listingLayoutKey),
+    ]);
     const total = counts.reduce((sum, n) => sum + Number(n), 0);
-    if (indexed >= total || scannedAt === String(total)) return;
+    const relayout = layout !== LISTING_LAYOUT && total > 0;
+    if (!relayout && (indexed >= total || scannedAt === String(total))) {
+      if (layout !== LISTING_LAYOUT) await this.redis.set(this.listingLayoutKey, LISTING_LAYOUT);
+      return;
+    }
     const stream = this.redis.scanStream({ match: `${globEscape(this.keys.watchPrefix)}*`, count: REINDEX_BATCH });
     for await (const watchKeys of stream as AsyncIterable<string[]>) {
       const pipeline = this.redis.pipeline() as unknown as Pick<ScriptedRedis, "watchIndex"> & { exec(): Promise<[Error | null, unknown][] | null> };
       const bodies = await Promise.all(watchKeys.map((key) => this.redis.hmget(key, "listPos", "body")));
       for (const [i, [listPos, body]] of bodies.entries()) {
-        if (listPos || !body) continue;
+        if ((listPos && !relayout) || !body) continue;
         const id = watchKeys[i]!.slice(this.keys.watchPrefix.length);
         const watch = fromRow({ id, version: 0, state: "pending", dueAt: null, leaseOwner: null, leaseUntil: null, body });
         void pipeline.watchIndex(watchKeys[i]!, ...this.listingKeys, ...this.listingEntries(watch));
       }
       for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error;
     }
-    await this.redis.set(this.listingScannedKey, String(total));
+    await this.redis.mset(this.listingScannedKey, String(total), this.listingLayoutKey, LISTING_LAYOUT);
   }
 
   async countByState(): Promise<Record<WatchState, number>> {

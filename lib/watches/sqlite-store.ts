@@ -123,8 +123,9 @@ export class SqliteWatchStore implements WatchStore {
   }
 
   /**
-   * Adds the listing columns and indexes to a file made before they existed, and fills them
-   * for rows that lack them (written by an older version); a no-op once done.
+   * Adds the listing columns and indexes to a file made before they existed (or before a
+   * filter was added), and fills them for rows that lack them (written by an older version);
+   * a no-op once done.
    */
   private addListing(): void {
     const db = this.db;
@@ -133,7 +134,8 @@ export class SqliteWatchStore implements WatchStore {
       for (const column of LISTING_COLUMNS) {
         if (!present.has(column)) db.exec(`ALTER TABLE watches ADD COLUMN ${column} ${column === "created_at" ? "INTEGER" : "TEXT"}`);
       }
-      const missing = db.prepare<[number], WatchRow>(`SELECT ${COLUMNS} FROM watches WHERE created_at IS NULL LIMIT ?`);
+      // A column added for a new filter is NULL in every older row, as all of them are in a file from before listing.
+      const missing = db.prepare<[number], WatchRow>(`SELECT ${COLUMNS} FROM watches WHERE ${LISTING_COLUMNS.map((c) => `${c} IS NULL`).join(" OR ")} LIMIT ?`);
       const fill = db.prepare(`UPDATE watches SET ${LISTING_COLUMNS.map((c) => `${c} = @${c}`).join(", ")} WHERE id = @id`);
       for (let rows = missing.all(BACKFILL_BATCH); rows.length > 0; rows = missing.all(BACKFILL_BATCH)) {
         for (const row of rows) fill.run({ id: row.id, ...listingColumns(fromRow(row)) });

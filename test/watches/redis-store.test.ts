@@ -110,6 +110,23 @@ describe("RedisWatchStore", () => {
       await Promise.all([one.close(), two.close()]);
     });
 
+    it("indexes every watch again when the listing has a filter the store was not indexed for", async () => {
+      const prefix = newPrefix();
+      const first = await openRedisStore(urlFor(prefix));
+      const watches = [listedWatch(1), listedWatch(2, { createdAt: T0 + 1, destination: { type: "cmq", queue: "q" } })];
+      for (const w of watches) await first.insert(w);
+      await first.save({ ...(await first.get(watches[0]!.id))!, state: "failed", dueAt: null });
+      expect(await admin.get(`${prefix}list:layout`)).toBe("all,taskId,state,destinationType");
+      // As a store indexed before destinationType existed would be.
+      await admin.del(`${prefix}list:destinationType`);
+      await admin.set(`${prefix}list:layout`, "all,taskId,state");
+      const second = await openRedisStore(urlFor(prefix));
+      expect((await second.list({ filters: { destinationType: "cmq" }, limit: 5 })).watches.map((w) => w.id)).toEqual([watches[1]!.id]);
+      expect((await second.list({ filters: { state: "failed", destinationType: "webhook" }, limit: 5 })).watches.map((w) => w.id)).toEqual([watches[0]!.id]);
+      expect(await admin.zcard(`${prefix}list:state`)).toBe(2);
+      await Promise.all([first.close(), second.close()]);
+    });
+
     it("indexes, at the next open, a watch an older version stored meanwhile (a deploy in progress), and scans no more after", async () => {
       const prefix = newPrefix();
       const first = await openRedisStore(urlFor(prefix));

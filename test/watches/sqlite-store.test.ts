@@ -105,6 +105,13 @@ describe("SqliteWatchStore", () => {
     const again = new SqliteWatchStore(file);
     expect((await again.list({ filters: {}, limit: 1 })).watches).toEqual(newestFirst(stored).slice(0, 1));
     await again.close();
+    // A filter's column left empty (as a filter added later leaves older rows) is filled on open.
+    const raw = new Database(file);
+    raw.exec("UPDATE watches SET destination_type = NULL");
+    raw.close();
+    const refilled = new SqliteWatchStore(file);
+    expect((await refilled.list({ filters: { destinationType: "webhook" }, limit: 3 })).watches).toEqual(newestFirst(stored).slice(0, 3));
+    await refilled.close();
   });
 
   it("4 poller processes on one file deliver each of 1,000 due watches exactly once", async () => {
