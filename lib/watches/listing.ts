@@ -16,7 +16,9 @@ import type { Watch } from "../schemas/index";
 /**
  * What a listing can be filtered on: each filter's value for a watch, compared as text. The
  * order is the expected selectivity, most selective first: with several filters, the SQLite
- * store walks the index of the first one given (Redis counts and walks the smallest).
+ * store walks the index of the first one given (Redis counts and walks the smallest). A new
+ * filter is a line here and its property in lib/schemas/listing.ts; both stores build its
+ * index for the watches they hold when next opened.
  */
 export const LIST_FILTERS = {
   taskId: (watch: Watch) => String(watch.taskId),
