@@ -92,6 +92,8 @@ export type Config = { -readonly [K in keyof Settings]: Settings[K]["default"] }
 };
 
 export function detectPlatform(env: Env): Config["platform"] {
+  // serverless-offline (`npm run offline`) sets the Lambda variables too, on this machine.
+  if (env.IS_OFFLINE === "true") return "local";
   if (env.TENCENTCLOUD_RUNENV === "SCF") return "scf";
   if (env.AWS_LAMBDA_FUNCTION_NAME) return "lambda";
   return "local";
