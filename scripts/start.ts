@@ -58,11 +58,12 @@ function inboxSecret(env: Env, file: string): { secret: string; from: string } {
     return { secret, from };
   };
   if (env.INBOX_SECRET) return valid(env.INBOX_SECRET, "INBOX_SECRET");
-  if (existsSync(file)) return valid(readFileSync(file, "utf8").trim(), relative(ROOT, file));
+  const shown = relative(ROOT, file).startsWith("..") ? file : relative(ROOT, file);
+  if (existsSync(file)) return valid(readFileSync(file, "utf8").trim(), shown);
   mkdirSync(dirname(file), { recursive: true });
   const secret = `whsec_${randomBytes(24).toString("base64")}`;
   writeFileSync(file, `${secret}\n`, { mode: 0o600 });
-  return { secret, from: `${relative(ROOT, file)} (new)` };
+  return { secret, from: `${shown} (new)` };
 }
 
 /** `--reset`: removes the SQLite store (and its WAL files) before anything opens it. */
