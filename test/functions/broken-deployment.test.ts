@@ -5,7 +5,9 @@
  * on every API route; the timer function fails the invocation loudly. Each case loads the
  * functions afresh (a cold start) with its own environment.
  */
+import { randomUUID } from "node:crypto";
 import { connect, createServer, type Socket } from "node:net";
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { freePort } from "../free-port";
 import { API_TOKEN, startStack, type Stack } from "../http/stack";
@@ -23,6 +25,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stack?.close();
+  const redis = new Redis("redis://127.0.0.1:6379/0", { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await redis.connect();
+  for await (const keys of redis.scanStream({ match: `${prefix}*` }) as AsyncIterable<string[]>) if (keys.length) await redis.unlink(...keys);
+  redis.disconnect();
 });
 
 /** The functions as a cold start with `env` over the stack's settings would load them. */
@@ -104,7 +110,8 @@ async function cuttableRedis(): Promise<{ port: number; cut: () => Promise<void>
   };
 }
 
-const redisUrl = (port: number, password = "") => `redis://${password ? `:${password}@` : ""}127.0.0.1:${port}/0?prefix=broken-${Date.now()}:`;
+const prefix = `test:broken:${randomUUID()}:`;
+const redisUrl = (port: number, password = "") => `redis://${password ? `:${password}@` : ""}127.0.0.1:${port}/0?prefix=${prefix}`;
 
 describe("a malformed setting", () => {
   it("makes /healthz and an API route answer 503 naming the variable, never its value", async () => {
