@@ -5,12 +5,8 @@
  * schedule. Extra arguments go to `serverless offline` (e.g. `-- --httpPort 4100`).
  */
 import { spawn } from "node:child_process";
-import { join } from "node:path";
 import { build, ROOT } from "./build";
-
-export const SERVERLESS_CLI = join(ROOT, "node_modules", "serverless", "bin", "serverless.js");
-/** Keeps the Serverless Framework from calling home: offline means offline. */
-export const SERVERLESS_QUIET = { SLS_TELEMETRY_DISABLED: "1", SLS_NOTIFICATIONS_MODE: "off" } as const;
+import { SERVERLESS_CLI, SERVERLESS_QUIET } from "./build/package";
 
 await build();
 const child = spawn(process.execPath, [SERVERLESS_CLI, "offline", "start", "--stage", "local", "--noSponsor", ...process.argv.slice(2)], {
