@@ -20,7 +20,7 @@ export const handler = middy({ timeoutEarlyInMillis: ANSWER_BEFORE_TIMEOUT_MS })
   .use(httpPlatform())
   .handler((request, _context, { signal }) =>
     // httpPlatform has replaced the platform event with the normalised request.
-    handleApiRequest(request as HttpRequest, { config: getConfig(), relay: getRelay, logger: functionLogger() }, signal),
+    handleApiRequest(request as HttpRequest, { config: getConfig, relay: getRelay, logger: functionLogger() }, signal),
   );
 
 export { handler as main_handler };

@@ -16,10 +16,13 @@ export function parseCidr(cidr: string): [string, number, Family] | undefined {
   return prefix >= 0 && prefix <= max ? [address, prefix, version === 4 ? "ipv4" : "ipv6"] : undefined;
 }
 
-/** What is wrong with a WEBHOOK_ALLOW entry, or undefined: it must be a CIDR, and not one that allows every address. */
-export function allowEntryProblem(cidr: string): string | undefined {
+/**
+ * What is wrong with a WEBHOOK_ALLOW entry, or undefined: it must be a CIDR, and not one that
+ * allows every address. `reason` leaves the value out (it may be answered over HTTP).
+ */
+export function allowEntryProblem(cidr: string): { reason: string; got: string } | undefined {
   const parsed = parseCidr(cidr);
-  if (!parsed) return `must be a comma-separated list of CIDRs such as 127.0.0.1/32; "${cidr}" is not one`;
-  if (parsed[1] === 0) return `must not allow every address ("${cidr}"): list the networks destinations may reach`;
+  if (!parsed) return { reason: "must be a comma-separated list of CIDRs such as 127.0.0.1/32", got: `"${cidr}" is not one` };
+  if (parsed[1] === 0) return { reason: "must not allow every address: list the networks destinations may reach", got: `"${cidr}" allows them all` };
   return undefined;
 }

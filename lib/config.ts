@@ -10,8 +10,12 @@ import type { LogLevel } from "./log";
 
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
-  constructor(readonly variable: string, reason: string) {
-    super(`${variable} ${reason}`);
+  /**
+   * @param reason what the variable must be, without its value: safe to answer over HTTP
+   * @param got what was found instead (the value or a part of it), for the message only
+   */
+  constructor(readonly variable: string, readonly reason: string, got?: string) {
+    super(`${variable} ${reason}${got === undefined ? "" : `; ${got}`}`);
   }
 }
 
@@ -25,13 +29,13 @@ interface Setting<T> {
 }
 
 const int = (min: number, max: number) => (raw: string, name: string): number => {
-  if (!/^-?\d+$/.test(raw.trim())) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  if (!/^-?\d+$/.test(raw.trim())) throw new ConfigError(name, "must be a whole number", `got "${raw}"`);
   const n = Number(raw);
-  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
+  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}`, `got ${n}`);
   return n;
 };
 const oneOf = <T extends string>(values: readonly T[]) => (raw: string, name: string): T => {
-  if (!(values as readonly string[]).includes(raw)) throw new ConfigError(name, `must be one of ${values.join(", ")}, got "${raw}"`);
+  if (!(values as readonly string[]).includes(raw)) throw new ConfigError(name, `must be one of ${values.join(", ")}`, `got "${raw}"`);
   return raw as T;
 };
 const text = (raw: string) => raw;
@@ -56,7 +60,7 @@ const list = (raw: string) => raw.split(",").map((s) => s.trim()).filter(Boolean
 const cidrs = (raw: string, name: string): string[] =>
   list(raw).map((cidr) => {
     const problem = allowEntryProblem(cidr);
-    if (problem) throw new ConfigError(name, problem);
+    if (problem) throw new ConfigError(name, problem.reason, problem.got);
     return cidr;
   });
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
@@ -64,7 +68,7 @@ const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_0
 const durations = (raw: string, name: string): number[] =>
   list(raw).map((item) => {
     const m = /^(\d+)(ms|s|m|h)?$/.exec(item);
-    if (!m) throw new ConfigError(name, `must be a comma-separated list of durations such as 0,5s,5m,2h; "${item}" is not one`);
+    if (!m) throw new ConfigError(name, "must be a comma-separated list of durations such as 0,5s,5m,2h", `"${item}" is not one`);
     return Number(m[1]) * UNIT_MS[m[2] ?? "ms"]!;
   });
 
@@ -104,6 +108,8 @@ export type Config = { -readonly [K in keyof Settings]: Settings[K]["default"] }
 };
 
 export function detectPlatform(env: Env): Config["platform"] {
+  // serverless-offline (`npm run offline`) sets the Lambda variables too, on this machine.
+  if (env.IS_OFFLINE === "true") return "local";
   if (env.TENCENTCLOUD_RUNENV === "SCF") return "scf";
   if (env.AWS_LAMBDA_FUNCTION_NAME) return "lambda";
   return "local";
@@ -118,12 +124,12 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const config = out as Config;
   if (config.pollMaxDelayMs < config.pollMinDelayMs) {
-    throw new ConfigError("POLL_MAX_DELAY_MS", `(${config.pollMaxDelayMs}) must not be below POLL_MIN_DELAY_MS (${config.pollMinDelayMs})`);
+    throw new ConfigError("POLL_MAX_DELAY_MS", "must not be below POLL_MIN_DELAY_MS", `got ${config.pollMaxDelayMs} with POLL_MIN_DELAY_MS ${config.pollMinDelayMs}`);
   }
   // A delivery attempt runs under the lease of the watch it delivers; if the lease could end
   // first, another poller would take the watch and send the event a second time.
   if (config.leaseMs < 2 * config.webhookTimeoutMs) {
-    throw new ConfigError("POLL_LEASE_MS", `(${config.leaseMs}) must be at least twice WEBHOOK_TIMEOUT_MS (${config.webhookTimeoutMs}), so a lease outlasts a delivery attempt`);
+    throw new ConfigError("POLL_LEASE_MS", "must be at least twice WEBHOOK_TIMEOUT_MS, so a lease outlasts a delivery attempt", `got ${config.leaseMs} with WEBHOOK_TIMEOUT_MS (${config.webhookTimeoutMs})`);
   }
   return config;
 }

@@ -19,7 +19,8 @@ import { cancel, canRedeliver, isSending, restartDelivery, startAttempt } from "
 import { newWatch } from "./watches/model";
 import { openStore, sharesRateLimit } from "./watches/open-store";
 import type { WatchStore } from "./watches/store";
-import type { TaskInput, TaskResult, Watch, WatchRequest } from "./schemas/index";
+import type { TaskInput, TaskResult, Watch, WatchRequest, WatchState } from "./schemas/index";
+import type { ListPage, ListQuery } from "./watches/listing";
 
 export interface PollReport {
   /** Watches claimed and worked on. */
@@ -62,6 +63,12 @@ export interface Relay {
    * wire has ended, never alongside it; throws ConflictError if it has no outcome yet.
    */
   redeliver(id: string, signal?: AbortSignal): Promise<Watch | undefined>;
+  /** A page of watches, newest first (lib/watches/listing.ts). */
+  listWatches(query: ListQuery): Promise<ListPage>;
+  /** How many watches the store holds in each state. */
+  countWatches(): Promise<Record<WatchState, number>>;
+  /** Resolves once the store has answered a query; throws StoreUnavailableError when it cannot. */
+  checkStore(): Promise<void>;
   /**
    * One timer invocation: registers watches named in the timer argument, then claims due
    * watches, polls and delivers until `budgetMs` runs out or nothing is due.
@@ -202,6 +209,19 @@ export async function createRelay(config: Config, parts: RelayParts = {}): Promi
       const work = await workParts();
       const step = await deliverHeld(held, work, signal);
       return step.watch ?? (await work.store.get(id));
+    },
+
+    async listWatches(query) {
+      return (await openedStore()).list(query);
+    },
+
+    async countWatches() {
+      return (await openedStore()).countByState();
+    },
+
+    async checkStore() {
+      // The cheapest real query both stores have: the head of the due index.
+      await (await openedStore()).nextDueAt();
     },
 
     async poll({ budgetMs, signal, timerArgument }) {

@@ -1,13 +1,16 @@
 /**
  * nettask: a task's result from the command line, configured like the functions
- * (VPC_ENDPOINT, NETTASK_* variables, the credential chain).
+ * (VPC_ENDPOINT, NETTASK_* variables, the credential chain), and the watches of a running relay
+ * through its HTTP API (NETTASK_API_URL or --api-url, and API_TOKEN).
  *
  *   npm run nettask -- get 3c140219-cfe9-470e-b241-907877d6fb03 --region ap-guangzhou
  *   npm run nettask -- wait 1234567 --api eip --region ap-guangzhou --max-wait 600
  *   npm run nettask -- get 297 --region gz            (legacy DescribeNetTaskResult)
+ *   npm run nettask -- watches --state failed
+ *   npm run nettask -- redeliver w_…
  *
  * `wait` exits 0 when the task succeeded, 1 when it failed, 2 when it was still running at the
- * deadline, 3 on any error (bad arguments included).
+ * deadline, 3 on any error (bad arguments included). The others exit 0, or 3 on an error.
  */
 import { parseArgs } from "node:util";
 import { loadConfig } from "../lib/config";
@@ -21,6 +24,8 @@ import { waitForTask, type WaiterState } from "../lib/upstream/waiter";
 
 const USAGE = `usage: nettask get <taskId> --region <region> [--api vpc|eip|legacy]
        nettask wait <taskId> --region <region> [--api vpc|eip|legacy] [--max-wait <s>] [--min-delay <s>] [--max-delay <s>]
+       nettask watches [--state <state>] [--task-id <id>] [--destination-type <type>] [--limit <n>] [--json] [--api-url <url>]
+       nettask redeliver <watchId> [--api-url <url>]
 
   taskId        the RequestId of an asynchronous VPC call (api vpc, the default for a RequestId),
                 an EIP call's TaskId (api eip), or a legacy integer taskId (api legacy, the default for a number)
@@ -30,9 +35,13 @@ const USAGE = `usage: nettask get <taskId> --region <region> [--api vpc|eip|lega
   --max-wait    give up after this many seconds (default 600)
   --min-delay   first pause between polls, seconds (default POLL_MIN_DELAY_MS)
   --max-delay   longest pause between polls, seconds (default POLL_MAX_DELAY_MS)
+  --state       pending, delivering, delivered, failed (the dead letters), expired or cancelled
+  --limit       show at most this many watches, newest first (default 50)
+  --json        one watch per line as the API shows it, instead of a table
+  --api-url     the relay's HTTP API (default NETTASK_API_URL); the token comes from API_TOKEN
 
 wait exits 0 succeeded, 1 failed, 2 still running at --max-wait, 3 error.
-Endpoints and credentials come from VPC_ENDPOINT (NETTASK_ENDPOINT for legacy), TENCENTCLOUD_SECRET_ID/_SECRET_KEY/_SESSION_TOKEN, …`;
+get and wait: endpoints and credentials from VPC_ENDPOINT (NETTASK_ENDPOINT for legacy), TENCENTCLOUD_SECRET_ID/_SECRET_KEY/_SESSION_TOKEN, …`;
 
 const EXIT = { succeeded: 0, failed: 1, timedOut: 2, error: 3, interrupted: 130 } as const;
 
@@ -67,6 +76,15 @@ function failureReason(result: TaskResult): string {
   return parts.length > 0 ? `: ${parts.join(" ")}` : "";
 }
 
+const TASK_OPTIONS = ["region", "api", "max-wait", "min-delay", "max-delay"] as const;
+const API_OPTIONS = ["api-url", "state", "task-id", "destination-type", "limit", "json"] as const;
+const OPTIONS_OF: Record<string, readonly string[]> = {
+  get: ["region", "api"],
+  wait: TASK_OPTIONS,
+  watches: API_OPTIONS,
+  redeliver: ["api-url"],
+};
+
 async function main(argv: string[], signal?: AbortSignal): Promise<number> {
   let values, positionals;
   try {
@@ -79,6 +97,12 @@ async function main(argv: string[], signal?: AbortSignal): Promise<number> {
         "max-wait": { type: "string" },
         "min-delay": { type: "string" },
         "max-delay": { type: "string" },
+        "api-url": { type: "string" },
+        state: { type: "string" },
+        "task-id": { type: "string" },
+        "destination-type": { type: "string" },
+        limit: { type: "string" },
+        json: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
     }));
@@ -89,16 +113,19 @@ async function main(argv: string[], signal?: AbortSignal): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const [command, rawTaskId, ...extra] = positionals;
-  if (command !== "get" && command !== "wait") throw new UsageError(command ? `unknown command "${command}"` : "a command is required");
-  if (rawTaskId === undefined) throw new UsageError("a taskId is required");
-  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
-  if (command === "get" && (values["max-wait"] ?? values["min-delay"] ?? values["max-delay"]) !== undefined) {
-    throw new UsageError("--max-wait, --min-delay and --max-delay only apply to wait");
-  }
+  const [command, argument, ...extra] = positionals;
+  if (command === undefined) throw new UsageError("a command is required");
+  const allowed = OPTIONS_OF[command];
+  if (!allowed) throw new UsageError(`unknown command "${command}"`);
+  const misplaced = Object.keys(values).find((name) => !allowed.includes(name));
+  if (misplaced) throw new UsageError(`--${misplaced} does not apply to ${command}`);
+  if (extra.length > 0 || (command === "watches" && argument !== undefined)) throw new UsageError(`unexpected argument "${extra[0] ?? argument}"`);
+  if (command === "watches") return listWatches(relayApi(values["api-url"], signal), values);
+  if (argument === undefined) throw new UsageError(command === "redeliver" ? "a watch id is required" : "a taskId is required");
+  if (command === "redeliver") return redeliver(relayApi(values["api-url"], signal), argument);
   let task: TaskRef;
   try {
-    task = resolveTask({ taskId: taskIdArgument(rawTaskId), region: values.region, ...(values.api === undefined ? {} : { api: values.api }) }, "arguments");
+    task = resolveTask({ taskId: taskIdArgument(argument), region: values.region, ...(values.api === undefined ? {} : { api: values.api }) }, "arguments");
   } catch (error) {
     throw error instanceof ValidationError ? new UsageError(error.message) : error;
   }
@@ -130,6 +157,75 @@ async function main(argv: string[], signal?: AbortSignal): Promise<number> {
   }[outcome.state];
   console.error(`nettask: ${line}`);
   return WAIT_EXIT[outcome.state];
+}
+
+type RelayApi = (method: string, path: string) => Promise<unknown>;
+
+/** Calls the relay's HTTP API with the bearer token; a problem answer becomes an error naming its fields. */
+function relayApi(flag: string | undefined, signal?: AbortSignal): RelayApi {
+  const base = flag ?? process.env.NETTASK_API_URL;
+  if (!base) throw new UsageError("the relay's API is not set: pass --api-url or set NETTASK_API_URL (npm start prints it)");
+  if (!/^https?:\/\/[^/]/.test(base)) throw new UsageError(`--api-url / NETTASK_API_URL must be an http(s) URL, got "${base}"`);
+  const token = process.env.API_TOKEN;
+  if (!token) throw new UsageError("API_TOKEN is not set (npm start prints it)");
+  return async (method, path) => {
+    const response = await fetch(new URL(path, base.endsWith("/") ? base : `${base}/`), { method, headers: { authorization: `Bearer ${token}` }, signal });
+    const body = (await response.json().catch(() => undefined)) as { detail?: string; errors?: { field: string; message: string }[] } | undefined;
+    if (response.ok) return body;
+    const fields = (body?.errors ?? []).map((e) => `${e.field} ${e.message}`).join("; ");
+    throw new Error(`${method} ${path}: ${response.status} ${body?.detail ?? response.statusText}${fields ? ` (${fields})` : ""}`);
+  };
+}
+
+interface ListedWatch {
+  id: string;
+  state: string;
+  taskId: number | string;
+  region: string;
+  destination: { type: string; url?: string; queue?: string; exchange?: string; routingKey?: string };
+  createdAt: string;
+  delivery: { attempts: { ok: boolean; status?: number; error?: string }[] };
+}
+
+/** Where a destination delivers, in a few words (a URL as the API shows it: no password). */
+function whereTo({ destination: d }: ListedWatch): string {
+  if (d.type === "webhook") return `webhook ${d.url}`;
+  if (d.type === "cmq") return `cmq ${d.queue}`;
+  return `amqp ${d.exchange || "(default)"}/${d.routingKey}`;
+}
+
+function lastAttempt(watch: ListedWatch): string {
+  const last = watch.delivery.attempts.at(-1);
+  if (!last) return "";
+  return last.ok ? `delivered (${last.status ?? "ok"})` : `last attempt: ${last.error ?? last.status}`;
+}
+
+/** `watches`: the API's pages, newest first, until --limit watches are shown. */
+async function listWatches(api: RelayApi, values: { state?: string; "task-id"?: string; "destination-type"?: string; limit?: string; json?: boolean }): Promise<number> {
+  const wanted = values.limit === undefined ? 50 : Number(values.limit);
+  if (!/^\d+$/.test(values.limit ?? "50") || wanted < 1) throw new UsageError(`--limit must be a whole number above 0, got "${values.limit}"`);
+  const filters = { state: values.state, taskId: values["task-id"], destinationType: values["destination-type"] };
+  let shown = 0;
+  let cursor: string | null = null;
+  do {
+    const query = new URLSearchParams(Object.entries({ ...filters, limit: String(Math.min(100, wanted - shown)), cursor }).filter((e): e is [string, string] => typeof e[1] === "string"));
+    const page = (await api("GET", `watches?${query}`)) as { data: ListedWatch[]; next: string | null };
+    for (const watch of page.data) {
+      console.log(values.json ? JSON.stringify(watch) : [watch.id, watch.state.padEnd(10), `task ${watch.taskId} ${watch.region}`, watch.createdAt, whereTo(watch), lastAttempt(watch)].join("  ").trimEnd());
+    }
+    shown += page.data.length;
+    cursor = page.next;
+  } while (cursor && shown < wanted);
+  if (shown === 0) console.error("nettask: no watch matches");
+  else if (cursor) console.error(`nettask: ${shown} shown; more match (raise --limit)`);
+  return 0;
+}
+
+/** `redeliver`: sends a finished watch's event again and says how the first attempt went. */
+async function redeliver(api: RelayApi, id: string): Promise<number> {
+  const watch = (await api("POST", `watches/${encodeURIComponent(id)}/redeliver`)) as ListedWatch;
+  console.log(`${watch.id}  ${watch.state}  ${whereTo(watch)}  ${lastAttempt(watch)}`.trimEnd());
+  return 0;
 }
 
 const controller = new AbortController();

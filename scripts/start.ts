@@ -4,20 +4,25 @@
  *   emulator     the Tencent APIs (skipped when VPC_ENDPOINT or NETTASK_ENDPOINT and credentials are set)
  *   http         dist/http/index.js behind a Function URL look-alike on PORT
  *   poll         dist/poll/index.js fired every POLL_INTERVAL_MS with SCF timer events
- *   store        STORE_URL (default: the SQLite file .data/nettask.db, kept across restarts)
- *   inbox        a webhook receiver that verifies what it gets, on INBOX_PORT
+ *   store        STORE_URL (default: the SQLite file .data/nettask.db, kept across restarts;
+ *                `npm start -- --reset` starts from an empty one)
+ *   inbox        a webhook receiver that verifies what it gets, on INBOX_PORT, with INBOX_SECRET
+ *                or the secret kept beside the store (so deliveries of earlier runs still verify)
  *
- * Prints the URLs, the API token and commands to try (API 3.0 first), then "ready". Ctrl-C stops it.
+ * Prints the URLs, the API token, the inbox secret, commands to try (API 3.0 first) and the
+ * export lines for `npm run nettask`, then "ready". Ctrl-C stops it.
  */
 import { randomBytes, randomInt, randomUUID } from "node:crypto";
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, relative } from "node:path";
+import { dirname, join, relative } from "node:path";
+import { parseArgs } from "node:util";
 import { loadConfig } from "../lib/config";
 import { maskUrlCredentials } from "../lib/log";
+import { WEBHOOK_SECRET } from "../lib/schemas/patterns";
 import { credentialsFromEnv } from "../lib/upstream/credentials";
 import { build, ROOT, type FunctionName } from "./build";
-import { DEFAULT_SECRET_KEY, startEmulator, type Emulator } from "./emulator/index";
+import { DEFAULT_SECRET_KEY, SEED_VPC_TASK, startEmulator, type Emulator } from "./emulator/index";
 import { emulatorOptions, emulatorSettings } from "./emulator/settings";
 import { wholeNumber } from "./env";
 import { startInbox } from "./inbox";
@@ -39,6 +44,35 @@ function localSettings(env: Env) {
     inboxPort: wholeNumber(env, "INBOX_PORT", 8_787, 65_535),
     pollIntervalMs: interval,
   };
+}
+
+/** The SQLite file of a sqlite: STORE_URL, or undefined for another store. */
+const sqliteFile = (storeUrl: string) => (storeUrl.startsWith("sqlite:") ? storeUrl.slice("sqlite:".length) : undefined);
+
+/**
+ * The inbox's secret: INBOX_SECRET, else the one kept in `file` (made on the first run), so
+ * watches stored by an earlier run still deliver to an inbox that accepts them.
+ */
+function inboxSecret(env: Env, file: string): { secret: string; from: string } {
+  const valid = (secret: string, from: string) => {
+    if (!new RegExp(WEBHOOK_SECRET).test(secret)) throw new Error(`${from} must hold a Standard Webhooks secret (whsec_ followed by base64 of 24 to 64 bytes)`);
+    return { secret, from };
+  };
+  if (env.INBOX_SECRET) return valid(env.INBOX_SECRET, "INBOX_SECRET");
+  const shown = relative(ROOT, file).startsWith("..") ? file : relative(ROOT, file);
+  if (existsSync(file)) return valid(readFileSync(file, "utf8").trim(), shown);
+  mkdirSync(dirname(file), { recursive: true });
+  const secret = `whsec_${randomBytes(24).toString("base64")}`;
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  return { secret, from: `${shown} (new)` };
+}
+
+/** `--reset`: removes the SQLite store (and its WAL files) before anything opens it. */
+function resetStore(storeUrl: string): string {
+  const file = sqliteFile(storeUrl);
+  if (file === undefined) throw new Error("--reset only empties a SQLite store; with Redis, delete the keys under STORE_URL's prefix yourself");
+  for (const suffix of ["", "-wal", "-shm"]) rmSync(`${file}${suffix}`, { force: true });
+  return file;
 }
 
 /** Real Tencent Cloud only when an endpoint and a key pair are configured. */
@@ -103,8 +137,23 @@ function tryItCommands({ api, token, inbox, secret, emulator, emulatorKeys }: Tr
   return lines;
 }
 
+/** The export lines for `npm run nettask`: the relay's API always, the emulator and its key pair when it runs. */
+function cliExports(api: string, token: string, emulator?: Emulator, emulatorKeys?: { secretId: string; secretKey: string }): string[] {
+  const lines = [`export NETTASK_API_URL=${api} API_TOKEN=${token}`];
+  // Only the emulator's public dev key pair is printed; real credentials stay where they are.
+  if (emulator && emulatorKeys) {
+    lines.push(
+      `export VPC_ENDPOINT=${emulator.vpcEndpoint} NETTASK_ENDPOINT=${emulator.endpoint} TENCENTCLOUD_SECRET_ID=${emulatorKeys.secretId} TENCENTCLOUD_SECRET_KEY=${emulatorKeys.secretKey}`,
+      `npm run nettask -- get ${SEED_VPC_TASK.taskId} --region ap-guangzhou`,
+    );
+  }
+  lines.push("npm run nettask -- watches --state failed");
+  return lines;
+}
+
 async function main(): Promise<void> {
   const env = process.env;
+  const { values: flags } = parseArgs({ options: { reset: { type: "boolean" } } });
   const settings = localSettings(env);
   // Every EMULATOR_* setting applies as under `npm run emulator`.
   const emulatorConfig = emulatorSettings(env);
@@ -127,10 +176,12 @@ async function main(): Promise<void> {
   env.WEBHOOK_ALLOW ||= "127.0.0.1/32";
   // Every setting is checked now rather than at the first request.
   const config = loadConfig(env);
+  const storeFile = sqliteFile(config.storeUrl);
+  if (flags.reset) console.log(`store emptied: ${resetStore(config.storeUrl)}`);
   // Only its owner may read the store: it holds webhook secrets and broker passwords.
-  if (config.storeUrl.startsWith("sqlite:")) mkdirSync(dirname(config.storeUrl.slice("sqlite:".length)), { recursive: true, mode: 0o700 });
+  if (storeFile !== undefined) mkdirSync(dirname(storeFile), { recursive: true, mode: 0o700 });
 
-  const webhookSecret = `whsec_${randomBytes(24).toString("base64")}`;
+  const { secret: webhookSecret, from: secretFrom } = inboxSecret(env, join(storeFile === undefined ? join(ROOT, ".data") : dirname(storeFile), "inbox-secret"));
   const inbox = await startInbox({ port: settings.inboxPort, secret: webhookSecret, log: (line) => console.log(`inbox: ${line}`) });
   const bundleOf = (name: FunctionName) => built.find((fn) => fn.name === name)!.bundle;
   const load = createRequire(import.meta.url);
@@ -153,6 +204,8 @@ async function main(): Promise<void> {
     onError: reportFailure("poll"),
   });
 
+  // A key given through the environment may be a real one: only the public dev pair is printed.
+  const emulatorKeys = emulator && emulatorConfig.secretKey === DEFAULT_SECRET_KEY ? emulatorConfig : undefined;
   const upstream = emulator ? `emulator ${emulator.url} (admin API: POST /admin/tasks, GET /admin/requests)` : `${config.vpcEndpoint} (Tencent Cloud; legacy: ${config.endpoint})`;
   console.log(
     [
@@ -164,17 +217,13 @@ async function main(): Promise<void> {
       `  store     ${maskUrlCredentials(config.storeUrl)}`,
       `  inbox     ${inbox.url}  (verifies signatures; GET it to list deliveries)`,
       `  API token ${env.API_TOKEN}`,
+      `  inbox secret ${webhookSecret}  (from ${secretFrom})`,
       "",
       "Try it:",
-      ...tryItCommands({
-        api: api.url,
-        token: env.API_TOKEN,
-        inbox: inbox.url,
-        secret: webhookSecret,
-        emulator,
-        // A key given through the environment may be a real one: only the public dev pair is printed.
-        ...(emulatorConfig.secretKey === DEFAULT_SECRET_KEY ? { emulatorKeys: emulatorConfig } : {}),
-      }).map((line) => `  ${line}`),
+      ...tryItCommands({ api: api.url, token: env.API_TOKEN, inbox: inbox.url, secret: webhookSecret, emulator, emulatorKeys }).map((line) => `  ${line}`),
+      "",
+      "Point `npm run nettask` at this stack (in another terminal):",
+      ...cliExports(api.url, env.API_TOKEN, emulator, emulatorKeys).map((line) => `  ${line}`),
       "",
       "ready (Ctrl-C stops the stack)",
     ].join("\n"),

@@ -113,7 +113,7 @@ export function addressPolicy(allowCidrs: readonly string[]): AddressPolicy {
   for (const cidr of allowCidrs) {
     // loadConfig has checked WEBHOOK_ALLOW; a list built in code is checked here.
     const problem = allowEntryProblem(cidr);
-    if (problem) throw new ConfigError("WEBHOOK_ALLOW", problem);
+    if (problem) throw new ConfigError("WEBHOOK_ALLOW", problem.reason, problem.got);
     allowed.addSubnet(...parseCidr(cidr)!);
   }
   return {

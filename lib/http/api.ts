@@ -1,27 +1,31 @@
 /**
  * The HTTP API (DESIGN.md §5): route table, and the path every request takes through it —
  * route → bearer token → input checks → relay → JSON, or a problem+json naming what was wrong.
- * Bad input never reaches the relay, so nothing is stored for it.
+ * Bad input never reaches the relay, so nothing is stored for it. A deployment that cannot
+ * serve (a bad setting, a store that does not answer) answers 503 naming what is wrong.
  */
 import type { Config } from "../config";
 import type { Logger } from "../log";
 import type { Relay } from "../relay";
 import { stopwatch } from "../stopwatch";
-import { api, region, taskId, taskResultSchema, watchRequestSchema, type Watch } from "../schemas/index";
+import { api, LIST_LIMIT, region, taskId, taskResultSchema, watchListQuerySchema, watchRequestSchema, WATCH_STATES, type Watch, type WatchState } from "../schemas/index";
 import { WATCH_ID, patternHint } from "../schemas/patterns";
 import { validate } from "../schemas/validate";
 import { resolveTask, taskFieldsOf } from "../upstream/task-ref";
+import { decodeCursor, encodeCursor } from "../watches/listing";
+import { StoreUnavailableError } from "../watches/store";
 import { requireBearer } from "./auth";
 import { readJsonBody } from "./body";
 import { errorResponse } from "./error-problem";
 import { healthSchema, openApiDocument, type DocumentedRoute } from "./openapi";
-import { HttpProblem } from "./problem";
+import { HttpProblem, problemPage, PROBLEM_KIND_NAMES } from "./problem";
 import { matchRoute } from "./router";
 import { jsonResponse, type HttpRequest, type HttpResponse } from "./types";
-import { watchView, watchViewSchema } from "./watch-view";
+import { watchPageSchema, watchStatsSchema, watchView, watchViewSchema } from "./watch-view";
 
 export interface ApiDeps {
-  config: Config;
+  /** Read when a route needs it; a bad setting throws a ConfigError, answered 503. */
+  config: () => Config;
   /** Called only once a request has passed every check, so refused requests never start the relay. */
   relay: () => Promise<Relay>;
   logger: Logger;
@@ -30,6 +34,7 @@ export interface ApiDeps {
 interface Call {
   request: HttpRequest;
   params: Record<string, string>;
+  config: () => Config;
   relay: () => Promise<Relay>;
   signal?: AbortSignal;
 }
@@ -58,13 +63,48 @@ const shownOrMissing = (status: number, id: string, watch: Watch | undefined) =>
 
 const watchResponse = { description: "The watch.", schema: watchViewSchema };
 
+/** How long `/healthz` waits for the store: an uptime probe gets its answer within 2 s. */
+const HEALTH_STORE_TIMEOUT_MS = 1_500;
+
+async function within<T>(ms: number, work: Promise<T>, timedOut: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(timedOut()), ms)));
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The listing's query, checked: filters, page size, and the position the cursor stands for. */
+function listQueryOf(query: Record<string, string>) {
+  const { cursor, limit = LIST_LIMIT.default, ...filters } = validate("watchListQuery", { ...query, ...(query.limit === undefined ? {} : { limit: numeric(query.limit) }) }, "query");
+  const after = cursor === undefined ? undefined : decodeCursor(cursor);
+  if (cursor !== undefined && !after) {
+    throw new HttpProblem("invalid-input", "Invalid query.", [{ field: "cursor", rule: "cursor", message: patternHint(watchListQuerySchema.properties.cursor.pattern)! }]);
+  }
+  return { filters, limit, after };
+}
+
+const listQueryDoc = Object.fromEntries(Object.entries(watchListQuerySchema.properties).map(([name, schema]) => [name, { schema, required: false }]));
+
 export const API_ROUTES: readonly ApiRoute[] = [
   {
     method: "GET",
     path: "/healthz",
     auth: false,
-    doc: { operationId: "health", summary: "Liveness check.", responses: { 200: { description: "The function answers.", schema: healthSchema } }, problems: [] },
-    handle: () => jsonResponse(200, { status: "ok" }),
+    doc: {
+      operationId: "health",
+      summary: `Whether the relay can serve: its settings are valid and its store answers within ${HEALTH_STORE_TIMEOUT_MS / 1000} s.`,
+      responses: { 200: { description: "Settings valid, store answering.", schema: healthSchema } },
+      problems: [503],
+    },
+    handle: async ({ config, relay }) => {
+      config();
+      const timedOut = () => new StoreUnavailableError(`the store did not answer within ${HEALTH_STORE_TIMEOUT_MS} ms`);
+      await within(HEALTH_STORE_TIMEOUT_MS, relay().then((r) => r.checkStore()), timedOut);
+      return jsonResponse(200, { status: "ok" });
+    },
   },
   {
     method: "GET",
@@ -72,6 +112,23 @@ export const API_ROUTES: readonly ApiRoute[] = [
     auth: false,
     doc: { operationId: "openapi", summary: "This document.", responses: { 200: { description: "OpenAPI 3.1 document.", schema: { type: "object" } } }, problems: [] },
     handle: () => jsonResponse(200, openApi()),
+  },
+  {
+    method: "GET",
+    path: "/problems/{kind}",
+    auth: false,
+    doc: {
+      operationId: "problemType",
+      summary: "What a problem `type` means: every problem's type is the path of its page here.",
+      pathParams: { kind: { type: "string", enum: PROBLEM_KIND_NAMES } },
+      responses: { 200: { description: "The kind's documentation.", schema: { type: "string" }, mediaType: "text/html" } },
+      problems: [404],
+    },
+    handle: ({ params }) => {
+      const page = problemPage(params.kind ?? "");
+      if (page === undefined) throw new HttpProblem("not-found", `No problem kind ${params.kind}.`, [{ field: "kind", rule: "enum", message: `must be one of: ${PROBLEM_KIND_NAMES.join(", ")}` }]);
+      return { statusCode: 200, headers: { "content-type": "text/html; charset=utf-8" }, body: page };
+    },
   },
   {
     method: "GET",
@@ -113,6 +170,39 @@ export const API_ROUTES: readonly ApiRoute[] = [
       resolveTask(taskFieldsOf(body), "request body");
       const { watch, created } = await (await relay()).registerWatch(body, signal);
       return jsonResponse(created ? 202 : 200, watchView(watch), { location: `/watches/${watch.id}` });
+    },
+  },
+  {
+    method: "GET",
+    path: "/watches",
+    auth: true,
+    doc: {
+      operationId: "listWatches",
+      summary: "Watches, newest first, in pages: find a lost watch id by its task, or the dead letters (`state=failed`).",
+      query: listQueryDoc,
+      responses: { 200: { description: "A page of watches and the cursor of the next one.", schema: watchPageSchema } },
+      problems: [422, 503],
+    },
+    handle: async ({ request, relay }) => {
+      const query = listQueryOf(request.query);
+      const page = await (await relay()).listWatches(query);
+      return jsonResponse(200, { data: page.watches.map(watchView), next: page.next && encodeCursor(page.next) });
+    },
+  },
+  {
+    method: "GET",
+    path: "/watches/stats",
+    auth: true,
+    doc: {
+      operationId: "watchStats",
+      summary: "How many watches are in each state, for dashboards and alarms (e.g. on `failed` growing).",
+      responses: { 200: { description: "Counts by state.", schema: watchStatsSchema } },
+      problems: [503],
+    },
+    handle: async ({ relay }) => {
+      const counts = await (await relay()).countWatches();
+      const states = Object.fromEntries(WATCH_STATES.map((state) => [state, counts[state] ?? 0])) as Record<WatchState, number>;
+      return jsonResponse(200, { states, total: Object.values(states).reduce((sum, n) => sum + n, 0) });
     },
   },
   {
@@ -171,8 +261,8 @@ export async function handleApiRequest(request: HttpRequest, deps: ApiDeps, sign
   let response: HttpResponse;
   try {
     const { route, params } = matchRoute(API_ROUTES, request.method, request.path);
-    if (route.auth) requireBearer(request.headers.authorization, deps.config.apiToken);
-    response = await route.handle({ request, params, relay: deps.relay, signal });
+    if (route.auth) requireBearer(request.headers.authorization, deps.config().apiToken);
+    response = await route.handle({ request, params, config: deps.config, relay: deps.relay, signal });
   } catch (error) {
     response = errorResponse(error, logger, request.requestId);
   }

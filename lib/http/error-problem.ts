@@ -3,11 +3,13 @@
  * honest upstream status otherwise. Details name codes and meanings, never upstream messages,
  * credentials or stack traces.
  */
+import { ConfigError } from "../config";
 import { ConflictError } from "../relay";
 import { ValidationError } from "../schemas/validate";
 import type { Logger } from "../log";
 import { UpstreamError } from "../upstream/errors";
 import { describeCode } from "../upstream/codes";
+import { StoreConfigError, StoreUnavailableError } from "../watches/store";
 import { HttpProblem } from "./problem";
 import type { HttpResponse } from "./types";
 
@@ -21,6 +23,11 @@ export function problemForError(error: unknown): HttpProblem | undefined {
   }
   if (error instanceof ConflictError) return new HttpProblem("conflict", error.message);
   if (error instanceof UpstreamError) return upstreamProblem(error);
+  // The deployment cannot serve: say which variable or part, never its value (the logs have it).
+  if (error instanceof ConfigError) return cannotServe(error.variable, error.reason, `${error.variable} ${error.reason}`);
+  if (error instanceof StoreUnavailableError) return cannotServe(error.variable, error.reason, `${error.variable}: ${error.reason}`);
+  // Its messages start with STORE_URL and say what is wrong without the URL's host or password.
+  if (error instanceof StoreConfigError) return cannotServe("STORE_URL", error.message.replace(/^STORE_URL:? /, ""), error.message);
   // The function ran out of time (middy's timeoutEarly) before the work was done.
   if (error instanceof Error && error.name === "TimeoutError") return new HttpProblem("upstream-timeout", "The request did not finish within the function's time limit.");
   return undefined;
@@ -33,12 +40,20 @@ export function problemForError(error: unknown): HttpProblem | undefined {
 export function errorResponse(error: unknown, logger: Logger, requestId: string): HttpResponse {
   const problem = problemForError(error);
   if (problem && problem.status < 500) return problem.toResponse();
+  if (problem?.kind === "unavailable") {
+    logger.error("cannot serve", { status: problem.status, error });
+    return problem.toResponse();
+  }
   if (problem) {
     logger.warn("upstream problem", { status: problem.status, error });
     return problem.toResponse();
   }
   logger.error("unexpected error", { error, stack: error instanceof Error ? error.stack : undefined });
   return new HttpProblem("internal", `Unexpected error; the logs have the details under correlation id ${requestId}.`).toResponse();
+}
+
+function cannotServe(variable: string, reason: string, sentence: string): HttpProblem {
+  return new HttpProblem("unavailable", `The relay cannot serve: ${sentence}.`, [{ field: variable, rule: "configuration", message: reason }]);
 }
 
 /** The answer for an upstream failure follows from its kind and, for error codes, the code's category. */

@@ -24,7 +24,7 @@ import {
   webhookDestination,
 } from "../schemas/index";
 import { problemSchema } from "./problem";
-import { destinationViewSchema, watchViewSchema, webhookDestinationView } from "./watch-view";
+import { destinationViewSchema, watchPageSchema, watchStatsSchema, watchViewSchema, webhookDestinationView } from "./watch-view";
 
 type Schema = object;
 
@@ -34,9 +34,9 @@ export interface OperationDoc {
   pathParams?: Record<string, Schema>;
   query?: Record<string, { schema: Schema; required: boolean }>;
   body?: Schema;
-  /** Successful answers: status → what it means and its body. */
-  responses: Record<number, { description: string; schema: Schema; headers?: Record<string, string> }>;
-  /** Problem statuses the operation can answer (401 is added for authenticated routes). */
+  /** Successful answers: status → what it means and its body (JSON unless `mediaType` says otherwise). */
+  responses: Record<number, { description: string; schema: Schema; headers?: Record<string, string>; mediaType?: string }>;
+  /** Problem statuses the operation can answer (401 is added for authenticated routes, 405 and 500 for all). */
   problems: number[];
 }
 
@@ -75,6 +75,8 @@ const COMPONENTS: Record<string, Schema> = {
   WatchRequest: watchRequestSchema,
   CloudEvent: cloudEventSchema,
   Watch: watchViewSchema,
+  WatchPage: watchPageSchema,
+  WatchStats: watchStatsSchema,
   Problem: problemSchema,
   Health: healthSchema,
 };
@@ -104,6 +106,12 @@ function hoist(node: unknown, self?: object): unknown {
   return copy;
 }
 
+const PROBLEM_DESCRIPTIONS: Record<number, string> = {
+  401: "The bearer token is missing or wrong.",
+  405: "The path does not answer this method; `Allow` lists those it does.",
+  503: "The relay cannot serve (a setting or the store), or the upstream is busy.",
+};
+
 const json = (schema: Schema, mediaType = "application/json") => ({ content: { [mediaType]: { schema: hoist(schema) } } });
 
 function operation(route: DocumentedRoute): object {
@@ -115,10 +123,11 @@ function operation(route: DocumentedRoute): object {
   const responses: Record<string, unknown> = {};
   for (const [status, r] of Object.entries(doc.responses)) {
     const headers = Object.fromEntries(Object.entries(r.headers ?? {}).map(([name, description]) => [name, { description, schema: { type: "string" } }]));
-    responses[status] = { description: r.description, ...(r.headers ? { headers } : {}), ...json(r.schema) };
+    responses[status] = { description: r.description, ...(r.headers ? { headers } : {}), ...json(r.schema, r.mediaType) };
   }
-  const problems = [...new Set([...(route.auth ? [401] : []), ...doc.problems, 500])].sort((a, b) => a - b);
-  for (const status of problems) responses[status] = { description: STATUS_CODES[status] ?? "Problem", ...json(problemSchema, "application/problem+json") };
+  // Every path answers 405 (with Allow) to a method it does not serve.
+  const problems = [...new Set([...(route.auth ? [401] : []), ...doc.problems, 405, 500])].sort((a, b) => a - b);
+  for (const status of problems) responses[status] = { description: PROBLEM_DESCRIPTIONS[status] ?? STATUS_CODES[status] ?? "Problem", ...json(problemSchema, "application/problem+json") };
   return {
     operationId: doc.operationId,
     summary: doc.summary,
@@ -138,9 +147,12 @@ export function openApiDocument(routes: readonly DocumentedRoute[]): object {
     info: {
       title: "nettask-relay",
       version: "1.0.0",
+      license: { name: "Apache-2.0", identifier: "Apache-2.0" },
       description:
         "Reads the result of Tencent Cloud VPC asynchronous tasks (DescribeVpcTaskResult, DescribeTaskResult for EIPs, and the legacy DescribeNetTaskResult) and watches tasks until they finish, delivering each outcome once per watch as a CloudEvent to a webhook or a queue. Errors are RFC 9457 problem details.",
     },
+    // Relative: the API describes itself wherever it is deployed.
+    servers: [{ url: "/" }],
     paths,
     components: {
       schemas: Object.fromEntries(Object.entries(COMPONENTS).map(([name, s]) => [name, hoist(s, s)])),

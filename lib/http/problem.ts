@@ -5,24 +5,105 @@
 import type { FieldError } from "../schemas/validate";
 import type { HttpResponse } from "./types";
 
+/**
+ * Every kind, with the page `GET /problems/<kind>` serves for it: a problem's `type` is that
+ * page's path (a relative URI reference, RFC 9457 §3.1.1), so it resolves against the API
+ * that answered, wherever it is deployed.
+ */
 const PROBLEM_KINDS = {
-  "bad-request": { status: 400, title: "Malformed request" },
-  unauthorized: { status: 401, title: "Authentication required" },
-  "not-found": { status: 404, title: "Not found" },
-  "method-not-allowed": { status: 405, title: "Method not allowed" },
-  conflict: { status: 409, title: "Conflict with the watch's state" },
-  "payload-too-large": { status: 413, title: "Request body too large" },
-  "unsupported-media-type": { status: 415, title: "Unsupported media type" },
-  "invalid-input": { status: 422, title: "Invalid input" },
-  internal: { status: 500, title: "Internal error" },
-  "upstream-failed": { status: 502, title: "Upstream request failed" },
-  "upstream-busy": { status: 503, title: "Upstream busy" },
-  "upstream-timeout": { status: 504, title: "Upstream did not answer in time" },
+  "bad-request": {
+    status: 400,
+    title: "Malformed request",
+    doc: "The request body could not be read: it is not valid JSON, or not valid UTF-8. `errors` names `body` and the rule it broke (`json`, `utf8`). Nothing was stored.",
+  },
+  unauthorized: {
+    status: 401,
+    title: "Authentication required",
+    doc: "Every route but `/healthz`, `/openapi.json` and `/problems/…` needs `Authorization: Bearer <API_TOKEN>`. The token was missing or is not the deployment's (a deployment with an empty `API_TOKEN` refuses every authenticated route). The `WWW-Authenticate` header says which.",
+  },
+  "not-found": {
+    status: 404,
+    title: "Not found",
+    doc: "No such route, watch or problem page; or, on `GET /tasks/{taskId}` and `POST /watches`, the upstream knows no such task in that region (module code 29258). `errors` names the field when one is to blame.",
+  },
+  "method-not-allowed": {
+    status: 405,
+    title: "Method not allowed",
+    doc: "The path exists but does not answer this method. The `Allow` header lists the methods it answers.",
+  },
+  conflict: {
+    status: 409,
+    title: "Conflict with the watch's state",
+    doc: "The watch cannot do this in its current state: redelivering a watch whose task has no outcome yet, or a watch changing too fast to update (try again).",
+  },
+  "payload-too-large": {
+    status: 413,
+    title: "Request body too large",
+    doc: "Request bodies are limited to 64 KB. Nothing was stored.",
+  },
+  "unsupported-media-type": {
+    status: 415,
+    title: "Unsupported media type",
+    doc: "Request bodies must be JSON, sent with `Content-Type: application/json` (UTF-8). Nothing was stored.",
+  },
+  "invalid-input": {
+    status: 422,
+    title: "Invalid input",
+    doc: "A parameter, query parameter or body field broke a rule of the API's JSON Schemas or policies (for example a webhook URL that reaches a private address). `errors` lists every offending field as `{field, rule, message}`. Nothing was stored.",
+  },
+  internal: {
+    status: 500,
+    title: "Internal error",
+    doc: "Something unexpected failed inside the relay. The details are in the function's logs under the correlation id the `detail` quotes.",
+  },
+  "upstream-failed": {
+    status: 502,
+    title: "Upstream request failed",
+    doc: "Tencent Cloud refused or garbled the request: an error code that is not the request's fault (the `detail` names it and its meaning), a malformed answer, an HTTP error, or the relay's own credentials being refused.",
+  },
+  "upstream-busy": {
+    status: 503,
+    title: "Upstream busy",
+    doc: "Tencent Cloud asked to come back later (rate limit 4400, or 9005 system busy). Retry after the `Retry-After` header's seconds.",
+  },
+  unavailable: {
+    status: 503,
+    title: "Service unavailable",
+    doc: "The relay cannot serve: a setting is not valid, or a part it needs does not answer (the watch store, named by `STORE_URL`). `detail` and `errors` name the variable or the part and why, never its value; the logs have the rest. `GET /healthz` answers the same while it lasts.",
+  },
+  "upstream-timeout": {
+    status: 504,
+    title: "Upstream did not answer in time",
+    doc: "Tencent Cloud did not answer within `NETTASK_TIMEOUT_MS` (after retries), or the function ran out of time.",
+  },
 } as const;
 
 export type ProblemKind = keyof typeof PROBLEM_KINDS;
+export const PROBLEM_KIND_NAMES = Object.keys(PROBLEM_KINDS) as ProblemKind[];
 
-export const PROBLEM_TYPE_BASE = "https://nettask-relay.dev/problems/";
+/** Where each kind's page is served (`GET /problems/{kind}`), and what its `type` says. */
+export const PROBLEM_TYPE_BASE = "/problems/";
+
+const escapeHtml = (text: string) => text.replace(/[&<>"]/g, (c) => `&${{ "&": "amp", "<": "lt", ">": "gt", '"': "quot" }[c]};`);
+/** `code` spans, the only markup the docs use. */
+const inlineCode = (text: string) => escapeHtml(text).replace(/`([^`]+)`/g, "<code>$1</code>");
+
+/** The page documenting `kind`, or undefined for a kind that does not exist. */
+export function problemPage(kind: string): string | undefined {
+  if (!Object.hasOwn(PROBLEM_KINDS, kind)) return undefined;
+  const { status, title, doc } = PROBLEM_KINDS[kind as ProblemKind];
+  return [
+    "<!doctype html>",
+    '<html lang="en"><head><meta charset="utf-8">',
+    `<title>${escapeHtml(title)} (${status}) · nettask-relay</title></head>`,
+    `<body><h1>${escapeHtml(title)}</h1>`,
+    `<p>HTTP status ${status}; answered as <code>application/problem+json</code> (RFC 9457) with <code>type</code> <code>${PROBLEM_TYPE_BASE}${kind}</code>.</p>`,
+    `<p>${inlineCode(doc)}</p>`,
+    '<p>The whole API is described by <a href="/openapi.json">/openapi.json</a>.</p>',
+    "</body></html>",
+    "",
+  ].join("\n");
+}
 
 export interface ProblemDetails {
   type: string;

@@ -3,7 +3,7 @@
  * bookkeeping (`version`, `lease`, `dueAt`, `sending`).
  */
 import { redact } from "../log";
-import { amqpDestination, cmqDestination, webhookDestination, watchSchema, type AmqpDestination, type CmqDestination, type Watch, type WebhookDestination } from "../schemas/index";
+import { amqpDestination, cmqDestination, webhookDestination, WATCH_STATES, watchSchema, type AmqpDestination, type CmqDestination, type Destination, type Watch, type WatchState, type WebhookDestination } from "../schemas/index";
 
 const HIDDEN: readonly string[] = ["version", "lease", "dueAt", "sending"];
 
@@ -62,3 +62,31 @@ export function watchView(watch: Watch): WatchView {
     delivery: { ...delivery, attempts: delivery.attempts.map((a) => (a.error === undefined ? a : { ...a, error: maskUrls(a.error) })) },
   };
 }
+
+/** `GET /watches`: a page of watches, newest first, and the cursor of the next page. */
+export const watchPageSchema = {
+  type: "object",
+  additionalProperties: false,
+  required: ["data", "next"],
+  properties: {
+    data: { type: "array", items: watchViewSchema },
+    next: {
+      anyOf: [{ type: "string" }, { type: "null" }],
+      description:
+        "Pass as `cursor` for the next page; null when no more watches match. Watches registered meanwhile are newer than the cursor, so paging never shows one twice or skips one. With several filters a page may hold fewer than `limit` watches while more follow: keep going until `next` is null.",
+    },
+  },
+} as const;
+
+const stateCounts = Object.fromEntries(WATCH_STATES.map((state) => [state, { type: "integer", minimum: 0 }])) as Record<WatchState, { type: "integer"; minimum: 0 }>;
+
+/** `GET /watches/stats`: how many watches are in each state. */
+export const watchStatsSchema = {
+  type: "object",
+  additionalProperties: false,
+  required: ["states", "total"],
+  properties: {
+    states: { type: "object", additionalProperties: false, required: [...WATCH_STATES], properties: stateCounts, description: "Watches per state; `failed` counts the dead letters." },
+    total: { type: "integer", minimum: 0 },
+  },
+} as const;

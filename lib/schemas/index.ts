@@ -12,6 +12,7 @@ import {
   vpcTaskResources,
   vpcTaskResponseSchema,
 } from "./task";
+import { watchListQuerySchema } from "./listing";
 import { destinationSchema, timerArgumentSchema, watchRequestSchema } from "./watch";
 
 /** Every schema that gets a compiled validator, by the name of the validator. */
@@ -27,6 +28,7 @@ export const validatedSchemas = {
   watchRequest: watchRequestSchema,
   timerArgument: timerArgumentSchema,
   cloudEvent: cloudEventSchema,
+  watchListQuery: watchListQuerySchema,
 } as const;
 
 export type ValidatorName = keyof typeof validatedSchemas;
@@ -55,5 +57,6 @@ export const sharedSchemas = {
 
 export * from "./common";
 export * from "./event";
+export * from "./listing";
 export * from "./task";
 export * from "./watch";

@@ -64,3 +64,9 @@ export const AMQP_EXCHANGE = hinted(
 export const WATCH_ID = hinted("^w_[a-z2-7]{26}$", "must be a watch id such as w_abcdefghijklmnopqrstuvwxyz");
 
 export const EVENT_ID = hinted("^evt_[a-z2-7]{26}$", "must be an event id");
+
+/** A task id as text, in a query string: digits, or a RequestId (API 3.0 task ids). */
+export const TASK_ID_TEXT = hinted("^[0-9A-Za-z][0-9A-Za-z-]{0,63}$", "must be a task id: digits, or a RequestId such as 3d5e7a0c-…");
+
+/** A listing cursor: what a page's `next` said (base64url). */
+export const LIST_CURSOR = hinted("^[A-Za-z0-9_-]{1,200}$", "must be a cursor from a previous page's next");

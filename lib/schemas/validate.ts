@@ -7,6 +7,7 @@ import type { CloudEvent } from "./event";
 import { patternHint } from "./patterns";
 import { API_KINDS } from "./common";
 import type { Api3Response, EipTaskResponse, LegacyResponse, TaskInput, TaskRef, TaskResult, VpcTaskResponse } from "./task";
+import type { WatchListQuery } from "./listing";
 import type { Destination, TimerArgument, WatchRequest } from "./watch";
 import { destinationSchema } from "./watch";
 
@@ -22,6 +23,7 @@ export interface Validated {
   watchRequest: WatchRequest;
   timerArgument: TimerArgument;
   cloudEvent: CloudEvent;
+  watchListQuery: WatchListQuery;
 }
 export type ValidatorName = keyof Validated;
 

@@ -5,6 +5,12 @@
  *   <prefix>due         sorted set of watch ids that have a dueAt, scored by it
  *   <prefix>states      hash: watch count per state, kept by the scripts
  *   <prefix>upstream-rate  the next free upstream request slot (epoch ms), for the shared rate limiter
+ *   <prefix>list:all    sorted set (all scores 0, ordered by member) of every watch's position,
+ *                       "<createdAt ms, 15 digits>|<id>"; the hash keeps it as `listPos`
+ *   <prefix>list:<filter>  the same per filter of lib/watches/listing.ts, "<value>|<position>"
+ *   <prefix>list:scanned   the watch count when watches stored without the listing (by an older
+ *                       version) were last looked for
+ *   <prefix>list:layout    the indexes the watches were last all put into (a new filter re-indexes)
  * The scripts only copy strings and bump integers; the document is assembled in TypeScript.
  * Scripts build watch keys from ids, so this needs one Redis node (not Redis Cluster).
  *
@@ -17,8 +23,9 @@ import type { Logger } from "../log";
 import { createSharedRateLimiter } from "../poll/rate-limiter";
 import type { RateLimiter } from "../upstream/client";
 import { WATCH_STATES, type Watch, type WatchState } from "../schemas/index";
+import { fixedFilterValues, LIST_FILTER_NAMES, MUTABLE_FILTER, pageOf, positionOf, SCAN_BUDGET, type ListFilter, type ListPage, type ListQuery, type Position } from "./listing";
 import { fromRow, toRow, type WatchRow } from "./row";
-import { StoreConfigError, type ClaimOptions, type WatchStore } from "./store";
+import { failureCode, StoreConfigError, StoreUnavailableError, type ClaimOptions, type WatchStore } from "./store";
 
 const DEFAULT_PREFIX = "nettask:";
 /** Keeps a dead or unreachable server from hanging a poll invocation. */
@@ -28,7 +35,18 @@ const INSERT_BATCH = 1_000;
 const FIELDS = ["version", "state", "dueAt", "leaseOwner", "leaseUntil", "body"] as const;
 type Reply = (string | null)[];
 
-// KEYS: watch, due, states. ARGV: id, version, state, dueAt, leaseOwner, leaseUntil, body.
+/**
+ * Lua that puts watch KEYS[1] into the listing indexes: its state's entry into KEYS[stateKey],
+ * and the entries ARGV[firstEntry..] into KEYS[stateKey + 1..]. The position is kept in the
+ * hash, so a save can move the state entry.
+ */
+const addToListing = (stateKey: number, state: string, position: string, firstEntry: number) => `
+redis.call('HSET', KEYS[1], 'listPos', ${position})
+redis.call('ZADD', KEYS[${stateKey}], 0, ${state} .. '|' .. ${position})
+for i = ${stateKey + 1}, #KEYS do redis.call('ZADD', KEYS[i], 0, ARGV[i + ${firstEntry - stateKey - 1}]) end`;
+
+// KEYS: watch, due, states, then the listing indexes (state first). ARGV: id, version, state,
+// dueAt, leaseOwner, leaseUntil, body, listing position, then the other listing entries.
 // Returns the stored fields when the watch exists, nil when it was inserted (over a hash
 // without a body too: a half-record is no watch).
 const INSERT = `
@@ -38,6 +56,7 @@ end
 redis.call('HSET', KEYS[1], 'version', ARGV[2], 'state', ARGV[3], 'dueAt', ARGV[4], 'leaseOwner', ARGV[5], 'leaseUntil', ARGV[6], 'body', ARGV[7])
 if ARGV[4] ~= '' then redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1]) end
 redis.call('HINCRBY', KEYS[3], ARGV[3], 1)
+${addToListing(4, "ARGV[3]", "ARGV[8]", 9)}
 return false
 `;
 
@@ -85,8 +104,9 @@ redis.call('HSET', KEYS[2], 'pending', counts.pending, 'delivering', counts.deli
 return dropped
 `;
 
-// KEYS: watch, due, states. ARGV: id, expected version, state, dueAt, leaseOwner, leaseUntil, body.
-// Returns the new version, or nil when the stored version is not the expected one.
+// KEYS: watch, due, states, the state listing index. ARGV: id, expected version, state, dueAt,
+// leaseOwner, leaseUntil, body. Returns the new version, or nil when the stored version is not
+// the expected one.
 const SAVE = `
 local current = redis.call('HMGET', KEYS[1], 'version', 'state')
 if current[1] ~= ARGV[2] then return false end
@@ -97,7 +117,64 @@ if current[2] ~= ARGV[3] then
   redis.call('HINCRBY', KEYS[3], current[2], -1)
   redis.call('HINCRBY', KEYS[3], ARGV[3], 1)
 end
+local listPos = redis.call('HGET', KEYS[1], 'listPos')
+if listPos and current[2] ~= ARGV[3] then
+  redis.call('ZREM', KEYS[4], current[2] .. '|' .. listPos)
+  redis.call('ZADD', KEYS[4], 0, ARGV[3] .. '|' .. listPos)
+end
 return version
+`;
+
+// KEYS: watch, then the listing indexes (state first). ARGV: position, then the other entries.
+// (Re)indexes a stored watch, in its current state; 0 when it no longer exists.
+const INDEX = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+${addToListing(2, "redis.call('HGET', KEYS[1], 'state')", "ARGV[1]", 2)}
+return 1
+`;
+
+// KEYS: the indexes of the filters (or list:all). ARGV: wanted (limit + 1), budget, the
+// position to start after ('' for the newest), then each key's entry prefix ("<value>|", or
+// '' for list:all). Walks the index with the fewest entries in range, newest first, checking
+// the others by ZSCORE, until `wanted` match or `budget` entries are examined. Returns the
+// last position examined (false when the index ended), then the matching positions.
+const LIST = `
+local wanted, budget, after = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
+local function bounds(i)
+  local prefix = ARGV[3 + i]
+  local min = prefix == '' and '-' or '[' .. prefix
+  if after ~= '' then return min, '(' .. prefix .. after end
+  if prefix == '' then return min, '+' end
+  return min, '(' .. string.sub(prefix, 1, -2) .. '}'
+end
+local walk, fewest = 1, nil
+for i = 1, #KEYS do
+  local count = redis.call('ZLEXCOUNT', KEYS[i], bounds(i))
+  if fewest == nil or count < fewest then walk, fewest = i, count end
+end
+local min, max = bounds(walk)
+local skip = #ARGV[3 + walk]
+local found, examined, last = {}, 0, false
+while #found < wanted and examined < budget do
+  local size = math.min(#KEYS == 1 and wanted or 100, budget - examined)
+  local batch = redis.call('ZREVRANGEBYLEX', KEYS[walk], max, min, 'LIMIT', 0, size)
+  for _, entry in ipairs(batch) do
+    examined = examined + 1
+    last = string.sub(entry, skip + 1)
+    local hit = true
+    for i = 1, #KEYS do
+      if i ~= walk and not redis.call('ZSCORE', KEYS[i], ARGV[3 + i] .. last) then hit = false break end
+    end
+    if hit then
+      found[#found + 1] = last
+      if #found == wanted then break end
+    end
+  end
+  if #batch < size then last = false break end
+  max = '(' .. batch[#batch]
+end
+if #found == wanted then last = false end
+return {last, found}
 `;
 
 // KEYS: limiter. ARGV: interval ms. Books the next free slot, by the server's clock so every
@@ -112,12 +189,25 @@ return string.format('%.3f', slot - now)
 `;
 
 interface ScriptedRedis extends Redis {
-  watchInsert(watchKey: string, due: string, states: string, ...args: string[]): Promise<Reply | null>;
+  watchInsert(...keysAndArgs: string[]): Promise<Reply | null>;
   watchClaim(due: string, now: number, limit: number, owner: string, until: number, keyPrefix: string): Promise<[string, string, [string, number, WatchState, string][], string[]]>;
   watchRepair(due: string, states: string, keyPrefix: string): Promise<number>;
   watchSave(watchKey: string, due: string, states: string, ...args: string[]): Promise<number | null>;
   rateReserve(limiter: string, intervalMs: number): Promise<string>;
+  watchIndex(watchKey: string, ...args: string[]): Promise<number>;
+  watchList(...args: (string | number)[]): Promise<[string | null, string[]]>;
 }
+
+const REINDEX_BATCH = 1_000;
+/** The indexes every watch is in; a store indexed for another set is indexed again on open. */
+const LISTING_LAYOUT = ["all", ...LIST_FILTER_NAMES].join(",");
+
+/** A position as the indexes hold it: the time zero-padded, so text order is time order. */
+const positionText = (p: Position) => `${String(p.createdAt).padStart(15, "0")}|${p.id}`;
+const positionFrom = (text: string): Position => ({ createdAt: Number(text.slice(0, 15)), id: text.slice(16) });
+/** An index entry: the filter value (escaped, so it holds no `|`; states need no escaping), then the position. */
+const entryOf = (value: string, position: string) => `${encodeURIComponent(value)}|${position}`;
+const globEscape = (text: string) => text.replace(/[*?[\]\\]/g, "\\$&");
 
 /**
  * `redis://host:port[/db][?prefix=nettask:]` (or `rediss://` for TLS) → what ioredis needs.
@@ -204,12 +294,14 @@ export async function openRedisStore(url: string, options: RedisStoreOptions = {
   } catch (error) {
     redis.disconnect();
     const { hostname, port } = new URL(connection);
-    throw new Error(`cannot connect to the Redis store at ${hostname}:${port || 6379}: ${(lastError ?? (error as Error)).message}`);
+    const cause = lastError ?? (error as Error);
+    throw new StoreUnavailableError(`cannot connect to the Redis store (${failureCode(cause)})`, `cannot connect to the Redis store at ${hostname}:${port || 6379}: ${cause.message}`);
   }
   try {
     await checkEvictionPolicy(redis, options.logger);
     const store = new RedisWatchStore(redis, prefix, options);
     await store.syncClock();
+    await store.addListing();
     return store;
   } catch (error) {
     redis.disconnect();
@@ -220,6 +312,11 @@ export async function openRedisStore(url: string, options: RedisStoreOptions = {
 export class RedisWatchStore implements WatchStore {
   private readonly redis: ScriptedRedis;
   private readonly keys;
+  private readonly listKeys: Record<ListFilter | "all", string>;
+  /** The listing indexes a new watch goes into, in the order the scripts take them. */
+  private readonly listingKeys: string[];
+  private readonly listingScannedKey: string;
+  private readonly listingLayoutKey: string;
   private readonly logger: Logger | undefined;
   private readonly localClock: () => number;
   /** Server clock minus this machine's, in ms. */
@@ -228,17 +325,28 @@ export class RedisWatchStore implements WatchStore {
   constructor(redis: Redis, prefix: string, options: RedisStoreOptions = {}) {
     this.logger = options.logger;
     this.localClock = options.localClock ?? Date.now;
-    redis.defineCommand("watchInsert", { numberOfKeys: 3, lua: INSERT });
+    this.listKeys = {
+      all: `${prefix}list:all`,
+      ...(Object.fromEntries(LIST_FILTER_NAMES.map((f) => [f, `${prefix}list:${f}`])) as Record<ListFilter, string>),
+    };
+    // The state index first, as the scripts expect; then the others in LIST_FILTERS order.
+    const fixed = LIST_FILTER_NAMES.filter((f) => f !== MUTABLE_FILTER).map((f) => this.listKeys[f]);
+    this.listingKeys = [this.listKeys[MUTABLE_FILTER], this.listKeys.all, ...fixed];
+    redis.defineCommand("watchInsert", { numberOfKeys: 3 + this.listingKeys.length, lua: INSERT });
     redis.defineCommand("watchClaim", { numberOfKeys: 1, lua: CLAIM });
     redis.defineCommand("watchRepair", { numberOfKeys: 2, lua: REPAIR });
-    redis.defineCommand("watchSave", { numberOfKeys: 3, lua: SAVE });
+    redis.defineCommand("watchSave", { numberOfKeys: 4, lua: SAVE });
     redis.defineCommand("rateReserve", { numberOfKeys: 1, lua: RESERVE });
+    redis.defineCommand("watchIndex", { numberOfKeys: 1 + this.listingKeys.length, lua: INDEX });
+    redis.defineCommand("watchList", { lua: LIST });
     this.redis = redis as ScriptedRedis;
     this.keys = { watchPrefix: `${prefix}watch:`, due: `${prefix}due`, states: `${prefix}states`, limiter: `${prefix}upstream-rate` };
+    this.listingScannedKey = `${prefix}list:scanned`;
+    this.listingLayoutKey = `${prefix}list:layout`;
   }
 
   async insert(watch: Watch): Promise<{ watch: Watch; created: boolean }> {
-    const existing = await this.redis.watchInsert(...this.scriptArgs(watch));
+    const existing = await this.redis.watchInsert(...this.insertArgs(watch));
     return existing ? { watch: this.decode(watch.id, existing), created: false } : { watch, created: true };
   }
 
@@ -247,7 +355,7 @@ export class RedisWatchStore implements WatchStore {
     let created = 0;
     for (let i = 0; i < watches.length; i += INSERT_BATCH) {
       const pipeline = this.redis.pipeline() as unknown as Pick<ScriptedRedis, "watchInsert"> & { exec(): Promise<[Error | null, unknown][] | null> };
-      for (const watch of watches.slice(i, i + INSERT_BATCH)) void pipeline.watchInsert(...this.scriptArgs(watch));
+      for (const watch of watches.slice(i, i + INSERT_BATCH)) void pipeline.watchInsert(...this.insertArgs(watch));
       for (const [error, existing] of (await pipeline.exec()) ?? []) {
         if (error) throw error;
         if (existing === null) created++;
@@ -294,8 +402,56 @@ export class RedisWatchStore implements WatchStore {
   }
 
   async save(watch: Watch): Promise<Watch | undefined> {
-    const newVersion = await this.redis.watchSave(...this.scriptArgs(watch));
+    const [watchKey, due, states, ...argv] = this.scriptArgs(watch);
+    const newVersion = await this.redis.watchSave(watchKey, due, states, this.listKeys[MUTABLE_FILTER], ...argv);
     return newVersion === null ? undefined : { ...watch, version: newVersion };
+  }
+
+  async list({ filters, limit, after }: ListQuery): Promise<ListPage> {
+    const given = LIST_FILTER_NAMES.filter((f) => filters[f] !== undefined);
+    const keys = given.length > 0 ? given.map((f) => this.listKeys[f]) : [this.listKeys.all];
+    const prefixes = given.length > 0 ? given.map((f) => `${encodeURIComponent(filters[f]!)}|`) : [""];
+    const budget = Math.max(SCAN_BUDGET, limit + 1);
+    const [stoppedAt, found] = await this.redis.watchList(keys.length, ...keys, limit + 1, budget, after ? positionText(after) : "", ...prefixes);
+    const { shown, next } = pageOf(found.map(positionFrom), limit, stoppedAt ? positionFrom(stoppedAt) : undefined);
+    // A hash gone missing (evicted, deleted by hand) is left out of the page rather than failing it.
+    const watches = (await Promise.all(shown.map((p) => this.get(p.id)))).filter((w): w is Watch => w !== undefined);
+    return { watches, next };
+  }
+
+  /**
+   * Indexes watches stored without the listing: by an older version (before it existed, or an
+   * instance still running it during a deploy), or before a filter was added. Watches are never
+   * deleted, so the state counts say how many there are: when the index holds fewer, the
+   * watches are scanned once for that count (a hash lost since would otherwise bring a scan on
+   * every open). Safe to run from several processes at once.
+   */
+  async addListing(): Promise<void> {
+    const [indexed, counts, scannedAt, layout] = await Promise.all([
+      this.redis.zcard(this.listKeys.all),
+      this.redis.hvals(this.keys.states),
+      this.redis.get(this.listingScannedKey),
+      this.redis.get(this.listingLayoutKey),
+    ]);
+    const total = counts.reduce((sum, n) => sum + Number(n), 0);
+    const relayout = layout !== LISTING_LAYOUT && total > 0;
+    if (!relayout && (indexed >= total || scannedAt === String(total))) {
+      if (layout !== LISTING_LAYOUT) await this.redis.set(this.listingLayoutKey, LISTING_LAYOUT);
+      return;
+    }
+    const stream = this.redis.scanStream({ match: `${globEscape(this.keys.watchPrefix)}*`, count: REINDEX_BATCH });
+    for await (const watchKeys of stream as AsyncIterable<string[]>) {
+      const pipeline = this.redis.pipeline() as unknown as Pick<ScriptedRedis, "watchIndex"> & { exec(): Promise<[Error | null, unknown][] | null> };
+      const bodies = await Promise.all(watchKeys.map((key) => this.redis.hmget(key, "listPos", "body")));
+      for (const [i, [listPos, body]] of bodies.entries()) {
+        if ((listPos && !relayout) || !body) continue;
+        const id = watchKeys[i]!.slice(this.keys.watchPrefix.length);
+        const watch = fromRow({ id, version: 0, state: "pending", dueAt: null, leaseOwner: null, leaseUntil: null, body });
+        void pipeline.watchIndex(watchKeys[i]!, ...this.listingKeys, ...this.listingEntries(watch));
+      }
+      for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error;
+    }
+    await this.redis.mset(this.listingScannedKey, String(total), this.listingLayoutKey, LISTING_LAYOUT);
   }
 
   async countByState(): Promise<Record<WatchState, number>> {
@@ -322,9 +478,21 @@ export class RedisWatchStore implements WatchStore {
   }
 
   /** KEYS and ARGV of the insert and save scripts (for save, `version` is the expected one). */
-  private scriptArgs(watch: Watch): Parameters<ScriptedRedis["watchInsert"]> {
+  private scriptArgs(watch: Watch): [watchKey: string, due: string, states: string, ...argv: string[]] {
     const f = encode(toRow(watch));
     return [this.watchKey(f.id), this.keys.due, this.keys.states, f.id, f.version, f.state, f.dueAt, f.leaseOwner, f.leaseUntil, f.body];
+  }
+
+  /** KEYS and ARGV of the insert script: the save's, then the listing indexes and entries. */
+  private insertArgs(watch: Watch): string[] {
+    const [watchKey, due, states, ...argv] = this.scriptArgs(watch);
+    return [watchKey, due, states, ...this.listingKeys, ...argv, ...this.listingEntries(watch)];
+  }
+
+  /** The watch's position, then its entries in the listing indexes after the state one (listingKeys order). */
+  private listingEntries(watch: Watch): string[] {
+    const position = positionText(positionOf(watch));
+    return [position, position, ...fixedFilterValues(watch).map(([, value]) => entryOf(value, position))];
   }
 
   /** A watch from its hash fields, in FIELDS order. */

@@ -4,6 +4,7 @@
  */
 import type { Watch, WatchState } from "../schemas/index";
 import type { RateLimiter } from "../upstream/client";
+import type { ListPage, ListQuery } from "./listing";
 
 export interface ClaimOptions {
   /** Epoch ms; watches with dueAt <= now are due. */
@@ -35,6 +36,12 @@ export interface WatchStore {
    */
   save(watch: Watch): Promise<Watch | undefined>;
 
+  /**
+   * A page of watches, newest first (createdAt, then id, descending), matching every filter
+   * of `query`, strictly after `query.after`. lib/watches/listing.ts says what a page costs.
+   */
+  list(query: ListQuery): Promise<ListPage>;
+
   /** Watch counts by state (health, tests and benchmarks). */
   countByState(): Promise<Record<WatchState, number>>;
 
@@ -60,4 +67,30 @@ export interface WatchStore {
 /** Thrown for a STORE_URL that cannot work (unknown scheme, SQLite in a temp dir on SCF/Lambda). */
 export class StoreConfigError extends Error {
   override readonly name = "StoreConfigError";
+}
+
+/**
+ * The store STORE_URL names cannot serve: unreachable, refusing the connection, failing or too
+ * slow. `reason` says why without the URL's host or password (it is answered over HTTP);
+ * the message, for the logs, may say more.
+ */
+export class StoreUnavailableError extends Error {
+  override readonly name = "StoreUnavailableError";
+  readonly variable = "STORE_URL";
+  constructor(
+    readonly reason: string,
+    message = reason,
+  ) {
+    super(message);
+  }
+}
+
+/** A short name for why a store call failed: an errno or SQLite code, a Redis error word, or the error's class. */
+export function failureCode(error: unknown): string {
+  if (!(error instanceof Error)) return "unknown failure";
+  const { code } = error as { code?: unknown };
+  if (typeof code === "string" && /^[A-Z][A-Z0-9_]+$/.test(code)) return code;
+  // Redis error replies start with their code: WRONGPASS, NOAUTH, OOM, READONLY, …
+  const word = /^([A-Z][A-Z_]{2,})\b/.exec(error.message)?.[1];
+  return word ?? (error.name === "Error" ? "no answer" : error.name);
 }

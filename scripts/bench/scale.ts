@@ -1,7 +1,9 @@
 /**
  * Figure 6: what one poll cycle costs as the number of pending watches grows, for both
  * stores: claiming POLL_CONCURRENCY due watches and saving each back rescheduled, which is
- * the store work a poller does per batch. Baseline: the same cycle on an empty store.
+ * the store work a poller does per batch. Baseline: the same cycle on an empty store. And
+ * what a page of `GET /watches` costs at the largest size against the smallest (the issue's
+ * bound: at most 1.5×): the newest page, and a page deep in the store with a filter.
  */
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
@@ -12,15 +14,20 @@ import { recordResult } from "../../lib/watches/lifecycle";
 import { newWatch } from "../../lib/watches/model";
 import { openRedisStore } from "../../lib/watches/redis-store";
 import { SqliteWatchStore } from "../../lib/watches/sqlite-store";
+import type { ListQuery, Position } from "../../lib/watches/listing";
 import type { WatchStore } from "../../lib/watches/store";
 import { collectGarbage } from "./gc";
 import { progress, type Figure, type Row } from "./report";
-import { kb, mb, ms, seconds, signed, spread, summarize, times } from "./stats";
+import { kb, mb, ms, seconds, signed, spread, summarize, times, type Summary } from "./stats";
 
 const SIZES = [1_000, 10_000, 100_000];
 const CYCLES = 40;
 const WARM_UP_CYCLES = 3;
 const INSERT_CHUNK = 10_000;
+const PAGE_LIMIT = 50;
+const PAGE_RUNS = 200;
+/** A page at the largest size may take at most this many times what it takes at the smallest. */
+const PAGE_RATIO_BOUND = 1.5;
 const REDIS_SERVER = "redis://127.0.0.1:6379/0";
 const DESTINATION = { type: "webhook", url: "https://hooks.example.com/bench", secret: `whsec_${Buffer.alloc(32, 4).toString("base64")}` } as const;
 
@@ -66,20 +73,66 @@ async function cycles(store: WatchStore, expectClaimed: boolean): Promise<{ ms: 
   return out;
 }
 
-/** Adds pending watches on tasks from+1 … to, due now, in chunks (the documents are built as they go). */
-async function load(store: BulkStore, from: number, to: number): Promise<void> {
+interface Chunk {
+  first: number;
+  createdAt: number;
+}
+
+/** The page queries timed at each size: the newest page, and a filtered page halfway down the store. */
+function pageQueries(middle: Position): [string, ListQuery][] {
+  return [
+    ["the newest page", { filters: {}, limit: PAGE_LIMIT }],
+    ["a page halfway down, state=pending", { filters: { state: "pending" }, limit: PAGE_LIMIT, after: middle }],
+  ];
+}
+
+/** One page of `query`, timed; it must be full. */
+async function timedPage(store: WatchStore, query: ListQuery): Promise<number> {
+  const started = performance.now();
+  const page = await store.list(query);
+  const elapsed = performance.now() - started;
+  if (page.watches.length !== PAGE_LIMIT) throw new Error(`scale: a page held ${page.watches.length} watches, not ${PAGE_LIMIT}`);
+  return elapsed;
+}
+
+/**
+ * The same page on the small and the large store, alternating page by page so both see the
+ * same machine (other load, GC, caches); PAGE_RUNS pages each after a few to warm up.
+ */
+async function pageTimes(small: [WatchStore, ListQuery], large: [WatchStore, ListQuery]): Promise<{ small: Summary; large: Summary }> {
+  const samples = { small: [] as number[], large: [] as number[] };
+  for (let i = 0; i < WARM_UP_CYCLES + PAGE_RUNS; i++) {
+    const a = await timedPage(...small);
+    const b = await timedPage(...large);
+    if (i < WARM_UP_CYCLES) continue;
+    samples.small.push(a);
+    samples.large.push(b);
+  }
+  return { small: summarize(samples.small), large: summarize(samples.large) };
+}
+
+/** Halfway down a store loaded in `chunks`: the newest position of the chunk that holds its middle watch. */
+const middleOf = (chunks: readonly Chunk[], size: number): Position => ({ createdAt: chunks.findLast((c) => c.first <= size / 2)!.createdAt, id: `w_${"z".repeat(26)}` });
+
+/** Adds pending watches on tasks from+1 … to, due now, in chunks (the documents are built as they go); returns each chunk's first task and creation time. */
+async function load(store: BulkStore, from: number, to: number): Promise<Chunk[]> {
+  const chunks: Chunk[] = [];
   for (let start = from; start < to; start += INSERT_CHUNK) {
     const now = Date.now();
+    chunks.push({ first: start + 1, createdAt: now });
     const count = Math.min(INSERT_CHUNK, to - start);
     const created = await store.insertMany(Array.from({ length: count }, (_, i) => newWatch({ task: { api: "legacy", taskId: start + i + 1, region: "gz" }, destination: DESTINATION }, now, 86_400)));
     if (created !== count) throw new Error(`scale: inserted ${created} of ${count} watches`);
+    // Distinct creation times per chunk, so "halfway down" is a real position.
+    while (Date.now() === now) await new Promise((tick) => setImmediate(tick));
   }
+  return chunks;
 }
 
-function sqliteStore(workDir: string): StoreUnderTest {
+function sqliteStore(workDir: string, file = "scale.db"): StoreUnderTest {
   return {
     name: "SQLite",
-    open: async () => new SqliteWatchStore(join(workDir, "scale.db")),
+    open: async () => new SqliteWatchStore(join(workDir, file)),
     externalBytes: async () => 0,
     destroy: async () => undefined,
   };
@@ -116,7 +169,7 @@ function redisStore(): StoreUnderTest {
   };
 }
 
-async function measureStore(under: StoreUnderTest): Promise<Row[]> {
+async function measureStore(under: StoreUnderTest, another: () => StoreUnderTest): Promise<Row[]> {
   const rows: Row[] = [];
   const store = await under.open();
   try {
@@ -125,10 +178,11 @@ async function measureStore(under: StoreUnderTest): Promise<Row[]> {
     const rssEmpty = process.memoryUsage().rss;
     let loaded = 0;
     let atFirstSize: number | undefined;
+    const chunks: Chunk[] = [];
     for (const size of SIZES) {
       progress(`scale: ${under.name}, loading ${size} pending watches`);
       const loadStarted = performance.now();
-      await load(store, loaded, size);
+      chunks.push(...(await load(store, loaded, size)));
       const loadMs = performance.now() - loadStarted;
       const added = size - loaded;
       loaded = size;
@@ -148,6 +202,7 @@ async function measureStore(under: StoreUnderTest): Promise<Row[]> {
           `RSS ${signed(process.memoryUsage().rss - rssEmpty, mb)} since empty${external > 0 ? `; Redis used_memory ${signed(external, mb)}` : ""}; ${added.toLocaleString("en-US")} inserted in ${seconds(loadMs)}`,
       });
     }
+    rows.push(...(await measurePages(under.name, [store, chunks], another())));
   } finally {
     await store.close();
     await under.destroy();
@@ -155,8 +210,41 @@ async function measureStore(under: StoreUnderTest): Promise<Row[]> {
   return rows;
 }
 
+/** Listing pages on the large store against the same pages on a store of the smallest size, side by side. */
+async function measurePages(name: string, [large, largeChunks]: [WatchStore, Chunk[]], smallUnder: StoreUnderTest): Promise<Row[]> {
+  const [smallest, largest] = [SIZES[0]!, SIZES.at(-1)!];
+  progress(`scale: ${name}, listing pages at ${largest} against ${smallest}`);
+  const small = await smallUnder.open();
+  try {
+    const smallQueries = pageQueries(middleOf(await load(small, 0, smallest), smallest));
+    const largeQueries = pageQueries(middleOf(largeChunks, largest));
+    const rows: Row[] = [];
+    for (const [i, [what, query]] of largeQueries.entries()) {
+      const timed = await pageTimes([small, smallQueries[i]![1]], [large, query]);
+      const ratio = timed.large.median / timed.small.median;
+      rows.push({
+        figure: "6. scale",
+        measure: `${name}: GET /watches ${what} (${PAGE_LIMIT}) at ${largest.toLocaleString("en-US")}`,
+        value: ms(timed.large.median),
+        baseline: `at ${smallest.toLocaleString("en-US")} ${ms(timed.small.median)}`,
+        ratio: times(ratio),
+        spread: spread(timed.large, ms),
+        target: { text: `≤ ${PAGE_RATIO_BOUND}×`, met: ratio <= PAGE_RATIO_BOUND },
+        note: `store.list, ${PAGE_RUNS} pages each, alternating with a store of ${smallest.toLocaleString("en-US")}: ${spread(timed.small, ms)}`,
+      });
+    }
+    return rows;
+  } finally {
+    await small.close();
+    await smallUnder.destroy();
+  }
+}
+
 export async function scale(workDir: string): Promise<Figure> {
-  const rows = [...(await measureStore(sqliteStore(workDir))), ...(await measureStore(redisStore()))];
+  const rows = [
+    ...(await measureStore(sqliteStore(workDir), () => sqliteStore(workDir, "scale-small.db"))),
+    ...(await measureStore(redisStore(), redisStore)),
+  ];
   return {
     rows,
     method:
@@ -167,6 +255,11 @@ export async function scale(workDir: string): Promise<Figure> {
       "median time with min–max; the ratio is against the same cycle on the empty store, the note gives it against the smallest " +
       "size. Heap is the median growth of the JS heap over one cycle (garbage collected before each when node runs with " +
       "--expose-gc, as `npm run bench` does); RSS is this process's growth since the store was empty (SQLite's page cache lives here); for Redis " +
-      "the server's own used_memory growth is given too.",
+      "the server's own used_memory growth is given too (it includes the listing indexes). " +
+      `Listing: \`store.list\` of the newest ${PAGE_LIMIT} watches, and of ${PAGE_LIMIT} watches with \`state=pending\` after a ` +
+      `cursor halfway down the store (the keyset seek a deep page makes), on the store of ${SIZES.at(-1)!.toLocaleString("en-US")} ` +
+      `and on a second store of the same kind holding ${SIZES[0]!.toLocaleString("en-US")}, alternating page by page so both see the ` +
+      `same machine, ${PAGE_RUNS} pages each after ${WARM_UP_CYCLES} warm-up ones; the ratio is the median at ` +
+      `${SIZES.at(-1)!.toLocaleString("en-US")} over the median at ${SIZES[0]!.toLocaleString("en-US")}, target ≤ ${PAGE_RATIO_BOUND}×.`,
   };
 }

@@ -27,12 +27,15 @@ export function writeScfZip(built: readonly BuiltFunction[], file = SCF_ZIP): st
   return file;
 }
 
+export const SERVERLESS_CLI = join(ROOT, "node_modules", "serverless", "bin", "serverless.js");
+/** Keeps the Serverless Framework from calling home (telemetry, notifications). */
+export const SERVERLESS_QUIET = { SLS_TELEMETRY_DISABLED: "1", SLS_NOTIFICATIONS_MODE: "off" } as const;
+
 function serverlessPackage(args: readonly string[] = []): void {
-  const cli = join(ROOT, "node_modules", "serverless", "bin", "serverless.js");
-  const result = spawnSync(process.execPath, [cli, "package", ...args], {
+  const result = spawnSync(process.execPath, [SERVERLESS_CLI, "package", ...args], {
     cwd: ROOT,
     stdio: "inherit",
-    env: { ...process.env, SLS_TELEMETRY_DISABLED: "1", SLS_NOTIFICATIONS_MODE: "off" },
+    env: { ...process.env, ...SERVERLESS_QUIET },
   });
   if (result.status !== 0) throw new Error(`serverless package failed (exit ${result.status ?? result.signal})`);
 }

@@ -90,3 +90,13 @@ describe.each(FUNCTIONS)("dist/%s", (name) => {
     expect(loaded).toEqual({ files: 1, network: [] });
   });
 });
+
+it("gives stack traces in the TypeScript sources when run with --enable-source-maps, as deployed", () => {
+  const poll = built.find((f) => f.name === "poll")!;
+  // A STORE_URL that cannot work makes the timer function throw from lib/watches/open-store.ts.
+  const script = `require(${JSON.stringify(poll.bundle)}).handler({ Type: "Timer" }, {}).catch((e) => process.stdout.write("\\n" + e.stack));`;
+  const stack = (nodeOptions: string) =>
+    execFileSync(process.execPath, ["-e", script], { encoding: "utf8", env: { PATH: process.env.PATH, NODE_OPTIONS: nodeOptions, STORE_URL: "mysql://x", LOG_LEVEL: "error" } });
+  expect(stack("--enable-source-maps")).toMatch(/\(.*lib\/watches\/open-store\.ts:\d+:\d+\)/);
+  expect(stack("")).not.toMatch(/\.ts:\d+/);
+});

@@ -14,7 +14,9 @@ import { SCF_ZIP } from "../../scripts/build/package";
 
 type Resource = { Type: string; Properties: Record<string, any> };
 let resources: Record<string, Resource>;
+let templateText: string;
 let home: string;
+const SHELL_SECRETS = { API_TOKEN: "shell-token-canary-61c2", STORE_URL: "redis://:shell-canary-pw@10.1.2.3:6379/0", TENCENTCLOUD_SECRET_KEY: "shell-key-canary-93ad" };
 
 beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), "nettask-package-home-"));
@@ -22,11 +24,21 @@ beforeAll(async () => {
   const closed = "http://127.0.0.1:9";
   await promisify(execFile)("npm", ["run", "package"], {
     cwd: ROOT,
-    env: { ...env, HOME: home, npm_config_cache: join(home, ".npm"), HTTP_PROXY: closed, HTTPS_PROXY: closed, http_proxy: closed, https_proxy: closed },
+    env: {
+      ...env,
+      HOME: home,
+      npm_config_cache: join(home, ".npm"),
+      HTTP_PROXY: closed,
+      HTTPS_PROXY: closed,
+      http_proxy: closed,
+      https_proxy: closed,
+      // Settings a developer's shell may hold for `npm run offline`: they must not reach a deployable package.
+      ...SHELL_SECRETS,
+    },
     timeout: 120_000,
   });
-  const template = JSON.parse(readFileSync(join(ROOT, ".serverless", "cloudformation-template-update-stack.json"), "utf8"));
-  resources = template.Resources;
+  templateText = readFileSync(join(ROOT, ".serverless", "cloudformation-template-update-stack.json"), "utf8");
+  resources = JSON.parse(templateText).Resources;
 }, 150_000);
 
 afterAll(() => {
@@ -76,6 +88,11 @@ it("carries secrets only as references CloudFormation resolves at deploy time", 
     expect(variables.VPC_ENDPOINT).toBe("https://vpc.tencentcloudapi.com/");
     expect(variables.NETTASK_ENDPOINT).toBe("https://vpc.api.qcloud.com/v2/index.php");
   }
+  for (const value of Object.values(SHELL_SECRETS)) expect(templateText).not.toContain(value);
+});
+
+it("runs both functions with source maps enabled", () => {
+  for (const name of ["http", "poll"]) expect(functionNamed(name).Environment.Variables.NODE_OPTIONS).toBe("--enable-source-maps");
 });
 
 it("packages each function's bundle directory and nothing else", () => {
@@ -83,6 +100,7 @@ it("packages each function's bundle directory and nothing else", () => {
     const zip = join(ROOT, ".serverless", `${name}.zip`);
     const files = execFileSync("unzip", ["-Z1", zip], { encoding: "utf8" }).trim().split("\n").sort();
     expect(files).toContain(`dist/${name}/index.js`);
+    expect(files).toContain(`dist/${name}/index.js.map`);
     expect(files).toContain(`dist/${name}/package.json`);
     expect(files.filter((f) => !f.startsWith(`dist/${name}/`))).toEqual([]);
     expect(execFileSync("unzip", ["-p", zip, `dist/${name}/index.js`])).toEqual(readFileSync(join(ROOT, "dist", name, "index.js")));
@@ -91,6 +109,6 @@ it("packages each function's bundle directory and nothing else", () => {
 
 it("writes the SCF code package too", () => {
   const files = execFileSync("unzip", ["-Z1", SCF_ZIP], { encoding: "utf8" }).trim().split("\n");
-  expect(files).toEqual(expect.arrayContaining(["http/index.js", "http/package.json", "poll/index.js", "poll/package.json"]));
+  expect(files).toEqual(expect.arrayContaining(["http/index.js", "http/index.js.map", "http/package.json", "poll/index.js", "poll/index.js.map", "poll/package.json"]));
   expect(() => execFileSync("unzip", ["-tq", SCF_ZIP])).not.toThrow();
 });

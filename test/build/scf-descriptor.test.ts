@@ -105,11 +105,17 @@ describe.each(Object.keys(inputs.functions))("function %s", (name) => {
     const variables = Object.entries(fn.environment.variables).map(([key, value]) => [key, String(value)] as const);
     const size = variables.reduce((sum, [key, value]) => sum + key.length + (value.startsWith("${env:") ? PLACEHOLDER_ALLOWANCE : Buffer.byteLength(value)), 0);
     expect(size).toBeLessThan(SCF_ENV_LIMIT);
-    const known = new Set<string>(Object.values(SETTINGS).map((s) => s.env));
+    const known = new Set<string>([...Object.values(SETTINGS).map((s) => s.env), "NODE_OPTIONS"]);
     for (const [key, value] of variables) {
       expect(known, key).toContain(key);
       if (["API_TOKEN", "STORE_URL"].includes(key)) expect(value).toMatch(/^\$\{env:[A-Z_]+\}$/);
     }
+  });
+
+  it("runs with source maps enabled, its maps beside the bundle in the package", () => {
+    expect(fn.environment.variables.NODE_OPTIONS).toBe("--enable-source-maps");
+    const file = /^(.+)\.[A-Za-z_$][\w$]*$/.exec(fn.handler)![1]!;
+    expect(filesUnder(unpacked)).toContain(`${file}.js.map`);
   });
 });
 

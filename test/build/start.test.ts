@@ -1,18 +1,20 @@
 /**
  * `npm start` end to end, as a user meets it: start the stack (free ports, a fresh SQLite
  * file), wait for "ready", run the printed commands exactly as printed (the API 3.0 ones, the
- * README's worked example through the official SDK, the legacy ones), check what they answer
- * and what the webhook inbox received, stop it with Ctrl-C (SIGINT), and start it again to see
- * the watches survived.
+ * README's worked example through the official SDK, the legacy ones) and the printed `export`
+ * lines for `npm run nettask`, check what they answer and what the webhook inbox received,
+ * stop it with Ctrl-C (SIGINT), start it again to see the watches and the inbox secret
+ * survived, then start it with --reset to see an empty store.
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import { afterAll, expect, it } from "vitest";
 import { ROOT } from "../../scripts/build";
+import { freePort } from "../free-port";
 
 interface Running {
   child: ChildProcess;
@@ -20,7 +22,9 @@ interface Running {
   api: string;
   inbox: string;
   token: string;
+  secret: string;
   commands: string[];
+  exports: string[];
 }
 
 const dir = mkdtempSync(join(tmpdir(), "nettask-start-"));
@@ -32,13 +36,14 @@ afterAll(() => {
 });
 
 /** The user's environment without Tencent Cloud settings (so the emulator is used), plus ours. */
-function stackEnv(): NodeJS.ProcessEnv {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(TENCENTCLOUD_|NETTASK_|API_TOKEN$|WEBHOOK_ALLOW$|STORE_URL$)/.test(name)));
+function stackEnv(inboxPort: number): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(TENCENTCLOUD_|NETTASK_|API_TOKEN$|WEBHOOK_ALLOW$|STORE_URL$|INBOX_SECRET$)/.test(name)));
   return {
     ...env,
     PORT: "0",
     EMULATOR_PORT: "0",
-    INBOX_PORT: "0",
+    // One port for every run, as the default 8787 is: stored watches deliver to it.
+    INBOX_PORT: String(inboxPort),
     STORE_URL: `sqlite:${join(dir, "nettask.db")}`,
     POLL_INTERVAL_MS: "200",
     POLL_MIN_DELAY_MS: "200",
@@ -47,8 +52,8 @@ function stackEnv(): NodeJS.ProcessEnv {
   };
 }
 
-async function start(): Promise<Running> {
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], { cwd: ROOT, env: stackEnv() });
+async function start(inboxPort: number, args: string[] = []): Promise<Running> {
+  const child = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts", ...args], { cwd: ROOT, env: stackEnv(inboxPort) });
   started.push(child);
   let output = "";
   child.stdout!.on("data", (chunk: Buffer) => (output += chunk));
@@ -65,7 +70,9 @@ async function start(): Promise<Running> {
     api: field("API"),
     inbox: field("inbox"),
     token: field("API token"),
+    secret: field("inbox secret"),
     commands: output.split("\n").map((line) => line.trim()).filter((line) => line.startsWith("curl ")),
+    exports: output.split("\n").map((line) => line.trim()).filter((line) => line.startsWith("export ") || line.startsWith("npm run nettask")),
   };
 }
 
@@ -76,7 +83,7 @@ async function stop(running: Running): Promise<void> {
   expect(running.output()).toMatch(/^stopped$/m);
 }
 
-const shell = async (command: string) => (await promisify(execFile)("sh", ["-c", command], { timeout: 30_000 })).stdout;
+const shell = async (command: string) => (await promisify(execFile)("sh", ["-c", command], { cwd: ROOT, timeout: 30_000 })).stdout;
 
 /** The JSON values one after another in `text` (a command that runs two curls prints two). */
 function jsonValues(text: string): any[] {
@@ -108,8 +115,9 @@ async function inboxFor(inbox: string, taskId: number | string, withinMs: number
   }
 }
 
-it("starts, the printed commands work as printed, Ctrl-C stops it, and the data survives a restart", async () => {
-  const first = await start();
+it("starts, the printed commands work as printed, Ctrl-C stops it, the data and the inbox secret survive a restart, --reset empties the store", async () => {
+  const inboxPort = await freePort();
+  const first = await start(inboxPort);
   expect(first.api).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   expect(first.token.length).toBeGreaterThanOrEqual(20);
   expect(first.commands).toHaveLength(5);
@@ -152,11 +160,37 @@ it("starts, the printed commands work as printed, Ctrl-C stops it, and the data 
     expect.objectContaining({ verified: true, type: "com.tencentcloud.vpc.nettask.succeeded" }),
   ]);
 
+  // The printed export lines point `npm run nettask` at the emulator and at the API.
+  expect(first.exports).toHaveLength(4);
+  const [exportApi, exportUpstream, getCommand, watchesCommand] = first.exports as [string, string, string, string];
+  expect(JSON.parse(await shell(`${exportApi}; ${exportUpstream}; ${getCommand} 2>/dev/null | sed -n '/^{/,$p'`))).toMatchObject({ api: "vpc", status: "succeeded" });
+  expect(watchesCommand).toBe("npm run nettask -- watches --state failed");
+  const listed = await shell(`${exportApi}; ${exportUpstream}; npm run --silent nettask -- watches --task-id 297`);
+  expect(listed).toMatch(new RegExp(`^${watch.id}  delivered `));
+
+  // The inbox secret is kept beside the store, readable by its owner only.
+  expect(first.secret).toMatch(/^whsec_/);
+  expect(first.output()).toMatch(/\(from \S+inbox-secret \(new\)\)/);
+  expect(statSync(join(dir, "inbox-secret")).mode & 0o777).toBe(0o600);
+
   await stop(first);
 
-  const second = await start();
-  const again = await fetch(`${second.api}/watches/${watch.id}`, { headers: { authorization: `Bearer ${second.token}` } });
+  const second = await start(inboxPort);
+  const auth = { authorization: `Bearer ${second.token}` };
+  const again = await fetch(`${second.api}/watches/${watch.id}`, { headers: auth });
   expect(again.status).toBe(200);
   expect(await again.json()).toMatchObject({ id: watch.id, taskId: 297, state: "delivered" });
+  // Same secret, so a delivery of a watch stored by the first run verifies in the second.
+  expect(second.secret).toBe(first.secret);
+  const redelivered = await fetch(`${second.api}/watches/${watch.id}/redeliver`, { method: "POST", headers: auth });
+  expect(redelivered.status).toBe(202);
+  expect(await inboxFor(second.inbox, 297, 5_000)).toEqual([expect.objectContaining({ verified: true, id: watch.event.id })]);
   await stop(second);
-}, 120_000);
+
+  const third = await start(inboxPort, ["--reset"]);
+  expect(third.output()).toMatch(/^store emptied: /m);
+  const gone = await fetch(`${third.api}/watches/${watch.id}`, { headers: { authorization: `Bearer ${third.token}` } });
+  expect(gone.status).toBe(404);
+  expect(third.secret).toBe(first.secret);
+  await stop(third);
+}, 180_000);

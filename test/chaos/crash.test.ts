@@ -65,9 +65,9 @@ async function startLocalStack(run: number): Promise<Running> {
   child.stderr!.on("data", (chunk: Buffer) => (output += chunk));
   const exited = new Promise<void>((done) =>
     child.once("exit", () => {
-      // The banner prints the API token and curl commands carrying it and the stack inbox's
-      // webhook secret, as documented; those lines alone are left out of the leak check.
-      recordOutput(`chaos-crash-stack-${run}`, output.split("\n").filter((line) => !/^ {2}(API token |curl )/.test(line)).join("\n"));
+      // The banner prints the API token, the inbox's webhook secret, and the curl commands and
+      // export lines carrying them, as documented; those lines alone are left out of the leak check.
+      recordOutput(`chaos-crash-stack-${run}`, output.split("\n").filter((line) => !/^ {2}(API token |inbox secret |curl |export )/.test(line)).join("\n"));
       done();
     }),
   );

@@ -58,5 +58,7 @@ describe("loadConfig", () => {
     expect(detectPlatform({ TENCENTCLOUD_RUNENV: "SCF" })).toBe("scf");
     expect(detectPlatform({ AWS_LAMBDA_FUNCTION_NAME: "poll" })).toBe("lambda");
     expect(detectPlatform({})).toBe("local");
+    // serverless-offline runs the Lambda handlers on this machine.
+    expect(detectPlatform({ AWS_LAMBDA_FUNCTION_NAME: "nettask-relay-local-http", IS_OFFLINE: "true" })).toBe("local");
   });
 });

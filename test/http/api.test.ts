@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { loadConfig, type Config } from "../../lib/config";
 import { handleApiRequest, type ApiDeps } from "../../lib/http/api";
+import { HttpProblem, problemSchema } from "../../lib/http/problem";
 import type { HttpRequest, HttpResponse } from "../../lib/http/types";
 import { createLogger } from "../../lib/log";
 import { createRelay, type Relay } from "../../lib/relay";
@@ -36,7 +37,7 @@ beforeEach(() => {
 
 function deps(overrides: Partial<ApiDeps> = {}): ApiDeps {
   return {
-    config,
+    config: () => config,
     relay: async () => {
       relayCalls++;
       return relay;
@@ -60,13 +61,35 @@ async function call(method: string, path: string, init: Partial<HttpRequest> = {
 }
 
 describe("routes without a token", () => {
-  it("GET /healthz and GET /openapi.json answer without auth and without starting the relay", async () => {
+  it("GET /healthz checks the store without auth; GET /openapi.json answers without starting the relay", async () => {
     const health = await call("GET", "/healthz", { headers: {} });
     expect(health.statusCode).toBe(200);
     expect(health.json).toEqual({ status: "ok" });
+    expect(relayCalls).toBe(1);
     const openapi = await call("GET", "/openapi.json", { headers: {} });
     expect(openapi.statusCode).toBe(200);
     expect(openapi.json.openapi).toBe("3.1.0");
+    expect(relayCalls).toBe(1);
+  });
+});
+
+describe("problem types", () => {
+  it("are paths of pages the API serves without a token, one per kind", async () => {
+    const types = problemSchema.properties.type.enum;
+    expect(types.length).toBeGreaterThan(10);
+    for (const type of types) {
+      expect(type).toMatch(/^\/problems\/[a-z-]+$/);
+      const raw = await handleApiRequest({ method: "GET", path: type, query: {}, headers: {}, requestId: "p" }, deps());
+      expect(raw.statusCode, type).toBe(200);
+      expect(raw.headers["content-type"]).toBe("text/html; charset=utf-8");
+      const kind = type.slice("/problems/".length);
+      const problem = new HttpProblem(kind as never, "x").toJSON();
+      expect(raw.body).toContain(`<h1>${problem.title}</h1>`);
+      expect(raw.body).toContain(`HTTP status ${problem.status}`);
+    }
+    const unknown = await call("GET", "/problems/no-such-kind", { headers: {} });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json.errors).toEqual([expect.objectContaining({ field: "kind" })]);
     expect(relayCalls).toBe(0);
   });
 });
@@ -120,7 +143,7 @@ describe("GET /tasks/{taskId}", () => {
       const response = await call("GET", path, { query });
       expect(response.statusCode, path).toBe(422);
       expect(response.headers["content-type"]).toBe("application/problem+json");
-      expect(response.json).toMatchObject({ status: 422, type: "https://nettask-relay.dev/problems/invalid-input" });
+      expect(response.json).toMatchObject({ status: 422, type: "/problems/invalid-input" });
       expect(response.json.errors).toContainEqual(expect.objectContaining(error));
     }
     expect(relayCalls).toBe(0);
@@ -172,14 +195,14 @@ describe("authentication", () => {
   });
 
   it("refuses every authenticated route when API_TOKEN is empty, and still answers /healthz", async () => {
-    const open = deps({ config: { ...config, apiToken: "" } });
+    const open = deps({ config: () => ({ ...config, apiToken: "" }) });
     for (const [method, path] of [["GET", "/tasks/297"], ["POST", "/watches"], ["GET", "/watches/w_aaaaaaaaaaaaaaaaaaaaaaaaaa"]] as const) {
       for (const authorization of ["Bearer ", `Bearer ${API_TOKEN}`, "Bearer"]) {
         expect((await call(method, path, { headers: { authorization }, query: { region: "gz" } }, open)).statusCode).toBe(401);
       }
     }
-    expect((await call("GET", "/healthz", { headers: {} }, open)).statusCode).toBe(200);
     expect(relayCalls).toBe(0);
+    expect((await call("GET", "/healthz", { headers: {} }, open)).statusCode).toBe(200);
   });
 });
 

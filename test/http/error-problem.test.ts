@@ -80,7 +80,7 @@ describe("errorResponse", () => {
     expect(response.statusCode).toBe(500);
     expect(response.headers["content-type"]).toBe("application/problem+json");
     const body = JSON.parse(response.body);
-    expect(body).toMatchObject({ status: 500, type: "https://nettask-relay.dev/problems/internal" });
+    expect(body).toMatchObject({ status: 500, type: "/problems/internal" });
     expect(body.detail).toContain("req-42");
     expect(response.body).not.toMatch(/ECONNREFUSED|hunter2|at .*\.ts/);
     expect(lines).toHaveLength(1);

@@ -1,3 +1,4 @@
+import { createConfig, lintFromString } from "@redocly/openapi-core";
 import Ajv2020 from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
 import { API_ROUTES } from "../../lib/http/api";
@@ -27,6 +28,28 @@ const validator = (name: string) => ajv.compile({ $ref: `${DOC_ID}#/components/s
 
 
 describe("GET /openapi.json document", () => {
+  it("passes Redocly's recommended ruleset with no error and no warning", async () => {
+    const config = await createConfig({ extends: ["recommended"] });
+    const problems = await lintFromString({ source: JSON.stringify(doc), absoluteRef: "/openapi.json", config });
+    expect(problems.map((p) => `${p.severity} ${p.ruleId} at ${p.location[0]?.pointer}: ${p.message}`)).toEqual([]);
+  });
+
+  it("says where it is served (relative to itself) and under which license", () => {
+    expect(doc.servers).toEqual([{ url: "/" }]);
+    expect(doc.info.license).toEqual({ name: "Apache-2.0", identifier: "Apache-2.0" });
+  });
+
+  it("documents the listing's filters, page and cursor, and the stats", () => {
+    const list = doc.paths["/watches"].get;
+    expect(list.parameters.map((p: Json) => p.name).sort()).toEqual(["cursor", "destinationType", "limit", "state", "taskId"]);
+    expect(list.parameters.find((p: Json) => p.name === "limit").schema).toMatchObject({ minimum: 1, maximum: 100, default: 50 });
+    expect(Object.keys(list.responses)).toEqual(expect.arrayContaining(["200", "401", "405", "422", "503"]));
+    expect(list.responses["200"].content["application/json"].schema).toEqual({ $ref: "#/components/schemas/WatchPage" });
+    expect(doc.components.schemas.WatchPage.properties.data.items).toEqual({ $ref: "#/components/schemas/Watch" });
+    expect(doc.paths["/watches/stats"].get.responses["200"].content["application/json"].schema).toEqual({ $ref: "#/components/schemas/WatchStats" });
+    expect(Object.keys(doc.paths["/healthz"].get.responses)).toEqual(expect.arrayContaining(["200", "503"]));
+  });
+
   it("is OpenAPI 3.1 with JSON Schema 2020-12 and the required top-level members", () => {
     expect(doc.openapi).toBe("3.1.0");
     expect(doc.jsonSchemaDialect).toBe("https://json-schema.org/draft/2020-12/schema");
@@ -49,14 +72,24 @@ describe("GET /openapi.json document", () => {
       expect(Object.keys(op.responses).some((s) => /^2\d\d$/.test(s))).toBe(true);
       expect(op.responses["500"].content["application/problem+json"].schema).toEqual({ $ref: "#/components/schemas/Problem" });
     }
-    expect(Object.keys(doc.paths).sort()).toEqual(["/healthz", "/openapi.json", "/tasks/{taskId}", "/watches", "/watches/{id}", "/watches/{id}/redeliver"]);
+    expect(Object.keys(doc.paths).sort()).toEqual([
+      "/healthz",
+      "/openapi.json",
+      "/problems/{kind}",
+      "/tasks/{taskId}",
+      "/watches",
+      "/watches/stats",
+      "/watches/{id}",
+      "/watches/{id}/redeliver",
+    ]);
     expect(Object.keys(doc.paths["/watches/{id}"]).sort()).toEqual(["delete", "get"]);
+    expect(Object.keys(doc.paths["/watches"]).sort()).toEqual(["get", "post"]);
   });
 
-  it("requires the bearer token everywhere but /healthz and /openapi.json, and documents the 401", () => {
+  it("requires the bearer token everywhere but /healthz, /openapi.json and the problem pages, and documents the 401", () => {
     for (const route of API_ROUTES) {
       const op = doc.paths[route.path][route.method.toLowerCase()];
-      const open = route.path === "/healthz" || route.path === "/openapi.json";
+      const open = ["/healthz", "/openapi.json", "/problems/{kind}"].includes(route.path);
       expect(op.security).toEqual(open ? [] : [{ bearerToken: [] }]);
       expect("401" in op.responses).toBe(!open);
     }

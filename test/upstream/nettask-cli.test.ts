@@ -170,7 +170,7 @@ describe("bad arguments and configuration exit 3 without a request", () => {
     [["wait", "297"], /region is required/],
     [["fetch", "297", "--region", "gz"], /unknown command "fetch"/],
     [["get", "--region", "gz"], /a taskId is required/],
-    [["get", "297", "--region", "gz", "--max-wait", "5"], /only apply to wait/],
+    [["get", "297", "--region", "gz", "--max-wait", "5"], /--max-wait does not apply to get/],
     [["wait", "297", "--region", "gz", "--max-wait", "soon"], /--max-wait must be a number of seconds/],
     [["wait", "297", "--region", "gz", "--min-delay", "5", "--max-delay", "1"], /--max-delay must not be below --min-delay/],
     [["get", "297", "--region", "gz", "--verbose"], /Unknown option '--verbose'/],
@@ -185,7 +185,7 @@ describe("bad arguments and configuration exit 3 without a request", () => {
   it("names a bad configuration variable", async () => {
     const run = await nettask(["get", "297", "--region", "gz"], { NETTASK_SIGNATURE_METHOD: "HmacMD5" });
     expect(run.code).toBe(3);
-    expect(run.stderr).toBe('nettask: NETTASK_SIGNATURE_METHOD must be one of HmacSHA256, HmacSHA1, got "HmacMD5"\n');
+    expect(run.stderr).toBe('nettask: NETTASK_SIGNATURE_METHOD must be one of HmacSHA256, HmacSHA1; got "HmacMD5"\n');
     expect(emulator.requests()).toHaveLength(0);
   });
 });

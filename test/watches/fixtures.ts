@@ -1,11 +1,12 @@
 /** Watches for store tests, and the Watch schema check every stored document must pass. */
 import Ajv2020 from "ajv/dist/2020.js";
 import { expect } from "vitest";
-import { watchSchema, type Watch } from "../../lib/schemas/index";
+import { watchSchema, type Destination, type Watch } from "../../lib/schemas/index";
+import { positionOf } from "../../lib/watches/listing";
 import { eventIdOf, newWatch } from "../../lib/watches/model";
 import { toRow, type WatchRow } from "../../lib/watches/row";
 
-const FIXTURE_SECRET = `whsec_${Buffer.alloc(24, 11).toString("base64")}`;
+export const FIXTURE_SECRET = `whsec_${Buffer.alloc(24, 11).toString("base64")}`;
 
 /** A realistic epoch-ms clock: large enough that a lossy number encoding would show. */
 export const T0 = 1_764_200_000_123;
@@ -20,6 +21,18 @@ export function expectValidWatch(value: unknown): void {
 export function watchFor(n: number, dueAt: number | null = T0): Watch {
   const watch = newWatch({ task: { api: "legacy", taskId: n, region: "gz" }, destination: { type: "webhook", url: `https://hooks.example.com/${n}`, secret: FIXTURE_SECRET } }, T0, 86_400);
   return { ...watch, dueAt };
+}
+
+/** A pending watch for task `n` created at `createdAt` (epoch ms), to a destination of its own unless given. */
+export function listedWatch(n: number, options: { createdAt?: number; destination?: Destination } = {}): Watch {
+  const destination = options.destination ?? { type: "webhook", url: `https://hooks.example.com/${n}`, secret: FIXTURE_SECRET };
+  return newWatch({ task: { api: "legacy", taskId: n, region: "gz" }, destination }, options.createdAt ?? T0, 86_400);
+}
+
+/** `watches` in listing order: createdAt, then id, descending. */
+export function newestFirst(watches: readonly Watch[]): Watch[] {
+  const key = (w: Watch) => positionOf(w);
+  return [...watches].sort((a, b) => key(b).createdAt - key(a).createdAt || (key(b).id < key(a).id ? -1 : key(b).id > key(a).id ? 1 : 0));
 }
 
 export function watchesFor(count: number, dueAt: (i: number) => number | null = () => T0): Watch[] {

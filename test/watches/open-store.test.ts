@@ -48,11 +48,19 @@ describe("openStore", () => {
   });
 
   it.each(["scf", "lambda"] as const)("refuses a SQLite file that would vanish with the instance on %s", async (platform) => {
-    for (const path of [join(tmpdir(), "watches.db"), "/tmp/nettask/watches.db", ":memory:"]) {
+    const where: [string, string][] = [
+      [join(tmpdir(), "watches.db"), `${join(tmpdir(), "watches.db")} (under the temporary directory ${tmpdir()})`],
+      ["/tmp/nettask/watches.db", "/tmp/nettask/watches.db (under the temporary directory /tmp)"],
+      [":memory:", ":memory: (in memory)"],
+    ];
+    for (const [path, resolved] of where) {
       expect(await refusal(`sqlite:${path}`, platform)).toBe(
-        `STORE_URL puts the SQLite file at ${path}, which does not survive the instance on ${platform}: use redis://… or a path on mounted storage (CFS / EFS)`,
+        `STORE_URL puts the SQLite file at ${resolved}, which does not survive the instance on ${platform}: use redis://… or a path on mounted storage (CFS / EFS)`,
       );
     }
+    // A relative path is resolved, so the message says where the file really is.
+    const relativeToTemp = relative(process.cwd(), join(tmpdir(), "rel", "w.db"));
+    expect(await refusal(`sqlite:${relativeToTemp}`, platform)).toContain(`at ${join(tmpdir(), "rel", "w.db")} (under the temporary directory`);
   });
 
   it("sees through a symlink from durable storage into a temporary directory", async () => {

@@ -5,13 +5,17 @@
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { connect, createServer, type Socket } from "node:net";
+import { connect, type Socket } from "node:net";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../lib/log";
 import { openRedisStore, parseRedisUrl, type RedisStoreOptions, type RedisWatchStore } from "../../lib/watches/redis-store";
 import { StoreConfigError } from "../../lib/watches/store";
-import { deliveredWatch, expectValidWatch, previousReleaseRow, T0, watchesFor, watchFor } from "./fixtures";
+import type { Watch } from "../../lib/schemas/index";
+import type { Position } from "../../lib/watches/listing";
+import { toRow } from "../../lib/watches/row";
+import { freePort } from "../free-port";
+import { deliveredWatch, expectValidWatch, listedWatch, newestFirst, previousReleaseRow, T0, watchesFor, watchFor } from "./fixtures";
 import { storeContract } from "./store-contract";
 
 const SERVER = "redis://127.0.0.1:6379/0";
@@ -37,15 +41,6 @@ async function deleteKeys(prefix: string): Promise<void> {
 
 const newPrefix = () => `${filePrefix}${++spaces}:`;
 const urlFor = (prefix: string) => `${SERVER}?prefix=${encodeURIComponent(prefix)}`;
-
-/** A port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe("RedisWatchStore", () => {
   storeContract(async () => {
@@ -74,6 +69,91 @@ describe("RedisWatchStore", () => {
       await store.save({ ...claimed!, state: "delivered", dueAt: null, lease: null });
       expect(await admin.zcard(`${prefix}due`)).toBe(0);
       expect(await admin.hgetall(`${prefix}states`)).toEqual({ pending: "0", delivered: "2" });
+    });
+
+    it("keeps each watch's listing position in its hash and its entries in one sorted set per filter", async () => {
+      const watch = listedWatch(42, { createdAt: T0, destination: { type: "cmq", queue: "q" } });
+      await store.insert(watch);
+      const position = `00${T0}|${watch.id}`;
+      expect(await admin.hget(`${prefix}watch:${watch.id}`, "listPos")).toBe(position);
+      expect(await admin.zrange(`${prefix}list:all`, 0, -1)).toContain(position);
+      expect(await admin.zrange(`${prefix}list:taskId`, 0, -1)).toContain(`42|${position}`);
+      expect(await admin.zrange(`${prefix}list:destinationType`, 0, -1)).toContain(`cmq|${position}`);
+      expect(await admin.zrange(`${prefix}list:state`, 0, -1)).toContain(`pending|${position}`);
+      await store.save({ ...(await store.get(watch.id))!, state: "cancelled", dueAt: null });
+      const states = await admin.zrange(`${prefix}list:state`, 0, -1);
+      expect(states).toContain(`cancelled|${position}`);
+      expect(states).not.toContain(`pending|${position}`);
+    });
+
+    /** Stores `watches` the way the version before listing did: the hash, the due set and the state counts. */
+    const storeAsBefore = async (prefix: string, watches: Watch[]) => {
+      const pipeline = admin.pipeline();
+      for (const w of watches) {
+        const row = toRow(w);
+        pipeline.hset(`${prefix}watch:${w.id}`, { version: row.version, state: row.state, dueAt: row.dueAt ?? "", leaseOwner: "", leaseUntil: "", body: row.body });
+        if (row.dueAt !== null) pipeline.zadd(`${prefix}due`, row.dueAt, w.id);
+        pipeline.hincrby(`${prefix}states`, row.state, 1);
+      }
+      await pipeline.exec();
+    };
+
+    it("indexes watches stored before listing existed when opened, from several processes at once", async () => {
+      const oldPrefix = newPrefix();
+      const stored = Array.from({ length: 2_300 }, (_, i) => ({ ...listedWatch(i + 1, { createdAt: T0 + (i % 400) }), ...(i % 4 === 0 ? { state: "failed" as const, dueAt: null } : {}) }));
+      await storeAsBefore(oldPrefix, stored);
+
+      const [one, two] = await Promise.all([openRedisStore(urlFor(oldPrefix)), openRedisStore(urlFor(oldPrefix))]);
+      expect(await admin.get(`${oldPrefix}list:scanned`)).toBe("2300");
+      expect(await admin.zcard(`${oldPrefix}list:all`)).toBe(2_300);
+      expect(await admin.zcard(`${oldPrefix}list:state`)).toBe(2_300);
+      const failed: string[] = [];
+      for (let after: Position | undefined, page; (page = await one.list({ filters: { state: "failed" }, limit: 100, after })); ) {
+        failed.push(...page.watches.map((w) => w.id));
+        if (!(after = page.next ?? undefined)) break;
+      }
+      expect(failed).toEqual(newestFirst(stored.filter((w) => w.state === "failed")).map((w) => w.id));
+      expect((await two.list({ filters: { taskId: "7", destinationType: "webhook" }, limit: 5 })).watches).toEqual([stored[6]]);
+      await Promise.all([one.close(), two.close()]);
+    });
+
+    it("indexes every watch again when the listing has a filter the store was not indexed for", async () => {
+      const prefix = newPrefix();
+      const first = await openRedisStore(urlFor(prefix));
+      const watches = [listedWatch(1), listedWatch(2, { createdAt: T0 + 1, destination: { type: "cmq", queue: "q" } })];
+      for (const w of watches) await first.insert(w);
+      await first.save({ ...(await first.get(watches[0]!.id))!, state: "failed", dueAt: null });
+      expect(await admin.get(`${prefix}list:layout`)).toBe("all,taskId,state,destinationType");
+      // As a store indexed before destinationType existed would be.
+      await admin.del(`${prefix}list:destinationType`);
+      await admin.set(`${prefix}list:layout`, "all,taskId,state");
+      const second = await openRedisStore(urlFor(prefix));
+      expect((await second.list({ filters: { destinationType: "cmq" }, limit: 5 })).watches.map((w) => w.id)).toEqual([watches[1]!.id]);
+      expect((await second.list({ filters: { state: "failed", destinationType: "webhook" }, limit: 5 })).watches.map((w) => w.id)).toEqual([watches[0]!.id]);
+      expect(await admin.zcard(`${prefix}list:state`)).toBe(2);
+      await Promise.all([first.close(), second.close()]);
+    });
+
+    it("indexes, at the next open, a watch an older version stored meanwhile (a deploy in progress), and scans no more after", async () => {
+      const prefix = newPrefix();
+      const first = await openRedisStore(urlFor(prefix));
+      await first.insert(listedWatch(1));
+      const late = listedWatch(2, { createdAt: T0 + 1 });
+      await storeAsBefore(prefix, [late]);
+      expect((await first.list({ filters: {}, limit: 5 })).watches.map((w) => w.id)).toEqual([listedWatch(1).id]);
+      const second = await openRedisStore(urlFor(prefix));
+      expect((await second.list({ filters: {}, limit: 5 })).watches.map((w) => w.id)).toEqual([late.id, listedWatch(1).id]);
+      // A hash lost for good leaves the index short of the counts: scanned once for that count, then left alone.
+      await storeAsBefore(prefix, [listedWatch(3)]);
+      await admin.del(`${prefix}watch:${listedWatch(3).id}`);
+      await (await openRedisStore(urlFor(prefix))).close();
+      expect(await admin.get(`${prefix}list:scanned`)).toBe("3");
+      // A watch hash the counts do not know of would be indexed by a scan; the next open makes none.
+      const uncounted = listedWatch(4);
+      await admin.hset(`${prefix}watch:${uncounted.id}`, { version: 0, state: "pending", dueAt: "", leaseOwner: "", leaseUntil: "", body: toRow(uncounted).body });
+      const third = await openRedisStore(urlFor(prefix));
+      expect((await third.list({ filters: {}, limit: 5 })).watches.map((w) => w.id)).toEqual([late.id, listedWatch(1).id]);
+      await Promise.all([first.close(), second.close(), third.close()]);
     });
 
     it("bulk-inserts in pipelined batches and reports how many were new", async () => {
@@ -172,7 +252,7 @@ describe("RedisWatchStore", () => {
   describe("eviction policy", () => {
     /** A private redis-server on a free port with `policy`; stopped after the test. */
     async function privateServer(policy: string): Promise<{ url: string; stop(): void }> {
-      const port = await closedPort();
+      const port = await freePort();
       const server = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--maxmemory-policy", policy], { stdio: "ignore" });
       const failed = new Promise<never>((_, reject) => server.once("error", reject).once("exit", (code) => reject(new Error(`redis-server exited with ${code}`))));
       const listening = (async () => {
@@ -220,7 +300,7 @@ describe("RedisWatchStore", () => {
 
   describe("connection", () => {
     it("fails fast with a clear error, and no password, when the server cannot be reached", async () => {
-      const port = await closedPort();
+      const port = await freePort();
       const error = await openRedisStore(`redis://:hunter2-secret@127.0.0.1:${port}/0`).catch((e: Error) => e);
       expect(error).toBeInstanceOf(Error);
       expect((error as Error).message).toMatch(new RegExp(`^cannot connect to the Redis store at 127\\.0\\.0\\.1:${port}: .*ECONNREFUSED`));

@@ -1,13 +1,16 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Watch } from "../../lib/schemas/index";
+import type { Position } from "../../lib/watches/listing";
+import { toRow } from "../../lib/watches/row";
 import { SQL, SqliteWatchStore } from "../../lib/watches/sqlite-store";
-import { deliveredWatch, expectValidWatch, previousReleaseRow, T0, watchesFor } from "./fixtures";
+import { deliveredWatch, expectValidWatch, listedWatch, newestFirst, previousReleaseRow, T0, watchesFor } from "./fixtures";
 import { storeContract } from "./store-contract";
 
 const scratch = mkdtempSync(join(tmpdir(), "nettask-sqlite-store-"));
@@ -50,7 +53,20 @@ describe("SqliteWatchStore", () => {
         (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((r) => r.detail).join("; ");
       expect(plan(SQL.due, T0, 50)).toMatch(/^SEARCH watches USING INDEX watches_due_at \(due_at<\?\)$/);
       expect(plan(SQL.nextDueAt)).toMatch(/^SEARCH watches USING COVERING INDEX watches_due_at/);
-      expect(plan(SQL.countByState)).toMatch(/^SCAN watches USING COVERING INDEX watches_state$/);
+      expect(plan(SQL.countByState)).toMatch(/^SCAN watches USING COVERING INDEX watches_list_state$/);
+    });
+
+    it("pages a listing through its filter's index from the cursor on, never sorting", () => {
+      const plan = (sql: string) =>
+        (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all({ state: "failed", taskId: "297", destinationType: "amqp", afterCreatedAt: T0, afterId: "w_x", budget: 8 }) as { detail: string }[])
+          .map((r) => r.detail)
+          .join("; ");
+      expect(plan(SQL.list(undefined, [], false))).toBe("SCAN watches USING COVERING INDEX watches_list");
+      expect(plan(SQL.list(undefined, [], true))).toBe("SEARCH watches USING COVERING INDEX watches_list ((created_at,id)<(?,?))");
+      for (const [filter, column] of [["state", "state"], ["taskId", "task_id"], ["destinationType", "destination_type"]] as const) {
+        expect(plan(SQL.list(filter, [], true))).toBe(`SEARCH watches USING COVERING INDEX watches_list_${column} (${column}=? AND (created_at,id)<(?,?))`);
+      }
+      expect(plan(SQL.list("taskId", ["state", "destinationType"], true))).toBe("SEARCH watches USING INDEX watches_list_task_id (task_id=? AND (created_at,id)<(?,?))");
     });
 
     it("keeps the file, its -wal and -shm, and the directory it made to their owner (0600, 0700)", async () => {
@@ -78,6 +94,42 @@ describe("SqliteWatchStore", () => {
       expect((await store.countByState()).pending).toBe(2_000);
       expect(await store.get(watches[1_999]!.id)).toEqual(watches[1_999]);
     });
+  });
+
+  it("lists the watches of a file written before listing existed, once opened", async () => {
+    const file = newFile();
+    mkdirSync(join(file, ".."), { recursive: true });
+    const old = new Database(file);
+    // The schema and insert of the version before listing.
+    old.exec(`
+      CREATE TABLE watches (id TEXT PRIMARY KEY, version INTEGER NOT NULL, state TEXT NOT NULL, due_at INTEGER, lease_owner TEXT, lease_until INTEGER, body TEXT NOT NULL);
+      CREATE INDEX watches_due_at ON watches (due_at) WHERE due_at IS NOT NULL;
+      CREATE INDEX watches_state ON watches (state);`);
+    const insert = old.prepare("INSERT INTO watches (id, version, state, due_at, lease_owner, lease_until, body) VALUES (@id, @version, @state, @dueAt, @leaseOwner, @leaseUntil, @body)");
+    const stored = Array.from({ length: 2_500 }, (_, i) => ({ ...listedWatch(i + 1, { createdAt: T0 + (i % 700) }), ...(i % 5 === 0 ? { state: "failed" as const, dueAt: null } : {}) }));
+    old.transaction(() => stored.forEach((w) => insert.run(toRow(w))))();
+    old.close();
+
+    const store = new SqliteWatchStore(file);
+    const pages: Watch[] = [];
+    for (let after: Position | undefined, page; (page = await store.list({ filters: { state: "failed" }, limit: 100, after })); ) {
+      pages.push(...page.watches);
+      if (!(after = page.next ?? undefined)) break;
+    }
+    expect(pages.map((w) => w.id)).toEqual(newestFirst(stored.filter((w) => w.state === "failed")).map((w) => w.id));
+    expect((await store.list({ filters: { taskId: "7" }, limit: 5 })).watches).toEqual([stored[6]]);
+    await store.close();
+    // Opening again finds nothing left to do, and a second store on the file agrees.
+    const again = new SqliteWatchStore(file);
+    expect((await again.list({ filters: {}, limit: 1 })).watches).toEqual(newestFirst(stored).slice(0, 1));
+    await again.close();
+    // A filter's column left empty (as a filter added later leaves older rows) is filled on open.
+    const raw = new Database(file);
+    raw.exec("UPDATE watches SET destination_type = NULL");
+    raw.close();
+    const refilled = new SqliteWatchStore(file);
+    expect((await refilled.list({ filters: { destinationType: "webhook" }, limit: 3 })).watches).toEqual(newestFirst(stored).slice(0, 3));
+    await refilled.close();
   });
 
   it("4 poller processes on one file deliver each of 1,000 due watches exactly once", async () => {

@@ -5,9 +5,10 @@
 import { setImmediate as yieldToOthers } from "node:timers/promises";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { WATCH_STATES, type Watch, type WatchState } from "../../lib/schemas/index";
+import { WATCH_STATES, type Destination, type Watch, type WatchState } from "../../lib/schemas/index";
+import { LIST_FILTER_NAMES, SCAN_BUDGET, type ListFilter, type ListQuery, type Position } from "../../lib/watches/listing";
 import type { ClaimOptions, WatchStore } from "../../lib/watches/store";
-import { deliveredWatch, expectValidWatch, T0, watchesFor, watchFor } from "./fixtures";
+import { deliveredWatch, expectValidWatch, FIXTURE_SECRET, listedWatch, newestFirst, T0, watchesFor, watchFor } from "./fixtures";
 
 export interface StoreSpace {
   /** Another store instance (its own connection) on this space's data. */
@@ -209,6 +210,99 @@ export function storeContract(newSpace: () => Promise<StoreSpace>): void {
         ),
         { numRuns: 12 },
       );
+    });
+  });
+
+  describe("list", () => {
+    /** Every page of `query` from the start; `between` runs after each page (to insert meanwhile). */
+    const allPages = async (query: Omit<ListQuery, "after">, between: (page: number) => Promise<void> = async () => undefined) => {
+      const pages: Watch[][] = [];
+      let after: Position | undefined;
+      do {
+        const page = await store.list({ ...query, after });
+        pages.push(page.watches);
+        after = page.next ?? undefined;
+        await between(pages.length);
+        expect(pages.length, "more pages than watches").toBeLessThan(2_000);
+      } while (after);
+      return pages;
+    };
+
+    it("pages through 250 watches at limit 7 newest first, each exactly once, while new watches are inserted", async () => {
+      // Ten watches share each createdAt, so ties are broken by id.
+      const stored = Array.from({ length: 250 }, (_, i) => listedWatch(i + 1, { createdAt: T0 + Math.floor(i / 10) }));
+      for (const w of stored) await store.insert(w);
+      let inserted = 1_000;
+      const pages = await allPages({ filters: {}, limit: 7 }, async () => {
+        for (let k = 0; k < 3; k++) await store.insert(listedWatch(++inserted, { createdAt: T0 + 1_000 + inserted }));
+      });
+      expect(pages.map((p) => p.length)).toEqual([...Array<number>(35).fill(7), 5]);
+      expect(ids(pages.flat())).toEqual(ids(newestFirst(stored)));
+      for (const w of pages.flat()) expect(w).toEqual(stored.find((s) => s.id === w.id));
+      // A new listing starts with the watches inserted meanwhile.
+      expect((await store.list({ filters: {}, limit: 3 })).watches.map((w) => w.taskId)).toEqual([inserted, inserted - 1, inserted - 2]);
+    });
+
+    it("filters on state, taskId and destinationType, alone and together, as a recount would", async () => {
+      const destinations = (i: number): Destination[] => [
+        { type: "cmq", queue: `q${i}` },
+        { type: "amqp", exchange: "x", routingKey: `r${i}` },
+        { type: "webhook", url: `https://hooks.example.com/${i}`, secret: FIXTURE_SECRET },
+      ];
+      const model: Watch[] = [];
+      for (let i = 0; i < 60; i++) {
+        const fresh = listedWatch(1 + (i % 7), { createdAt: T0 + (i % 13), destination: destinations(i)[i % 3]! });
+        const { watch } = await store.insert(fresh);
+        const state = WATCH_STATES[i % 4]!;
+        model.push(state === "pending" ? watch : (await store.save({ ...watch, state, dueAt: null }))!);
+      }
+      const cases: Partial<Record<ListFilter, string>>[] = [
+        { state: "failed" },
+        { taskId: "3" },
+        { destinationType: "amqp" },
+        { state: "delivering", destinationType: "cmq" },
+        { taskId: "5", state: "pending" },
+        { taskId: "2", destinationType: "webhook", state: "delivered" },
+        { taskId: "404" },
+        { state: "cancelled" },
+      ];
+      for (const filters of cases) {
+        const expected = newestFirst(model.filter((w) => LIST_FILTER_NAMES.every((f) => filters[f] === undefined || String(f === "destinationType" ? w.destination.type : w[f]) === filters[f])));
+        const pages = await allPages({ filters, limit: 3 });
+        expect(ids(pages.flat()), JSON.stringify(filters)).toEqual(ids(expected));
+        expect(pages.at(-1)!.length, JSON.stringify(filters)).toBeLessThanOrEqual(3);
+      }
+    });
+
+    it("moves a watch between state listings when it is saved with a new state, not when it is claimed", async () => {
+      const { watch } = await store.insert(listedWatch(1));
+      const inState = async (state: string) => ids((await store.list({ filters: { state }, limit: 10 })).watches);
+      expect(await inState("pending")).toEqual([watch.id]);
+      const [claimed] = await claim(store);
+      expect(await inState("pending")).toEqual([watch.id]);
+      await store.save({ ...claimed!, state: "failed", dueAt: null, lease: null });
+      expect(await inState("pending")).toEqual([]);
+      expect(await inState("failed")).toEqual([watch.id]);
+      expect((await store.list({ filters: { state: "failed" }, limit: 10 })).watches[0]).toMatchObject({ state: "failed", version: 2 });
+    });
+
+    it(`keeps a page to ${SCAN_BUDGET} index entries when filters combine: a short page, then the rest`, async () => {
+      const many = Array.from({ length: SCAN_BUDGET + 150 }, (_, i) => listedWatch(i + 1, { createdAt: T0 + i }));
+      const rare = [listedWatch(50_001, { createdAt: T0 - 2, destination: { type: "cmq", queue: "rare" } }), listedWatch(50_002, { createdAt: T0 - 1, destination: { type: "cmq", queue: "rare" } })];
+      for (const w of [...many, ...rare]) await store.insert(w);
+      const pages = await allPages({ filters: { state: "pending", destinationType: "cmq" }, limit: 5 });
+      expect(ids(pages.flat())).toEqual(ids(newestFirst(rare)));
+      // One filter alone never comes back short.
+      const first = await store.list({ filters: { state: "pending" }, limit: 100 });
+      expect(first.watches).toHaveLength(100);
+      expect(first.next).toEqual({ createdAt: T0 + SCAN_BUDGET + 50, id: many[SCAN_BUDGET + 50]!.id });
+    });
+
+    it("answers an empty page with no cursor for an empty store or a value nothing has", async () => {
+      expect(await store.list({ filters: {}, limit: 50 })).toEqual({ watches: [], next: null });
+      await store.insert(listedWatch(1));
+      expect(await store.list({ filters: { taskId: "2" }, limit: 50 })).toEqual({ watches: [], next: null });
+      expect(await store.list({ filters: { taskId: "1" }, limit: 1 })).toEqual({ watches: [listedWatch(1)], next: null });
     });
   });
 
