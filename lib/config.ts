@@ -56,6 +56,16 @@ const brokerUrl = (raw: string, name: string): string => {
   return raw;
 };
 const list = (raw: string) => raw.split(",").map((s) => s.trim()).filter(Boolean);
+/** The stores STORE_URL may name (lib/watches/open-store.ts opens them and checks the rest). */
+export const STORE_SCHEMES = { sqlite: ["sqlite:"], redis: ["redis://", "rediss://"] } as const;
+
+/** Only the scheme is checked here, and never shown whole: a URL may carry a password. */
+const storeUrl = (raw: string, name: string): string => {
+  if (Object.values(STORE_SCHEMES).flat().some((scheme) => raw.startsWith(scheme))) return raw;
+  const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(raw)?.[0] ?? "(none)";
+  throw new ConfigError(name, "must start with sqlite: or redis:// (or rediss://)", `scheme ${scheme} is not supported`);
+};
+
 /** A list of CIDRs, none of them allowing every address (lib/cidr.ts). */
 const cidrs = (raw: string, name: string): string[] =>
   list(raw).map((cidr) => {
@@ -82,7 +92,7 @@ export const SETTINGS = {
   httpMethod: setting<HttpMethod>("NETTASK_HTTP_METHOD", "POST", oneOf(["GET", "POST"] as const), "Legacy requests' method: GET or POST (form-encoded; keeps the signature out of URL logs)."),
   requestTimeoutMs: setting("NETTASK_TIMEOUT_MS", 10_000, int(100, 120_000), "Timeout of one upstream request (every task kind)."),
   maxAttempts: setting("NETTASK_MAX_ATTEMPTS", 4, int(1, 10), "Attempts per upstream call on retryable errors (first try included)."),
-  storeUrl: setting("STORE_URL", "sqlite:./.data/nettask.db", text, "Watch store: sqlite:<path> (embedded) or redis://host:port[/db][?prefix=nettask:] (rediss:// for TLS; the prefix is taken as written and must not be empty)."),
+  storeUrl: setting("STORE_URL", "sqlite:./.data/nettask.db", storeUrl, "Watch store: sqlite:<path> (embedded) or redis://host:port[/db][?prefix=nettask:] (rediss:// for TLS; the prefix is taken as written and must not be empty)."),
   apiToken: setting("API_TOKEN", "", text, "Bearer token the HTTP API requires. Empty refuses every authenticated route."),
   pollRateLimit: setting("POLL_RATE_LIMIT", 10, int(1, 1000), "Upstream requests per second (polls, retries, inline polls): one limit for every instance when STORE_URL is Redis, per process with SQLite."),
   pollConcurrency: setting("POLL_CONCURRENCY", 8, int(1, 256), "Watches worked on at once by one poll invocation."),

@@ -29,6 +29,28 @@ const watchFields = {
 
 const WATCH_FIELDS = ["watchId", "polls", "firstSeenAt", "completedAt"] as const;
 
+/** An event's `data` for each kind: the task's normalised result and what the relay adds. */
+export const vpcEventData = {
+  type: "object",
+  additionalProperties: false,
+  required: ["api", "taskId", "region", "status", "output", "data", "result", ...WATCH_FIELDS],
+  properties: { ...resultFields.vpc, ...watchFields },
+} as const;
+
+export const eipEventData = {
+  type: "object",
+  additionalProperties: false,
+  required: ["api", "taskId", "region", "status", "output", "data", ...WATCH_FIELDS],
+  properties: { ...resultFields.eip, ...watchFields },
+} as const;
+
+export const legacyEventData = {
+  type: "object",
+  additionalProperties: false,
+  required: ["api", "taskId", "region", "status", "code", "output", "data", ...WATCH_FIELDS],
+  properties: { ...resultFields.legacy, ...watchFields },
+} as const;
+
 /** The CloudEvents 1.0 (JSON format) event delivered for a watch's outcome. */
 export const cloudEventSchema = {
   $id: schemaId("cloudevent"),
@@ -47,26 +69,7 @@ export const cloudEventSchema = {
       type: "object",
       required: ["api", "taskId", "region", "status", "output", "data", ...WATCH_FIELDS],
       discriminator: { propertyName: "api" },
-      oneOf: [
-        {
-          type: "object",
-          additionalProperties: false,
-          required: ["api", "taskId", "region", "status", "output", "data", "result", ...WATCH_FIELDS],
-          properties: { ...resultFields.vpc, ...watchFields },
-        },
-        {
-          type: "object",
-          additionalProperties: false,
-          required: ["api", "taskId", "region", "status", "output", "data", ...WATCH_FIELDS],
-          properties: { ...resultFields.eip, ...watchFields },
-        },
-        {
-          type: "object",
-          additionalProperties: false,
-          required: ["api", "taskId", "region", "status", "code", "output", "data", ...WATCH_FIELDS],
-          properties: { ...resultFields.legacy, ...watchFields },
-        },
-      ],
+      oneOf: [vpcEventData, eipEventData, legacyEventData],
     },
   },
 } as const;

@@ -98,6 +98,27 @@ export const resultFields = {
   },
 } as const;
 
+export const vpcTaskResultSchema = {
+  type: "object",
+  additionalProperties: false,
+  required: ["api", "taskId", "region", "status", "output", "data", "result"],
+  properties: resultFields.vpc,
+} as const;
+
+export const eipTaskResultSchema = {
+  type: "object",
+  additionalProperties: false,
+  required: ["api", "taskId", "region", "status", "output", "data"],
+  properties: resultFields.eip,
+} as const;
+
+export const legacyTaskResultSchema = {
+  type: "object",
+  additionalProperties: false,
+  required: ["api", "taskId", "region", "status", "code", "output", "data"],
+  properties: resultFields.legacy,
+} as const;
+
 /**
  * The normalised result every part of nettask-relay works with. Common to every kind: api,
  * taskId, region, status, output, data. `output` is what the upstream said about the task as
@@ -109,11 +130,7 @@ export const taskResultSchema = {
   type: "object",
   required: ["api", "taskId", "region", "status", "output", "data"],
   discriminator: { propertyName: "api" },
-  oneOf: [
-    { type: "object", additionalProperties: false, required: ["api", "taskId", "region", "status", "output", "data", "result"], properties: resultFields.vpc },
-    { type: "object", additionalProperties: false, required: ["api", "taskId", "region", "status", "output", "data"], properties: resultFields.eip },
-    { type: "object", additionalProperties: false, required: ["api", "taskId", "region", "status", "code", "output", "data"], properties: resultFields.legacy },
-  ],
+  oneOf: [vpcTaskResultSchema, eipTaskResultSchema, legacyTaskResultSchema],
 } as const;
 export type TaskResult = FromSchema<typeof taskResultSchema>;
 export type TaskStatus = TaskResult["status"];

@@ -2,6 +2,7 @@
 import { realpathSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { STORE_SCHEMES } from "../config";
 import type { Logger } from "../log";
 import { failureCode, StoreConfigError, StoreUnavailableError, type WatchStore } from "./store";
 
@@ -11,14 +12,13 @@ export interface OpenStoreOptions {
   logger?: Logger;
 }
 
-const REDIS_SCHEMES = ["redis://", "rediss://"];
 
 /**
  * Whether the store at `url` offers a rate limiter shared by every process using it (Redis),
  * told without opening it.
  */
 export function sharesRateLimit(url: string): boolean {
-  return REDIS_SCHEMES.some((scheme) => url.startsWith(scheme));
+  return STORE_SCHEMES.redis.some((scheme) => url.startsWith(scheme));
 }
 
 export async function openStore(url: string, options: OpenStoreOptions): Promise<WatchStore> {

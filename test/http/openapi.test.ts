@@ -41,7 +41,7 @@ describe("GET /openapi.json document", () => {
 
   it("documents the listing's filters, page and cursor, and the stats", () => {
     const list = doc.paths["/watches"].get;
-    expect(list.parameters.map((p: Json) => p.name).sort()).toEqual(["cursor", "destinationType", "limit", "state", "taskId"]);
+    expect(list.parameters.map((p: Json) => p.name).sort()).toEqual(["api", "cursor", "destinationType", "limit", "state", "taskId"]);
     expect(list.parameters.find((p: Json) => p.name === "limit").schema).toMatchObject({ minimum: 1, maximum: 100, default: 50 });
     expect(Object.keys(list.responses)).toEqual(expect.arrayContaining(["200", "401", "405", "422", "503"]));
     expect(list.responses["200"].content["application/json"].schema).toEqual({ $ref: "#/components/schemas/WatchPage" });
@@ -108,8 +108,14 @@ describe("GET /openapi.json document", () => {
 
   it("takes its schemas from lib/schemas, shared pieces as components, with no $id left", () => {
     const schemas = doc.components.schemas;
-    expect(schemas.TaskResult.oneOf.map((branch: { properties: object }) => Object.keys(branch.properties))).toEqual(
-      taskResultSchema.oneOf.map((branch) => Object.keys(branch.properties)),
+    expect(schemas.TaskResult.oneOf).toEqual(["VpcTaskResult", "EipTaskResult", "LegacyTaskResult"].map((name) => ({ $ref: `#/components/schemas/${name}` })));
+    expect(schemas.TaskResult.discriminator.mapping).toEqual({
+      vpc: "#/components/schemas/VpcTaskResult",
+      eip: "#/components/schemas/EipTaskResult",
+      legacy: "#/components/schemas/LegacyTaskResult",
+    });
+    expect(taskResultSchema.oneOf.map((branch) => Object.keys(branch.properties))).toEqual(
+      ["VpcTaskResult", "EipTaskResult", "LegacyTaskResult"].map((name) => Object.keys(schemas[name].properties)),
     );
     expect(schemas.WatchRequest.required).toEqual(watchRequestSchema.required);
     expect(schemas.WatchRequest.properties.destination).toEqual({ $ref: "#/components/schemas/Destination" });

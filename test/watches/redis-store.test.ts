@@ -123,7 +123,7 @@ describe("RedisWatchStore", () => {
       const watches = [listedWatch(1), listedWatch(2, { createdAt: T0 + 1, destination: { type: "cmq", queue: "q" } })];
       for (const w of watches) await first.insert(w);
       await first.save({ ...(await first.get(watches[0]!.id))!, state: "failed", dueAt: null });
-      expect(await admin.get(`${prefix}list:layout`)).toBe("all,taskId,state,destinationType");
+      expect(await admin.get(`${prefix}list:layout`)).toBe("all,taskId,state,destinationType,api");
       // As a store indexed before destinationType existed would be.
       await admin.del(`${prefix}list:destinationType`);
       await admin.set(`${prefix}list:layout`, "all,taskId,state");
