@@ -9,7 +9,7 @@
 import middy from "@middy/core";
 import { handleApiRequest } from "../lib/http/api";
 import type { HttpRequest } from "../lib/http/types";
-import { getConfig, getRelay } from "../lib/runtime";
+import { getConfig, getReader, getRelay } from "../lib/runtime";
 import { httpPlatform } from "./platform/http-middleware";
 import { functionLogger } from "./platform/logger";
 
@@ -20,7 +20,7 @@ export const handler = middy({ timeoutEarlyInMillis: ANSWER_BEFORE_TIMEOUT_MS })
   .use(httpPlatform())
   .handler((request, _context, { signal }) =>
     // httpPlatform has replaced the platform event with the normalised request.
-    handleApiRequest(request as HttpRequest, { config: getConfig, relay: getRelay, logger: functionLogger() }, signal),
+    handleApiRequest(request as HttpRequest, { config: getConfig, tasks: getReader, relay: getRelay, logger: functionLogger() }, signal),
   );
 
 export { handler as main_handler };

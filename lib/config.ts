@@ -7,9 +7,10 @@ import { allowEntryProblem } from "./cidr";
 import { parseBrokerUrl } from "./delivery/broker-url";
 import { SIGNATURE_METHODS, type HttpMethod, type SignatureMethod } from "./upstream/sign";
 import type { LogLevel } from "./log";
+import { RelayError } from "./errors";
 
-export class ConfigError extends Error {
-  override readonly name = "ConfigError";
+export class ConfigError extends RelayError {
+  static override readonly errorName = "ConfigError";
   /**
    * @param reason what the variable must be, without its value: safe to answer over HTTP
    * @param got what was found instead (the value or a part of it), for the message only

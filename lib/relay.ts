@@ -6,11 +6,13 @@ import { randomUUID } from "node:crypto";
 import type { Config } from "./config";
 import type { Deliverer } from "./delivery/deliverer";
 import { lazy } from "./lazy";
+import { createTaskReader, type TaskReader } from "./task-reader";
 import { createLogger, type Logger } from "./log";
+import { ConflictError } from "./errors";
 import { createRateLimiter, sleep, type RateLimiter } from "./poll/rate-limiter";
 import { runPoll } from "./poll/run-poll";
-import { check, validate, ValidationError } from "./schemas/validate";
-import { clientOptionsFromConfig, createTaskClient, type TaskClient } from "./upstream/client";
+import { ValidationError } from "./schemas/validate";
+import { check, validate } from "./schemas/validate-watch";
 import { isHopeless } from "./upstream/codes";
 import { UpstreamError } from "./upstream/errors";
 import { resolveTask, taskFieldsOf } from "./upstream/task-ref";
@@ -77,22 +79,18 @@ export interface Relay {
   close(): Promise<void>;
 }
 
-/** The request conflicts with the watch's state (e.g. redelivering a watch with no outcome yet). */
-export class ConflictError extends Error {
-  override readonly name = "ConflictError";
-}
-
 /** Parts a caller may supply instead of the ones built from config (tests, benchmarks, the local stack). */
 export interface RelayParts {
   store?: WatchStore;
-  client?: TaskClient;
+  /** How to open the store, shared with the reader's rate limit (lib/runtime.ts). */
+  openStore?: () => Promise<WatchStore>;
+  /** The process's task reader (one rate limit for reads and polls). */
+  reader?: TaskReader;
   deliverer?: Deliverer;
   logger?: Logger;
-  rateLimiter?: RateLimiter;
   now?: () => number;
   random?: () => number;
 }
-
 
 /** Compare-and-set retries for user actions racing a poller. */
 const CAS_TRIES = 5;
@@ -102,27 +100,16 @@ const SENDING_CHECK_MS = 50;
 export async function createRelay(config: Config, parts: RelayParts = {}): Promise<Relay> {
   const logger = parts.logger ?? createLogger({ level: config.logLevel });
   const random = parts.random ?? Math.random;
-  // Opened on first use: reading a task needs no store (with SQLite not even its native
-  // module), so GET /tasks answers a cold start sooner.
+  // Opened on first use: a relay that only reads tasks needs no store.
   let storeInUse: WatchStore | undefined = parts.store;
-  const openedStore = storeInUse
-    ? async () => storeInUse!
-    : lazy(async () => (storeInUse = await openStore(config.storeUrl, { platform: config.platform, logger })));
+  const opener = parts.openStore ?? lazy(() => openStore(config.storeUrl, { platform: config.platform, logger }));
+  const openedStore = storeInUse ? async () => storeInUse! : async () => (storeInUse = await opener());
   // Leases and due times are compared across instances: read them on the store's clock.
   const now = parts.now ?? (() => storeInUse?.now?.() ?? Date.now());
-  let requests = 0;
   // A Redis store shares one limit among all instances; otherwise each process keeps its own.
   const shared = parts.store ? parts.store.sharedRateLimiter !== undefined : sharesRateLimit(config.storeUrl);
-  const own = parts.rateLimiter ?? (shared ? undefined : createRateLimiter(config.pollRateLimit));
-  const limiter = own ? async () => own : lazy(async () => (await openedStore()).sharedRateLimiter!(config.pollRateLimit));
-  const counted: RateLimiter = {
-    async acquire(signal) {
-      await (await limiter()).acquire(signal);
-      requests++;
-    },
-  };
-  // One client for every task kind, so one rate limit covers them all.
-  const client = parts.client ?? createTaskClient({ ...clientOptionsFromConfig(config), rateLimiter: counted, logger });
+  const reader = parts.reader ?? createTaskReader(config, { logger, ...(shared && { sharedLimitFrom: openedStore }) });
+  const { client } = reader;
   const delivery = lazy(() => import("./delivery/index"));
   const deliverer = parts.deliverer ?? lazyDeliverer(async () => (await delivery()).createDeliverer(config, { logger }));
   const workParts = async (): Promise<WorkParts> => ({ config, store: await openedStore(), client, deliverer, logger, now, random });
@@ -181,9 +168,7 @@ export async function createRelay(config: Config, parts: RelayParts = {}): Promi
   }
 
   const relay: Relay = {
-    async describeTask(input, signal) {
-      return client.describe(resolveTask(input), { signal });
-    },
+    describeTask: reader.describeTask,
 
     registerWatch,
 
@@ -226,7 +211,7 @@ export async function createRelay(config: Config, parts: RelayParts = {}): Promi
 
     async poll({ budgetMs, signal, timerArgument }) {
       const started = now();
-      const requestsBefore = requests;
+      const requestsBefore = reader.requests();
       const report: PollReport = {
         claimed: 0,
         requests: 0,
@@ -245,7 +230,7 @@ export async function createRelay(config: Config, parts: RelayParts = {}): Promi
         }
       }
       await runPoll(await workParts(), { budgetMs: Math.max(0, budgetMs - (now() - started)), owner: newOwner(), signal, report });
-      report.requests = requests - requestsBefore;
+      report.requests = reader.requests() - requestsBefore;
       report.elapsedMs = now() - started;
       for (const problem of report.problems) logger.warn("poll problem", { problem });
       return report;

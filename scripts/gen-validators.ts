@@ -1,6 +1,7 @@
 /**
  * Compiles every schema in lib/schemas to standalone validator code (ajv standalone), so the
- * functions never call `ajv.compile` or `new Function` at run time. Runs on `npm ci`
+ * functions never call `ajv.compile` or `new Function` at run time: one module per group of
+ * lib/schemas/index.ts's validatedSchemas (task-validators.generated.js, …). Runs on `npm ci`
  * (prepare), before builds and before tests.
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
@@ -9,16 +10,18 @@ import Ajv2020 from "ajv/dist/2020.js";
 import standaloneCode from "ajv/dist/standalone/index.js";
 import { schemaId, sharedSchemas, validatedSchemas } from "../lib/schemas/index";
 
-const out = fileURLToPath(new URL("../lib/schemas/validators.generated.js", import.meta.url));
+type Group = keyof typeof validatedSchemas;
 
-/** Declarations for the generated module; lib/schemas/validate.ts gives them their types. */
-export function generateDeclarations(): string {
-  return Object.keys(validatedSchemas)
+const outOf = (group: Group) => fileURLToPath(new URL(`../lib/schemas/${group}-validators.generated.js`, import.meta.url));
+
+/** Declarations for a generated module; lib/schemas/validate*.ts give them their types. */
+export function generateDeclarations(group: Group): string {
+  return Object.keys(validatedSchemas[group])
     .map((name) => `export declare const ${name}: ((data: unknown) => boolean) & { errors?: unknown[] | null };\n`)
     .join("");
 }
 
-export function generateValidators(): string {
+export function generateValidators(group: Group): string {
   const ajv = new Ajv2020({
     allErrors: true,
     strict: true,
@@ -45,7 +48,7 @@ export function generateValidators(): string {
   };
   for (const [schema, id] of shared) ajv.addSchema({ ...(hoist(schema, schema) as object), $id: id });
   const exportsMap: Record<string, string> = {};
-  for (const [name, schema] of Object.entries(validatedSchemas)) {
+  for (const [name, schema] of Object.entries(validatedSchemas[group])) {
     const id = shared.get(schema) ?? schemaId(name);
     if (!shared.has(schema)) ajv.addSchema({ ...(hoist(schema, schema) as object), $id: id });
     exportsMap[name] = id;
@@ -67,16 +70,20 @@ export function generateValidators(): string {
  * Writes the generated files unless they are already current. Tests and builds call this
  * while other processes may be reading the files: write to a temporary name, then rename.
  */
-export function writeValidators(): string {
-  for (const [file, text] of [[out, generateValidators()], [out.replace(/\.js$/, ".d.ts"), generateDeclarations()]] as const) {
-    if (existsSync(file) && readFileSync(file, "utf8") === text) continue;
-    const temporary = `${file}.${process.pid}.tmp`;
-    writeFileSync(temporary, text);
-    renameSync(temporary, file);
+export function writeValidators(): string[] {
+  const groups = Object.keys(validatedSchemas) as Group[];
+  for (const group of groups) {
+    const out = outOf(group);
+    for (const [file, text] of [[out, generateValidators(group)], [out.replace(/\.js$/, ".d.ts"), generateDeclarations(group)]] as const) {
+      if (existsSync(file) && readFileSync(file, "utf8") === text) continue;
+      const temporary = `${file}.${process.pid}.tmp`;
+      writeFileSync(temporary, text);
+      renameSync(temporary, file);
+    }
   }
-  return out;
+  return groups.map(outOf);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  console.log(`validators written to ${writeValidators()}`);
+  console.log(`validators written to ${writeValidators().join(", ")}`);
 }

@@ -1,6 +1,6 @@
 /** The CloudEvents 1.0 event delivered for a watch's outcome (docs: README "What a destination receives"). */
 import type { CloudEvent, EventType, TaskResult, Watch } from "../schemas/index";
-import { validate } from "../schemas/validate";
+import { validate } from "../schemas/validate-watch";
 import { eventIdOf } from "../watches/model";
 
 /** What a timedout event reports when the deadline passed before any poll answered. */

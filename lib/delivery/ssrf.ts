@@ -8,6 +8,7 @@ import { promises as dns } from "node:dns";
 import { BlockList, isIP, type LookupFunction } from "node:net";
 import { allowEntryProblem, parseCidr, type Family } from "../cidr";
 import { ConfigError } from "../config";
+import { RelayError } from "../errors";
 
 export type AddressKind = "loopback" | "unspecified" | "private" | "link-local" | "CGNAT" | "unique-local" | "multicast" | "documentation" | "reserved";
 
@@ -131,8 +132,8 @@ export function addressPolicy(allowCidrs: readonly string[]): AddressPolicy {
 }
 
 /** A connection the guard refused: retrying cannot help. */
-export class RefusedDestinationError extends Error {
-  override readonly name = "RefusedDestinationError";
+export class RefusedDestinationError extends RelayError {
+  static override readonly errorName = "RefusedDestinationError";
 }
 
 export interface ResolvedAddress {

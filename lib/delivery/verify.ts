@@ -8,10 +8,11 @@
  */
 import { Webhook, WebhookVerificationError } from "standardwebhooks";
 import type { CloudEvent } from "../schemas/index";
-import { validate } from "../schemas/validate";
+import { validate } from "../schemas/validate-watch";
+import { RelayError } from "../errors";
 
-export class DeliveryVerificationError extends Error {
-  override readonly name = "DeliveryVerificationError";
+export class DeliveryVerificationError extends RelayError {
+  static override readonly errorName = "DeliveryVerificationError";
 }
 
 type Headers = Record<string, string | string[] | undefined>;

@@ -7,34 +7,39 @@
 import type { Config } from "../config";
 import type { Logger } from "../log";
 import type { Relay } from "../relay";
+import type { TaskReader } from "../task-reader";
 import { stopwatch } from "../stopwatch";
-import { api, LIST_LIMIT, region, taskId, taskResultSchema, watchListQuerySchema, watchRequestSchema, WATCH_STATES, type Watch, type WatchState } from "../schemas/index";
-import { WATCH_ID, patternHint } from "../schemas/patterns";
-import { validate } from "../schemas/validate";
-import { resolveTask, taskFieldsOf } from "../upstream/task-ref";
-import { decodeCursor, encodeCursor } from "../watches/listing";
+import { lazy } from "../lazy";
+import { api, region, taskId, taskResultSchema, watchListQuerySchema, watchRequestSchema } from "../schemas/index";
+import { WATCH_ID } from "../schemas/patterns";
+import { resolveTask } from "../upstream/task-ref";
 import { StoreUnavailableError } from "../watches/store";
 import { requireBearer } from "./auth";
-import { readJsonBody } from "./body";
 import { errorResponse } from "./error-problem";
 import { healthSchema, openApiDocument, type DocumentedRoute } from "./openapi";
 import { HttpProblem, problemPage, PROBLEM_KIND_NAMES } from "./problem";
-import { matchRoute } from "./router";
+import { matchRoute, numeric } from "./router";
 import { jsonResponse, type HttpRequest, type HttpResponse } from "./types";
-import { watchPageSchema, watchStatsSchema, watchView, watchViewSchema } from "./watch-view";
+import { watchPageSchema, watchStatsSchema, watchViewSchema } from "./watch-view";
+
+/** The watch routes' work, loaded on the first of them (reading a task never loads it). */
+const watchRoutes = lazy(() => import("./watch-routes"));
 
 export interface ApiDeps {
   /** Read when a route needs it; a bad setting throws a ConfigError, answered 503. */
   config: () => Config;
+  /** Reads tasks (GET /tasks); lighter than the relay, which a cold start need not load for it. */
+  tasks: () => Promise<Pick<TaskReader, "describeTask">>;
   /** Called only once a request has passed every check, so refused requests never start the relay. */
   relay: () => Promise<Relay>;
   logger: Logger;
 }
 
-interface Call {
+export interface Call {
   request: HttpRequest;
   params: Record<string, string>;
   config: () => Config;
+  tasks: ApiDeps["tasks"];
   relay: () => Promise<Relay>;
   signal?: AbortSignal;
 }
@@ -44,22 +49,6 @@ interface ApiRoute extends DocumentedRoute {
 }
 
 const watchIdParam = { type: "string", pattern: WATCH_ID } as const;
-
-/** A path segment of digits is a number; anything else stays a string so the schema names the problem. */
-const numeric = (text: string | undefined): unknown => (text !== undefined && /^[0-9]+$/.test(text) ? Number(text) : text);
-
-const WATCH_ID_PATTERN = new RegExp(WATCH_ID);
-
-function watchIdOf(params: Record<string, string>): string {
-  const id = params.id ?? "";
-  if (WATCH_ID_PATTERN.test(id)) return id;
-  throw new HttpProblem("not-found", "No such watch.", [{ field: "id", rule: "pattern", message: patternHint(WATCH_ID) ?? "must be a watch id" }]);
-}
-
-const shownOrMissing = (status: number, id: string, watch: Watch | undefined) => {
-  if (!watch) throw new HttpProblem("not-found", `No watch ${id}.`);
-  return jsonResponse(status, watchView(watch));
-};
 
 const watchResponse = { description: "The watch.", schema: watchViewSchema };
 
@@ -74,16 +63,6 @@ async function within<T>(ms: number, work: Promise<T>, timedOut: () => Error): P
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** The listing's query, checked: filters, page size, and the position the cursor stands for. */
-function listQueryOf(query: Record<string, string>) {
-  const { cursor, limit = LIST_LIMIT.default, ...filters } = validate("watchListQuery", { ...query, ...(query.limit === undefined ? {} : { limit: numeric(query.limit) }) }, "query");
-  const after = cursor === undefined ? undefined : decodeCursor(cursor);
-  if (cursor !== undefined && !after) {
-    throw new HttpProblem("invalid-input", "Invalid query.", [{ field: "cursor", rule: "cursor", message: patternHint(watchListQuerySchema.properties.cursor.pattern)! }]);
-  }
-  return { filters, limit, after };
 }
 
 const listQueryDoc = Object.fromEntries(Object.entries(watchListQuerySchema.properties).map(([name, schema]) => [name, { schema, required: false }]));
@@ -143,10 +122,10 @@ export const API_ROUTES: readonly ApiRoute[] = [
       responses: { 200: { description: "The task's current result.", schema: taskResultSchema } },
       problems: [404, 422, 502, 503, 504],
     },
-    handle: async ({ request, params, relay, signal }) => {
+    handle: async ({ request, params, tasks, signal }) => {
       const { region, api } = request.query;
       const task = resolveTask({ taskId: numeric(params.taskId), region, ...(api === undefined ? {} : { api }) });
-      return jsonResponse(200, await (await relay()).describeTask(task, signal));
+      return jsonResponse(200, await (await tasks()).describeTask(task, signal));
     },
   },
   {
@@ -164,13 +143,8 @@ export const API_ROUTES: readonly ApiRoute[] = [
       },
       problems: [400, 404, 413, 415, 422, 502, 503, 504],
     },
-    handle: async ({ request, relay, signal }) => {
-      const body = validate("watchRequest", readJsonBody(request), "request body");
-      // A task id of no kind is refused here, before the relay (and its store) start.
-      resolveTask(taskFieldsOf(body), "request body");
-      const { watch, created } = await (await relay()).registerWatch(body, signal);
-      return jsonResponse(created ? 202 : 200, watchView(watch), { location: `/watches/${watch.id}` });
-    },
+    handle: async (call) => (await watchRoutes()).registerWatch(call),
+
   },
   {
     method: "GET",
@@ -183,11 +157,8 @@ export const API_ROUTES: readonly ApiRoute[] = [
       responses: { 200: { description: "A page of watches and the cursor of the next one.", schema: watchPageSchema } },
       problems: [422, 503],
     },
-    handle: async ({ request, relay }) => {
-      const query = listQueryOf(request.query);
-      const page = await (await relay()).listWatches(query);
-      return jsonResponse(200, { data: page.watches.map(watchView), next: page.next && encodeCursor(page.next) });
-    },
+    handle: async (call) => (await watchRoutes()).listWatches(call),
+
   },
   {
     method: "GET",
@@ -199,21 +170,16 @@ export const API_ROUTES: readonly ApiRoute[] = [
       responses: { 200: { description: "Counts by state.", schema: watchStatsSchema } },
       problems: [503],
     },
-    handle: async ({ relay }) => {
-      const counts = await (await relay()).countWatches();
-      const states = Object.fromEntries(WATCH_STATES.map((state) => [state, counts[state] ?? 0])) as Record<WatchState, number>;
-      return jsonResponse(200, { states, total: Object.values(states).reduce((sum, n) => sum + n, 0) });
-    },
+    handle: async (call) => (await watchRoutes()).watchStats(call),
+
   },
   {
     method: "GET",
     path: "/watches/{id}",
     auth: true,
     doc: { operationId: "getWatch", summary: "A watch and its progress.", pathParams: { id: watchIdParam }, responses: { 200: watchResponse }, problems: [404] },
-    handle: async ({ params, relay }) => {
-      const id = watchIdOf(params);
-      return shownOrMissing(200, id, await (await relay()).getWatch(id));
-    },
+    handle: async (call) => (await watchRoutes()).getWatch(call),
+
   },
   {
     method: "DELETE",
@@ -227,10 +193,8 @@ export const API_ROUTES: readonly ApiRoute[] = [
       responses: { 200: watchResponse },
       problems: [404, 409],
     },
-    handle: async ({ params, relay, signal }) => {
-      const id = watchIdOf(params);
-      return shownOrMissing(200, id, await (await relay()).cancelWatch(id, signal));
-    },
+    handle: async (call) => (await watchRoutes()).cancelWatch(call),
+
   },
   {
     method: "POST",
@@ -244,10 +208,8 @@ export const API_ROUTES: readonly ApiRoute[] = [
       responses: { 202: { description: "Redelivery started; the watch as it stands after the first attempt.", schema: watchViewSchema } },
       problems: [404, 409],
     },
-    handle: async ({ params, relay, signal }) => {
-      const id = watchIdOf(params);
-      return shownOrMissing(202, id, await (await relay()).redeliver(id, signal));
-    },
+    handle: async (call) => (await watchRoutes()).redeliverWatch(call),
+
   },
 ];
 
@@ -262,7 +224,7 @@ export async function handleApiRequest(request: HttpRequest, deps: ApiDeps, sign
   try {
     const { route, params } = matchRoute(API_ROUTES, request.method, request.path);
     if (route.auth) requireBearer(request.headers.authorization, deps.config().apiToken);
-    response = await route.handle({ request, params, config: deps.config, relay: deps.relay, signal });
+    response = await route.handle({ request, params, config: deps.config, tasks: deps.tasks, relay: deps.relay, signal });
   } catch (error) {
     response = errorResponse(error, logger, request.requestId);
   }

@@ -4,7 +4,7 @@
  * credentials or stack traces.
  */
 import { ConfigError } from "../config";
-import { ConflictError } from "../relay";
+import { ConflictError } from "../errors";
 import { ValidationError } from "../schemas/validate";
 import type { Logger } from "../log";
 import { UpstreamError } from "../upstream/errors";

@@ -4,6 +4,7 @@
  */
 import type { FieldError } from "../schemas/validate";
 import type { HttpResponse } from "./types";
+import { RelayError } from "../errors";
 
 /**
  * Every kind, with the page `GET /problems/<kind>` serves for it: a problem's `type` is that
@@ -114,8 +115,8 @@ export interface ProblemDetails {
 }
 
 /** Thrown anywhere on the request path; answered as `application/problem+json`. */
-export class HttpProblem extends Error {
-  override readonly name = "HttpProblem";
+export class HttpProblem extends RelayError {
+  static override readonly errorName = "HttpProblem";
   readonly status: number;
 
   constructor(

@@ -51,3 +51,6 @@ export function matchRoute<R extends RoutePattern>(routes: readonly R[], method:
   const allow = allowed.join(", ");
   throw new HttpProblem("method-not-allowed", `${method.toUpperCase()} is not allowed on ${path}; use ${allow}.`, undefined, { allow });
 }
+
+/** A path segment or query value of digits is a number; anything else stays text, so a schema can say what is wrong with it. */
+export const numeric = (text: string | undefined): unknown => (text !== undefined && /^[0-9]+$/.test(text) ? Number(text) : text);

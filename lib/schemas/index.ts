@@ -1,5 +1,5 @@
 import { api, eipTaskId, isoTime, legacyTaskId, region, taskId, vpcTaskId } from "./common";
-import { cloudEventSchema } from "./event";
+import { cloudEventSchema, eipEventData, legacyEventData, vpcEventData } from "./event";
 import {
   api3ResponseSchema,
   eipTaskResponseSchema,
@@ -7,31 +7,42 @@ import {
   taskData,
   taskInputSchema,
   taskOutput,
+  taskRefKinds,
   taskRefSchema,
   taskResultSchema,
+  vpcTaskResultSchema,
+  eipTaskResultSchema,
+  legacyTaskResultSchema,
   vpcTaskResources,
   vpcTaskResponseSchema,
 } from "./task";
 import { watchListQuerySchema } from "./listing";
 import { destinationSchema, timerArgumentSchema, watchRequestSchema } from "./watch";
 
-/** Every schema that gets a compiled validator, by the name of the validator. */
+/**
+ * Every schema that gets a compiled validator, by the name of the validator, in two modules:
+ * what reading a task needs (lib/schemas/validate.ts), and what watching needs
+ * (lib/schemas/validate-watch.ts), which only the lazily loaded watch code imports, so a
+ * cold start that reads a task never loads or compiles it.
+ */
 export const validatedSchemas = {
-  taskInput: taskInputSchema,
-  taskRef: taskRefSchema,
-  legacyResponse: legacyResponseSchema,
-  api3Response: api3ResponseSchema,
-  vpcTaskResponse: vpcTaskResponseSchema,
-  eipTaskResponse: eipTaskResponseSchema,
-  taskResult: taskResultSchema,
-  destination: destinationSchema,
-  watchRequest: watchRequestSchema,
-  timerArgument: timerArgumentSchema,
-  cloudEvent: cloudEventSchema,
-  watchListQuery: watchListQuerySchema,
+  task: {
+    taskInput: taskInputSchema,
+    taskRef: taskRefSchema,
+    legacyResponse: legacyResponseSchema,
+    api3Response: api3ResponseSchema,
+    vpcTaskResponse: vpcTaskResponseSchema,
+    eipTaskResponse: eipTaskResponseSchema,
+    taskResult: taskResultSchema,
+  },
+  watch: {
+    destination: destinationSchema,
+    watchRequest: watchRequestSchema,
+    timerArgument: timerArgumentSchema,
+    cloudEvent: cloudEventSchema,
+    watchListQuery: watchListQuerySchema,
+  },
 } as const;
-
-export type ValidatorName = keyof typeof validatedSchemas;
 
 /**
  * Sub-schemas used in several places. The TypeScript sources embed them by reference (so the
@@ -49,6 +60,14 @@ export const sharedSchemas = {
   taskOutput,
   taskData,
   vpcTaskResources,
+  // One validator per kind: a cold start compiles only the kind it meets.
+  ...taskRefKinds,
+  vpcTaskResult: vpcTaskResultSchema,
+  eipTaskResult: eipTaskResultSchema,
+  legacyTaskResult: legacyTaskResultSchema,
+  vpcEventData,
+  eipEventData,
+  legacyEventData,
   taskResult: taskResultSchema,
   destination: destinationSchema,
   watchRequest: watchRequestSchema,

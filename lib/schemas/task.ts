@@ -16,31 +16,36 @@ export const taskInputSchema = {
 export type TaskInput = FromSchema<typeof taskInputSchema>;
 
 /** A task as the relay works with it: its kind known, its id of that kind's type, the region's ap-style name. */
+const vpcTaskRef = {
+  type: "object",
+  additionalProperties: false,
+  required: ["api", "taskId", "region"],
+  properties: { api: { const: "vpc" }, taskId: vpcTaskId, region },
+} as const;
+
+const eipTaskRef = {
+  type: "object",
+  additionalProperties: false,
+  required: ["api", "taskId", "region"],
+  properties: { api: { const: "eip" }, taskId: eipTaskId, region },
+} as const;
+
+const legacyTaskRef = {
+  type: "object",
+  additionalProperties: false,
+  required: ["api", "taskId", "region"],
+  properties: { api: { const: "legacy" }, taskId: legacyTaskId, region },
+} as const;
+
+/** The branches of each kind, as pieces the validator generator compiles apart (lib/schemas/index.ts). */
+export const taskRefKinds = { vpcTaskRef, eipTaskRef, legacyTaskRef } as const;
+
 export const taskRefSchema = {
   $id: schemaId("task-ref"),
   type: "object",
   required: ["api", "taskId", "region"],
   discriminator: { propertyName: "api" },
-  oneOf: [
-    {
-      type: "object",
-      additionalProperties: false,
-      required: ["api", "taskId", "region"],
-      properties: { api: { const: "vpc" }, taskId: vpcTaskId, region },
-    },
-    {
-      type: "object",
-      additionalProperties: false,
-      required: ["api", "taskId", "region"],
-      properties: { api: { const: "eip" }, taskId: eipTaskId, region },
-    },
-    {
-      type: "object",
-      additionalProperties: false,
-      required: ["api", "taskId", "region"],
-      properties: { api: { const: "legacy" }, taskId: legacyTaskId, region },
-    },
-  ],
+  oneOf: [vpcTaskRef, eipTaskRef, legacyTaskRef],
 } as const;
 export type TaskRef = FromSchema<typeof taskRefSchema>;
 export type Api = TaskRef["api"];

@@ -1,15 +1,14 @@
 /**
  * Typed access to the precompiled validators, and the one place that turns ajv's errors into
- * messages a user can act on: which field, which rule, what was expected.
+ * messages a user can act on: which field, which rule, what was expected. This module holds
+ * the validators reading a task needs; lib/schemas/validate-watch.ts those of watching.
  */
-import * as compiled from "./validators.generated.js";
-import type { CloudEvent } from "./event";
+import * as compiled from "./task-validators.generated.js";
 import { patternHint } from "./patterns";
 import { API_KINDS } from "./common";
 import type { Api3Response, EipTaskResponse, LegacyResponse, TaskInput, TaskRef, TaskResult, VpcTaskResponse } from "./task";
-import type { WatchListQuery } from "./listing";
-import type { Destination, TimerArgument, WatchRequest } from "./watch";
 import { destinationSchema } from "./watch";
+import { RelayError } from "../errors";
 
 export interface Validated {
   taskInput: TaskInput;
@@ -19,13 +18,7 @@ export interface Validated {
   vpcTaskResponse: VpcTaskResponse;
   eipTaskResponse: EipTaskResponse;
   taskResult: TaskResult;
-  destination: Destination;
-  watchRequest: WatchRequest;
-  timerArgument: TimerArgument;
-  cloudEvent: CloudEvent;
-  watchListQuery: WatchListQuery;
 }
-export type ValidatorName = keyof Validated;
 
 /** One reason a value was refused: `field` is a dotted path (`destination.url`, `watches[0].taskId`). */
 export interface FieldError {
@@ -34,8 +27,8 @@ export interface FieldError {
   message: string;
 }
 
-export class ValidationError extends Error {
-  override readonly name = "ValidationError";
+export class ValidationError extends RelayError {
+  static override readonly errorName = "ValidationError";
   constructor(
     /** What was being validated, e.g. "request body" or "upstream response". */
     readonly subject: string,
@@ -52,25 +45,28 @@ interface AjvError {
   params: Record<string, unknown>;
 }
 type CompiledValidator = ((data: unknown) => boolean) & { errors?: AjvError[] | null };
-const validators = compiled as unknown as Record<ValidatorName, CompiledValidator>;
 
-export type CheckResult<N extends ValidatorName> =
-  | { ok: true; value: Validated[N] }
-  | { ok: false; errors: FieldError[] };
+export type CheckResult<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };
 
-/** Validates without throwing. */
-export function check<N extends ValidatorName>(name: N, value: unknown): CheckResult<N> {
-  const fn = validators[name];
-  if (fn(value)) return { ok: true, value: value as Validated[N] };
-  return { ok: false, errors: describeErrors(fn.errors ?? []) };
+/** `check` and `validate` over a generated module whose validators check the types of `V`. */
+export function validation<V>(module: unknown) {
+  const validators = module as Record<keyof V, CompiledValidator>;
+  /** Validates without throwing. */
+  function check<N extends keyof V>(name: N, value: unknown): CheckResult<V[N]> {
+    const fn = validators[name];
+    if (fn(value)) return { ok: true, value: value as V[N] };
+    return { ok: false, errors: describeErrors(fn.errors ?? []) };
+  }
+  /** Validates and returns the value typed, or throws a ValidationError naming every bad field. */
+  function validate<N extends keyof V>(name: N, value: unknown, subject: string = String(name)): V[N] {
+    const result = check(name, value);
+    if (!result.ok) throw new ValidationError(subject, result.errors);
+    return result.value;
+  }
+  return { check, validate };
 }
 
-/** Validates and returns the value typed, or throws a ValidationError naming every bad field. */
-export function validate<N extends ValidatorName>(name: N, value: unknown, subject: string = name): Validated[N] {
-  const result = check(name, value);
-  if (!result.ok) throw new ValidationError(subject, result.errors);
-  return result.value;
-}
+export const { check, validate } = validation<Validated>(compiled);
 
 /** The values each discriminator tag may take, for "must be one of" messages. */
 const TAG_VALUES: Record<string, readonly string[]> = {

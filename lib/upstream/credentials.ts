@@ -4,6 +4,7 @@
  * the SDK's providers cache and refresh theirs themselves.
  */
 import type { DynamicCredential } from "tencentcloud-sdk-nodejs/tencentcloud/common/interface";
+import { RelayError } from "../errors";
 
 export interface Credentials {
   secretId: string;
@@ -16,8 +17,8 @@ export type CredentialSource = () => Promise<Credentials>;
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-export class CredentialsError extends Error {
-  override readonly name = "CredentialsError";
+export class CredentialsError extends RelayError {
+  static override readonly errorName = "CredentialsError";
 }
 
 /** The SDK's own names first, then the ones SCF injects for the function's role. */

@@ -4,6 +4,7 @@
  * help.
  */
 import { describeCode, isRetryable, type CodeCategory } from "./codes";
+import { RelayError } from "../errors";
 
 export type UpstreamErrorKind = "upstream" | "network" | "timeout" | "http" | "malformed" | "aborted";
 
@@ -26,8 +27,8 @@ export interface UpstreamErrorInit {
   cause?: unknown;
 }
 
-export class UpstreamError extends Error {
-  override readonly name = "UpstreamError";
+export class UpstreamError extends RelayError {
+  static override readonly errorName = "UpstreamError";
   readonly kind: UpstreamErrorKind;
   readonly action: string;
   readonly code?: number | string;

@@ -5,6 +5,7 @@
  */
 import http from "node:http";
 import { lazy } from "../lazy";
+import { RelayError } from "../errors";
 
 export interface UpstreamRequest {
   url: URL;
@@ -30,8 +31,8 @@ const httpsClient = lazy(async () => {
   return { request: https.request, agent: new https.Agent({ keepAlive: true }) };
 });
 
-export class AnswerTooLargeError extends Error {
-  override readonly name = "AnswerTooLargeError";
+export class AnswerTooLargeError extends RelayError {
+  static override readonly errorName = "AnswerTooLargeError";
 }
 
 /** Sends the request; rejects on network errors, on `signal`, or with AnswerTooLargeError. */

@@ -5,6 +5,7 @@
 import type { Watch, WatchState } from "../schemas/index";
 import type { RateLimiter } from "../upstream/client";
 import type { ListPage, ListQuery } from "./listing";
+import { RelayError } from "../errors";
 
 export interface ClaimOptions {
   /** Epoch ms; watches with dueAt <= now are due. */
@@ -65,8 +66,8 @@ export interface WatchStore {
 }
 
 /** Thrown for a STORE_URL that cannot work (unknown scheme, SQLite in a temp dir on SCF/Lambda). */
-export class StoreConfigError extends Error {
-  override readonly name = "StoreConfigError";
+export class StoreConfigError extends RelayError {
+  static override readonly errorName = "StoreConfigError";
 }
 
 /**
@@ -74,8 +75,8 @@ export class StoreConfigError extends Error {
  * slow. `reason` says why without the URL's host or password (it is answered over HTTP);
  * the message, for the logs, may say more.
  */
-export class StoreUnavailableError extends Error {
-  override readonly name = "StoreUnavailableError";
+export class StoreUnavailableError extends RelayError {
+  static override readonly errorName = "StoreUnavailableError";
   readonly variable = "STORE_URL";
   constructor(
     readonly reason: string,

@@ -20,6 +20,7 @@ import { pollThroughput } from "./poll-throughput";
 import { machine, progress, renderMarkdown, resultsTable, type Figure } from "./report";
 import { scale } from "./scale";
 import { seconds } from "./stats";
+import { buildSignerVariants, type SignerVariants } from "./signer-variants";
 import { buildWholeSdkBundle } from "./whole-sdk-bundle";
 
 /** The issue's bound on the whole run. */
@@ -29,6 +30,7 @@ const TIME_BOX_MS = 5 * 60_000;
 interface Setup {
   built(): Promise<BuiltFunction[]>;
   wholeSdk(): ReturnType<typeof buildWholeSdkBundle>;
+  signers(): Promise<SignerVariants>;
   emulator(): Promise<Emulator>;
   workDir: string;
 }
@@ -36,7 +38,7 @@ interface Setup {
 /** Every figure, in the order of the table, by the name `--only` takes. */
 const FIGURES: [string, string, (setup: Setup) => Promise<Figure>][] = [
   ["client-overhead", "1. client overhead", async (s) => clientOverhead(await s.emulator())],
-  ["cold-start", "2. cold start", async (s) => coldStart(await s.built(), await s.wholeSdk(), await s.emulator(), s.workDir)],
+  ["cold-start", "2. cold start", async (s) => coldStart(await s.built(), await s.wholeSdk(), await s.signers(), await s.emulator(), s.workDir)],
   ["bundle-size", "3. bundle size", async (s) => bundleSize(await s.built(), await s.wholeSdk())],
   ["poll-throughput", "4. poll throughput", async (s) => pollThroughput(s.workDir)],
   [
@@ -77,6 +79,10 @@ try {
     wholeSdk: once(() => {
       progress("building the whole-SDK variant");
       return buildWholeSdkBundle(join(ROOT, ".bench", "whole-sdk"));
+    }),
+    signers: once(() => {
+      progress("building the signer variants");
+      return buildSignerVariants(join(ROOT, ".bench", "signer"));
     }),
     emulator: () => (emulator ??= startEmulator()),
     workDir,

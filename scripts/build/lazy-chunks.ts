@@ -15,6 +15,10 @@ export const LAZY_CHUNKS: Readonly<Record<string, string>> = {
   tdmq: "lib/delivery/cmq-sdk.ts",
   // Only for amqp destinations.
   amqplib: "lib/delivery/amqp-lib.ts",
+  // Watching: the relay (stores, polling, events, the watch validators), loaded when a watch
+  // is first needed; reading a task does without it. Within it, the senders load later still.
+  relay: "lib/relay.ts",
+  "watch-routes": "lib/http/watch-routes.ts",
   // The senders and the address policy, loaded on the first registration or delivery.
   delivery: "lib/delivery/index.ts",
   // The watch stores, opened on first use (reading a task needs none).

@@ -61,7 +61,8 @@ describe.each(FUNCTIONS)("dist/%s", (name) => {
 
   it("has each lazy chunk beside it, required only where it is needed, loadable on its own", () => {
     const { dir, bundle, chunks } = fn();
-    expect(Object.keys(chunks).sort()).toEqual(Object.keys(LAZY_CHUNKS).sort());
+    // The watch routes are the http function's alone.
+    expect(Object.keys(chunks).sort()).toEqual(Object.keys(LAZY_CHUNKS).filter((chunk) => name === "http" || chunk !== "watch-routes").sort());
     // Where each chunk is required from: the main file, or a chunk that loads another.
     const requiring = [bundle, ...Object.keys(chunks).map((chunk) => join(dir, "chunks", `${chunk}.js`))].map((file) => readFileSync(file, "utf8"));
     const expectedExport: Record<string, string> = {
@@ -71,8 +72,10 @@ describe.each(FUNCTIONS)("dist/%s", (name) => {
       amqplib: "connect",
       "redis-store": "openRedisStore",
       "sqlite-store": "SqliteWatchStore",
+      relay: "createRelay",
+      "watch-routes": "registerWatch",
     };
-    for (const chunk of Object.keys(LAZY_CHUNKS)) {
+    for (const chunk of Object.keys(chunks)) {
       const file = join(dir, "chunks", `${chunk}.js`);
       expect(existsSync(`${file}.map`)).toBe(true);
       const requires = requiring.map((code) => code.split(`require("./chunks/${chunk}.js")`).length - 1 + code.split(`require("./${chunk}.js")`).length - 1);
@@ -80,6 +83,13 @@ describe.each(FUNCTIONS)("dist/%s", (name) => {
       expect(requires.reduce((a, b) => a + b), chunk).toBeGreaterThanOrEqual(1);
       expect(Math.max(...requires), chunk).toBe(1);
       expect(inFreshNode(file, `typeof m.${expectedExport[chunk]}`)).not.toBe("undefined");
+    }
+  });
+
+  it("leaves watching (the relay, the watch routes, their validators) out of the main file: reading a task does not load it", () => {
+    const inputs = Object.keys(fn().metafile.inputs);
+    for (const left of ["lib/relay.ts", "lib/http/watch-routes.ts", "lib/schemas/watch-validators.generated.js", "lib/poll/run-poll.ts"]) {
+      expect(inputs, left).not.toContain(left);
     }
   });
 
@@ -93,10 +103,10 @@ describe.each(FUNCTIONS)("dist/%s", (name) => {
 
 it("gives stack traces in the TypeScript sources when run with --enable-source-maps, as deployed", () => {
   const poll = built.find((f) => f.name === "poll")!;
-  // A STORE_URL that cannot work makes the timer function throw from lib/watches/open-store.ts.
+  // A STORE_URL that cannot work makes the timer function throw from lib/config.ts.
   const script = `require(${JSON.stringify(poll.bundle)}).handler({ Type: "Timer" }, {}).catch((e) => process.stdout.write("\\n" + e.stack));`;
   const stack = (nodeOptions: string) =>
     execFileSync(process.execPath, ["-e", script], { encoding: "utf8", env: { PATH: process.env.PATH, NODE_OPTIONS: nodeOptions, STORE_URL: "mysql://x", LOG_LEVEL: "error" } });
-  expect(stack("--enable-source-maps")).toMatch(/\(.*lib\/watches\/open-store\.ts:\d+:\d+\)/);
+  expect(stack("--enable-source-maps")).toMatch(/\(.*lib\/config\.ts:\d+:\d+\)/);
   expect(stack("")).not.toMatch(/\.ts:\d+/);
 });

@@ -10,7 +10,7 @@ import { join, relative, resolve, sep } from "node:path";
 import yaml from "js-yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SETTINGS } from "../../lib/config";
-import { check } from "../../lib/schemas/validate";
+import { check } from "../../lib/schemas/validate-watch";
 import { build, ROOT, type BuiltFunction } from "../../scripts/build";
 import { writeScfZip } from "../../scripts/build/package";
 

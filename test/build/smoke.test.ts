@@ -90,7 +90,7 @@ const watchIntoInbox = (platform: HttpPlatform, taskId: number, base64 = false):
 const received = (taskId: number) => stack.inbox.received().filter((d) => (d.event as { data: { taskId: number } }).data.taskId === taskId);
 
 describe("SCF: Function URL and timer events, SQLite store", () => {
-  it("answers, registers, polls and delivers, loading the store's and delivery's chunks and no other", async () => {
+  it("answers, registers, polls and delivers, loading the relay's, the store's and delivery's chunks and no other", async () => {
     const timerTask = stack.emulator.createTask({ region: "gz", data: { total: 0, detail: [] } });
     const message = JSON.stringify({ watches: [{ taskId: timerTask.taskId, region: "gz", destination: inboxDestination() }] });
     const run = await runChild([
@@ -107,22 +107,59 @@ describe("SCF: Function URL and timer events, SQLite store", () => {
     for (const taskId of [297, timerTask.taskId]) {
       expect(received(taskId)).toEqual([expect.objectContaining({ verified: true, type: "com.tencentcloud.vpc.nettask.succeeded" })]);
     }
-    expect(run.chunks.sort()).toEqual(["http/chunks/delivery.js", "http/chunks/sqlite-store.js", "poll/chunks/delivery.js", "poll/chunks/sqlite-store.js"]);
+    expect(run.chunks.sort()).toEqual([
+      "http/chunks/delivery.js",
+      "http/chunks/relay.js",
+      "http/chunks/sqlite-store.js",
+      "http/chunks/watch-routes.js",
+      "poll/chunks/delivery.js",
+      "poll/chunks/relay.js",
+      "poll/chunks/sqlite-store.js",
+    ]);
   });
 
-  it("answers GET /tasks without loading any chunk: reading a task needs no store", async () => {
+  it("answers GET /tasks without loading any chunk: reading a task needs no store and no relay", async () => {
     const run = await runChild([readTask297("scf-function-url")]);
     expect(run.results[0].statusCode).toBe(200);
     expect(run.chunks).toEqual([]);
   });
 
-  it("loads the TDMQ chunk to deliver to CMQ, and no other but the store's and delivery's", async () => {
+  it("answers the mistakes found inside the relay's chunks with their problem, not a 500", async () => {
+    // Errors thrown in a chunk are instances of that chunk's copy of their class (lib/errors.ts).
+    const running = stack.emulator.createTask({ region: "gz", durationMs: 60_000 });
+    const post = (body: unknown, path = "/watches"): Step => ({
+      fn: "http",
+      event: httpEvent("scf-function-url", { method: "POST", path, headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify(body) }),
+    });
+    const get = (path: string): Step => ({ fn: "http", event: httpEvent("scf-function-url", { method: "GET", path, headers: auth }) });
+    const run = await runChild([
+      get("/watches/w_aaaaaaaaaaaaaaaaaaaaaaaaaa"),
+      post({ taskId: 297, region: "gz" }),
+      post({ taskId: 297, region: "gz", destination: { type: "webhook", url: "https://10.1.2.3/hook", secret: WEBHOOK_SECRET } }),
+      post({ taskId: "00000000-0000-4000-8000-000000000000", region: "ap-guangzhou", destination: inboxDestination() }),
+      post({ taskId: running.taskId, region: "gz", destination: inboxDestination() }),
+    ]);
+    const answers = run.results.map((r) => ({ status: r.statusCode, type: JSON.parse(r.body).type as string | undefined }));
+    expect(answers).toEqual([
+      { status: 404, type: "/problems/not-found" },
+      { status: 422, type: "/problems/invalid-input" },
+      { status: 422, type: "/problems/invalid-input" },
+      { status: 404, type: "/problems/not-found" },
+      { status: 202, type: undefined },
+    ]);
+    const id = JSON.parse(run.results[4].body).id as string;
+    const again = await runChild([post({}, `/watches/${id}/redeliver`)]);
+    expect(again.results[0].statusCode).toBe(409);
+    expect(JSON.parse(again.results[0].body).type).toBe("/problems/conflict");
+  });
+
+  it("loads the TDMQ chunk to deliver to CMQ, and no other but the relay's, the store's and delivery's", async () => {
     const queue = `smoke-${randomUUID().slice(0, 8)}`;
     const message = JSON.stringify({ watches: [{ taskId: 297, region: "gz", destination: { type: "cmq", queue } }] });
     const run = await runChild([{ fn: "poll", event: { ...fixture("scf-timer"), Message: message } }]);
     expect(run.results[0]).toMatchObject({ registered: 1, problems: [] });
     expect(stack.emulator.cmqMessages(queue)).toHaveLength(1);
-    expect(run.chunks.sort()).toEqual(["poll/chunks/delivery.js", "poll/chunks/sqlite-store.js", "poll/chunks/tdmq.js"]);
+    expect(run.chunks.sort()).toEqual(["poll/chunks/delivery.js", "poll/chunks/relay.js", "poll/chunks/sqlite-store.js", "poll/chunks/tdmq.js"]);
   });
 });
 
@@ -146,6 +183,14 @@ describe("AWS: API Gateway HTTP API and EventBridge events, Redis store", () => 
     const poll = await runChild([{ fn: "poll", event: fixture("aws-eventbridge-schedule") }], redis);
     expect(poll.results[0]).toMatchObject({ claimed: 1, finished: { succeeded: 1 }, deliveries: { ok: 1, failed: 0 }, problems: [] });
     expect(received(running.taskId)).toEqual([expect.objectContaining({ verified: true, type: "com.tencentcloud.vpc.nettask.succeeded" })]);
-    expect([...api.chunks, ...poll.chunks].sort()).toEqual(["http/chunks/delivery.js", "http/chunks/redis-store.js", "poll/chunks/delivery.js", "poll/chunks/redis-store.js"]);
+    expect([...api.chunks, ...poll.chunks].sort()).toEqual([
+      "http/chunks/delivery.js",
+      "http/chunks/redis-store.js",
+      "http/chunks/relay.js",
+      "http/chunks/watch-routes.js",
+      "poll/chunks/delivery.js",
+      "poll/chunks/redis-store.js",
+      "poll/chunks/relay.js",
+    ]);
   });
 });

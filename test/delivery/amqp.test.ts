@@ -11,7 +11,7 @@ import type { Resolver } from "../../lib/delivery/ssrf";
 import type { Deliverer } from "../../lib/delivery/deliverer";
 import { serializeEvent } from "../../lib/delivery/deliverer";
 import { createLogger } from "../../lib/log";
-import { check } from "../../lib/schemas/validate";
+import { check } from "../../lib/schemas/validate-watch";
 import { sampleEvent, testConfig } from "./helpers";
 
 const BROKER = "amqp://guest:guest@127.0.0.1:5672";

@@ -8,7 +8,7 @@ import { MAX_CMQ_MESSAGE_BYTES } from "../../lib/delivery/cmq";
 import { createDeliverer } from "../../lib/delivery/create-deliverer";
 import type { Deliverer } from "../../lib/delivery/deliverer";
 import { serializeEvent } from "../../lib/delivery/deliverer";
-import { check } from "../../lib/schemas/validate";
+import { check } from "../../lib/schemas/validate-watch";
 import { CredentialsError, type CredentialSource } from "../../lib/upstream/credentials";
 import { newSecret, sampleEvent, startReceiver, status, testConfig } from "./helpers";
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { serializeEvent } from "../../lib/delivery/deliverer";
 import { buildEvent } from "../../lib/delivery/event";
-import { check, ValidationError } from "../../lib/schemas/validate";
+import { ValidationError } from "../../lib/schemas/validate";
+import { check } from "../../lib/schemas/validate-watch";
 import { eventIdOf, newWatch } from "../../lib/watches/model";
 import { sampleEvent } from "./helpers";
 

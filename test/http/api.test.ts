@@ -38,6 +38,11 @@ beforeEach(() => {
 function deps(overrides: Partial<ApiDeps> = {}): ApiDeps {
   return {
     config: () => config,
+    // The relay reads tasks too: counting both tells whether a refused request reached either.
+    tasks: async () => {
+      relayCalls++;
+      return relay;
+    },
     relay: async () => {
       relayCalls++;
       return relay;

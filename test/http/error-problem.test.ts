@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { errorResponse, problemForError } from "../../lib/http/error-problem";
 import { createLogger } from "../../lib/log";
-import { ConflictError } from "../../lib/relay";
+import { ConflictError } from "../../lib/errors";
 import { ValidationError } from "../../lib/schemas/validate";
 import { httpError, malformedError, UpstreamError, upstreamError as upstreamErrorOf } from "../../lib/upstream/errors";
 

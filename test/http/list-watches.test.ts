@@ -69,6 +69,7 @@ describe.each([
       { method: "GET", path, query, headers: { authorization: `Bearer ${TOKEN}` }, requestId: "list" },
       {
         config: () => loadConfig({ API_TOKEN: TOKEN }),
+        tasks: async () => relay,
         relay: async () => {
           relayCalls++;
           return relay;

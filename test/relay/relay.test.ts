@@ -5,7 +5,8 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../lib/config";
-import { ConflictError, createRelay, type Relay, type RelayParts } from "../../lib/relay";
+import { ConflictError } from "../../lib/errors";
+import { createRelay, type Relay, type RelayParts } from "../../lib/relay";
 import { ValidationError } from "../../lib/schemas/validate";
 import { UpstreamError } from "../../lib/upstream/errors";
 import { startReceiver, status, unreadableByCloudEventsSdk } from "../delivery/helpers";

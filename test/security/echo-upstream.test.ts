@@ -30,7 +30,7 @@ it("an upstream echoing the request keeps the session token out of logs and answ
   Object.assign(process.env, env);
   const relay = await createRelay(config, { logger });
   const api = (method: string, path: string, query: Record<string, string> = {}) =>
-    handleApiRequest({ method, path, query, headers: { authorization: "Bearer t" }, body: undefined, requestId: "r1" }, { config: () => config, relay: async () => relay, logger });
+    handleApiRequest({ method, path, query, headers: { authorization: "Bearer t" }, body: undefined, requestId: "r1" }, { config: () => config, tasks: async () => relay, relay: async () => relay, logger });
   const bodies: string[] = [];
   bodies.push((await api("GET", "/tasks/1", { region: "gz" })).body); // JSON 4100 echo: message and codeDesc
   mode = "text";

@@ -1,0 +1,33 @@
+/**
+ * The base of the relay's own errors, and those that belong to no one part.
+ *
+ * `instanceof` compares the names the classes give themselves, not class identity: the
+ * bundles load parts of the code as chunks (scripts/build/lazy-chunks.ts), each bundled with
+ * its own copy of these classes, and an error thrown in one chunk is caught in another.
+ */
+const LINEAGE = Symbol.for("nettask-relay.error-lineage");
+
+export class RelayError extends Error {
+  /** The class's name; each subclass sets its own (minifying renames the classes themselves). */
+  static readonly errorName: string = "RelayError";
+
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    const lineage: string[] = [];
+    for (let type: object = new.target; Object.hasOwn(type, "errorName"); type = Object.getPrototypeOf(type)) {
+      lineage.push((type as typeof RelayError).errorName);
+    }
+    this.name = lineage[0]!;
+    Object.defineProperty(this, LINEAGE, { value: lineage });
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    const lineage: unknown = typeof value === "object" && value !== null ? (value as Record<symbol, unknown>)[LINEAGE] : undefined;
+    return Array.isArray(lineage) && lineage.includes(this.errorName);
+  }
+}
+
+/** The request conflicts with the watch's state (e.g. redelivering a watch with no outcome yet). */
+export class ConflictError extends RelayError {
+  static override readonly errorName = "ConflictError";
+}
