@@ -8,7 +8,8 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import Ajv2020 from "ajv/dist/2020.js";
 import standaloneCode from "ajv/dist/standalone/index.js";
-import { schemaId, sharedSchemas, validatedSchemas } from "../lib/schemas/index";
+import { namedSchemas, schemaId, validatedSchemas, validatorOnlySchemas } from "../lib/schemas/index";
+import { withRefs } from "../lib/schemas/refs";
 
 type Group = keyof typeof validatedSchemas;
 
@@ -34,23 +35,15 @@ export function generateValidators(group: Group): string {
     code: { source: true, esm: true, optimize: true, lines: false },
   });
   const shared = new Map<object, string>(
-    Object.entries(sharedSchemas).map(([name, s]) => [s, schemaId(`defs/${name}`)]),
+    Object.entries({ ...namedSchemas, ...validatorOnlySchemas }).map(([name, s]) => [s, schemaId(`defs/${name}`)]),
   );
-  // Shared pieces are added under their own ids; every embedding of one (by identity) becomes a
-  // $ref to it. A schema's own $id is dropped from the copy: the registry id is what counts.
-  const hoist = (node: unknown, self?: object): unknown => {
-    if (Array.isArray(node)) return node.map((n) => hoist(n));
-    if (node === null || typeof node !== "object") return node;
-    if (node !== self && shared.has(node)) return { $ref: shared.get(node) };
-    const copy: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(node)) if (k !== "$id") copy[k] = hoist(v);
-    return copy;
-  };
-  for (const [schema, id] of shared) ajv.addSchema({ ...(hoist(schema, schema) as object), $id: id });
+  // Shared pieces are added under their own ids; every embedding of one (by identity) becomes a $ref to it.
+  const hoist = (schema: object) => withRefs(schema, shared, schema) as object;
+  for (const [schema, id] of shared) ajv.addSchema({ ...hoist(schema), $id: id });
   const exportsMap: Record<string, string> = {};
   for (const [name, schema] of Object.entries(validatedSchemas[group])) {
     const id = shared.get(schema) ?? schemaId(name);
-    if (!shared.has(schema)) ajv.addSchema({ ...(hoist(schema, schema) as object), $id: id });
+    if (!shared.has(schema)) ajv.addSchema({ ...hoist(schema), $id: id });
     exportsMap[name] = id;
   }
   let code = standaloneCode(ajv, exportsMap);

@@ -4,31 +4,8 @@
  * API validates. Shared schema pieces become named components referenced with `$ref`.
  */
 import { STATUS_CODES } from "node:http";
-import {
-  amqpDestination,
-  api,
-  cloudEventSchema,
-  cmqDestination,
-  destinationSchema,
-  eipTaskId,
-  isoTime,
-  legacyTaskId,
-  region,
-  taskData,
-  taskId,
-  taskOutput,
-  taskResultSchema,
-  vpcTaskId,
-  vpcTaskResources,
-  vpcTaskResultSchema,
-  eipTaskResultSchema,
-  legacyTaskResultSchema,
-  vpcEventData,
-  eipEventData,
-  legacyEventData,
-  watchRequestSchema,
-  webhookDestination,
-} from "../schemas/index";
+import { namedSchemas } from "../schemas/index";
+import { withRefs } from "../schemas/refs";
 import { problemSchema } from "./problem";
 import { destinationViewSchema, watchPageSchema, watchStatsSchema, watchViewSchema, webhookDestinationView } from "./watch-view";
 
@@ -61,31 +38,9 @@ export const healthSchema = {
 
 /** Every named schema of the document; any embedding of one of these objects becomes a `$ref`. */
 const COMPONENTS: Record<string, Schema> = {
-  Api: api,
-  TaskId: taskId,
-  VpcTaskId: vpcTaskId,
-  EipTaskId: eipTaskId,
-  LegacyTaskId: legacyTaskId,
-  VpcTaskResources: vpcTaskResources,
-  VpcTaskResult: vpcTaskResultSchema,
-  EipTaskResult: eipTaskResultSchema,
-  LegacyTaskResult: legacyTaskResultSchema,
-  VpcTaskEventData: vpcEventData,
-  EipTaskEventData: eipEventData,
-  LegacyTaskEventData: legacyEventData,
-  Region: region,
-  IsoTime: isoTime,
-  TaskOutput: taskOutput,
-  TaskData: taskData,
-  TaskResult: taskResultSchema,
-  WebhookDestination: webhookDestination,
-  CmqDestination: cmqDestination,
-  AmqpDestination: amqpDestination,
-  Destination: destinationSchema,
+  ...namedSchemas,
   WebhookDestinationView: webhookDestinationView,
   DestinationView: destinationViewSchema,
-  WatchRequest: watchRequestSchema,
-  CloudEvent: cloudEventSchema,
   Watch: watchViewSchema,
   WatchPage: watchPageSchema,
   WatchStats: watchStatsSchema,
@@ -95,27 +50,18 @@ const COMPONENTS: Record<string, Schema> = {
 
 const refOf = new Map<object, string>(Object.entries(COMPONENTS).map(([name, s]) => [s, `#/components/schemas/${name}`]));
 
-/**
- * A copy of `node` with named pieces replaced by `$ref`s and `$id`s dropped (refs resolve
- * against the document). A discriminator gets the mapping OpenAPI needs to find its branches.
- */
+/** A copy of `node` with named pieces as `$ref`s; a discriminator gets the mapping OpenAPI needs to find its branches. */
 function hoist(node: unknown, self?: object): unknown {
-  if (Array.isArray(node)) return node.map((n) => hoist(n));
-  if (node === null || typeof node !== "object") return node;
-  const ref = node === self ? undefined : refOf.get(node);
-  if (ref) return { $ref: ref };
-  const copy: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(node)) if (key !== "$id") copy[key] = hoist(value);
-  const { discriminator, oneOf } = node as { discriminator?: { propertyName: string }; oneOf?: unknown[] };
-  if (discriminator && oneOf) {
+  return withRefs(node, refOf, self, (original, copy) => {
+    const { discriminator, oneOf } = original as { discriminator?: { propertyName: string }; oneOf?: { properties: Record<string, { const: string }> }[] };
+    if (!discriminator || !oneOf) return;
     const mapping: Record<string, string> = {};
-    for (const branch of oneOf as { properties: Record<string, { const: string }> }[]) {
+    for (const branch of oneOf) {
       const target = refOf.get(branch);
       if (target) mapping[branch.properties[discriminator.propertyName]!.const] = target;
     }
     copy.discriminator = { ...discriminator, mapping };
-  }
-  return copy;
+  });
 }
 
 const PROBLEM_DESCRIPTIONS: Record<number, string> = {

@@ -17,7 +17,7 @@ import {
   vpcTaskResponseSchema,
 } from "./task";
 import { watchListQuerySchema } from "./listing";
-import { destinationSchema, timerArgumentSchema, watchRequestSchema } from "./watch";
+import { amqpDestination, cmqDestination, destinationSchema, timerArgumentSchema, watchRequestSchema, webhookDestination } from "./watch";
 
 /**
  * Every schema that gets a compiled validator, by the name of the validator, in two modules:
@@ -45,33 +45,45 @@ export const validatedSchemas = {
 } as const;
 
 /**
- * Sub-schemas used in several places. The TypeScript sources embed them by reference (so the
- * types stay plain), and the generator turns each embedding into a `$ref`, so the compiled
- * code holds one validator per piece instead of a copy per use.
+ * The named schemas: sub-schemas used in several places, and the documents themselves. The
+ * validator generator compiles each once and turns every embedding of one into a `$ref` (one
+ * validator per piece rather than a copy per use); the OpenAPI document publishes them under
+ * these names as components (lib/http/openapi.ts adds the API's own views).
  */
-export const sharedSchemas = {
-  api,
-  taskId,
-  vpcTaskId,
-  eipTaskId,
-  legacyTaskId,
-  region,
-  isoTime,
-  taskOutput,
-  taskData,
-  vpcTaskResources,
-  // One validator per kind: a cold start compiles only the kind it meets.
-  ...taskRefKinds,
-  vpcTaskResult: vpcTaskResultSchema,
-  eipTaskResult: eipTaskResultSchema,
-  legacyTaskResult: legacyTaskResultSchema,
-  vpcEventData,
-  eipEventData,
-  legacyEventData,
-  taskResult: taskResultSchema,
-  destination: destinationSchema,
-  watchRequest: watchRequestSchema,
-  cloudEvent: cloudEventSchema,
+export const namedSchemas = {
+  Api: api,
+  TaskId: taskId,
+  VpcTaskId: vpcTaskId,
+  EipTaskId: eipTaskId,
+  LegacyTaskId: legacyTaskId,
+  Region: region,
+  IsoTime: isoTime,
+  TaskOutput: taskOutput,
+  TaskData: taskData,
+  VpcTaskResources: vpcTaskResources,
+  VpcTaskResult: vpcTaskResultSchema,
+  EipTaskResult: eipTaskResultSchema,
+  LegacyTaskResult: legacyTaskResultSchema,
+  TaskResult: taskResultSchema,
+  VpcTaskEventData: vpcEventData,
+  EipTaskEventData: eipEventData,
+  LegacyTaskEventData: legacyEventData,
+  CloudEvent: cloudEventSchema,
+  WebhookDestination: webhookDestination,
+  CmqDestination: cmqDestination,
+  AmqpDestination: amqpDestination,
+  Destination: destinationSchema,
+  WatchRequest: watchRequestSchema,
+} as const;
+
+/**
+ * Named for the validators only (the API never shows a task reference): one validator per
+ * kind, so a cold start compiles only the kind it meets.
+ */
+export const validatorOnlySchemas = {
+  VpcTaskRef: taskRefKinds.vpcTaskRef,
+  EipTaskRef: taskRefKinds.eipTaskRef,
+  LegacyTaskRef: taskRefKinds.legacyTaskRef,
 } as const;
 
 export * from "./common";
