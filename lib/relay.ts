@@ -9,7 +9,7 @@ import { lazy } from "./lazy";
 import { createTaskReader, type TaskReader } from "./task-reader";
 import { createLogger, type Logger } from "./log";
 import { ConflictError } from "./errors";
-import { createRateLimiter, sleep, type RateLimiter } from "./poll/rate-limiter";
+import { sleep } from "./sleep";
 import { runPoll } from "./poll/run-poll";
 import { ValidationError } from "./schemas/validate";
 import { check, validate } from "./schemas/validate-watch";
@@ -108,7 +108,7 @@ export async function createRelay(config: Config, parts: RelayParts = {}): Promi
   const now = parts.now ?? (() => storeInUse?.now?.() ?? Date.now());
   // A Redis store shares one limit among all instances; otherwise each process keeps its own.
   const shared = parts.store ? parts.store.sharedRateLimiter !== undefined : sharesRateLimit(config.storeUrl);
-  const reader = parts.reader ?? createTaskReader(config, { logger, ...(shared && { sharedLimitFrom: openedStore }) });
+  const reader = parts.reader ?? createTaskReader(config, { logger, ...(shared && { sharedLimit: async () => (await openedStore()).sharedRateLimiter!(config.pollRateLimit) }) });
   const { client } = reader;
   const delivery = lazy(() => import("./delivery/index"));
   const deliverer = parts.deliverer ?? lazyDeliverer(async () => (await delivery()).createDeliverer(config, { logger }));

@@ -7,7 +7,7 @@ import { setMaxListeners } from "node:events";
 import type { PollReport } from "../relay";
 import type { Watch } from "../schemas/index";
 import { advanceWatch, type WorkParts } from "../watches/advance";
-import { sleep } from "./rate-limiter";
+import { sleep } from "../sleep";
 
 /** Longest idle nap between store checks, so watches registered elsewhere are seen soon. */
 const IDLE_NAP_MS = 1_000;
