@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { serializeEvent } from "../../lib/delivery/deliverer";
-import { buildEvent } from "../../lib/delivery/event";
+import { buildEvent, eventIdOf } from "../../lib/delivery/event";
 import { ValidationError } from "../../lib/schemas/validate";
 import { check } from "../../lib/schemas/validate-watch";
-import { eventIdOf, newWatch } from "../../lib/watches/model";
+import { newWatch } from "../../lib/watches/model";
 import { sampleEvent } from "./helpers";
 
 const NOW = Date.parse("2026-03-01T10:00:00Z");
