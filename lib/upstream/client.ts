@@ -3,7 +3,7 @@
  * waits its turn at the rate limiter, signs a fresh request, sends it, checks and normalises
  * the answer, and retries with backoff what can heal (lib/upstream/codes.ts says what).
  */
-import { SETTINGS, type Config } from "../config";
+import { SETTINGS, type Config, type HttpMethod, type SignatureMethod } from "../config";
 import type { Logger } from "../log";
 import type { TaskRef, TaskResult } from "../schemas/index";
 import { validate } from "../schemas/validate";
@@ -11,7 +11,6 @@ import { retryDelay } from "./backoff";
 import { resolveCredentials, type CredentialSource, type Credentials } from "./credentials";
 import { classifyError, httpError, malformedError, UpstreamError } from "./errors";
 import { kindOf, type KindSettings } from "./kinds/index";
-import type { HttpMethod, SignatureMethod } from "./sign";
 import type { RateLimiter } from "./rate-limit";
 import { AnswerTooLargeError, exchange } from "./transport";
 import { sleep as defaultSleep } from "../sleep";
