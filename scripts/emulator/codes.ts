@@ -1,5 +1,5 @@
 /**
- * Codes of the legacy API (DESIGN.md §3) with the `codeDesc` and message the emulator answers
+ * Codes of the legacy API (their meanings: lib/upstream/codes.ts) with the `codeDesc` and message the emulator answers
  * them with. Fault injection may answer any of them, so the table covers them all.
  */
 const LEGACY_CODES = {

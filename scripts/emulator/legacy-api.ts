@@ -1,5 +1,5 @@
 /**
- * DescribeNetTaskResult as the legacy ("v2") VPC API serves it (DESIGN.md §3): GET with a query
+ * DescribeNetTaskResult as the legacy ("v2") VPC API serves it (lib/upstream/kinds/legacy.ts asks): GET with a query
  * string or POST with a form body, always HTTP 200 JSON `{code, message, codeDesc, data}`.
  * Checks run in the upstream's order; see `decide`.
  */

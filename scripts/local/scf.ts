@@ -1,6 +1,6 @@
 /**
  * What Tencent SCF hands a Node.js function, reproduced for the local stack: the context
- * object, Function URL events and timer events (DESIGN.md §4 describes the shapes).
+ * object, Function URL events and timer events (samples: test/functions/events/scf-*.json).
  */
 import { randomUUID } from "node:crypto";
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { computeSignature, signatureMethodOf, stringToSign } from "../../lib/upstream/sign";
 
 describe("signature v1", () => {
-  // Tencent's documented example (DESIGN.md §3).
+  // The example of Tencent's signature v1 documentation (HmacSHA1), its answer included.
   const params = {
     Action: "DescribeInstances",
     Nonce: "11886",
