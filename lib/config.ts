@@ -83,10 +83,10 @@ const durations = (raw: string, name: string): number[] =>
   });
 
 /** The legacy API's signature methods (lib/upstream/sign.ts computes them). */
-export const SIGNATURE_METHODS = ["HmacSHA256", "HmacSHA1"] as const;
+const SIGNATURE_METHODS = ["HmacSHA256", "HmacSHA1"] as const;
 export type SignatureMethod = (typeof SIGNATURE_METHODS)[number];
 /** The methods the legacy API accepts a request by. */
-export const HTTP_METHODS = ["GET", "POST"] as const;
+const HTTP_METHODS = ["GET", "POST"] as const;
 export type HttpMethod = (typeof HTTP_METHODS)[number];
 
 const setting = <T>(env: string, def: T, parse: Setting<T>["parse"], doc: string): Setting<T> => ({ env, default: def, parse, doc });
