@@ -4,8 +4,7 @@
  * cold start; a bad value is a ConfigError naming the variable, never a silent default.
  */
 import { allowEntryProblem } from "./cidr";
-import { parseBrokerUrl } from "./delivery/broker-url";
-import { SIGNATURE_METHODS, type HttpMethod, type SignatureMethod } from "./upstream/sign";
+import { parseBrokerUrl } from "./broker-url";
 import type { LogLevel } from "./log";
 import { RelayError } from "./errors";
 
@@ -50,7 +49,7 @@ const url = (schemes: readonly string[]) => (raw: string, name: string): string 
   if (!schemes.includes(parsed.protocol)) throw new ConfigError(name, `must use ${schemes.join(" or ")}`);
   return raw;
 };
-/** A broker URL amqplib can use (lib/delivery/broker-url.ts); never echoed, it holds a password. */
+/** A broker URL amqplib can use (lib/broker-url.ts); never echoed, it holds a password. */
 const brokerUrl = (raw: string, name: string): string => {
   const parsed = parseBrokerUrl(raw);
   if (!parsed.ok) throw new ConfigError(name, parsed.reason);
@@ -83,6 +82,13 @@ const durations = (raw: string, name: string): number[] =>
     return Number(m[1]) * UNIT_MS[m[2] ?? "ms"]!;
   });
 
+/** The legacy API's signature methods (lib/upstream/sign.ts computes them). */
+const SIGNATURE_METHODS = ["HmacSHA256", "HmacSHA1"] as const;
+export type SignatureMethod = (typeof SIGNATURE_METHODS)[number];
+/** The methods the legacy API accepts a request by. */
+const HTTP_METHODS = ["GET", "POST"] as const;
+export type HttpMethod = (typeof HTTP_METHODS)[number];
+
 const setting = <T>(env: string, def: T, parse: Setting<T>["parse"], doc: string): Setting<T> => ({ env, default: def, parse, doc });
 
 /** Every variable nettask-relay reads (credentials are read by lib/upstream/credentials.ts). */
@@ -90,7 +96,7 @@ export const SETTINGS = {
   vpcEndpoint: setting("VPC_ENDPOINT", "https://vpc.tencentcloudapi.com/", url(["https:", "http:"]), "Full URL of Tencent Cloud's VPC API 3.0 (DescribeVpcTaskResult, DescribeTaskResult): vpc and eip tasks."),
   endpoint: setting("NETTASK_ENDPOINT", "https://vpc.api.qcloud.com/v2/index.php", url(["https:", "http:"]), "Full URL of the legacy VPC API 2.0 (DescribeNetTaskResult), path included: legacy tasks only."),
   signatureMethod: setting<SignatureMethod>("NETTASK_SIGNATURE_METHOD", "HmacSHA256", oneOf(SIGNATURE_METHODS), "Legacy requests' signature: HmacSHA256 or HmacSHA1."),
-  httpMethod: setting<HttpMethod>("NETTASK_HTTP_METHOD", "POST", oneOf(["GET", "POST"] as const), "Legacy requests' method: GET or POST (form-encoded; keeps the signature out of URL logs)."),
+  httpMethod: setting<HttpMethod>("NETTASK_HTTP_METHOD", "POST", oneOf(HTTP_METHODS), "Legacy requests' method: GET or POST (form-encoded; keeps the signature out of URL logs)."),
   requestTimeoutMs: setting("NETTASK_TIMEOUT_MS", 10_000, int(100, 120_000), "Timeout of one upstream request (every task kind)."),
   maxAttempts: setting("NETTASK_MAX_ATTEMPTS", 4, int(1, 10), "Attempts per upstream call on retryable errors (first try included)."),
   storeUrl: setting("STORE_URL", "sqlite:./.data/nettask.db", storeUrl, "Watch store: sqlite:<path> (embedded) or redis://host:port[/db][?prefix=nettask:] (rediss:// for TLS; the prefix is taken as written and must not be empty)."),

@@ -9,14 +9,14 @@ import { lazy } from "./lazy";
 import { createTaskReader, type TaskReader } from "./task-reader";
 import { createLogger, type Logger } from "./log";
 import { ConflictError } from "./errors";
-import { createRateLimiter, sleep, type RateLimiter } from "./poll/rate-limiter";
-import { runPoll } from "./poll/run-poll";
+import { sleep } from "./sleep";
+import { runPoll, type PollReport } from "./poll/run-poll";
 import { ValidationError } from "./schemas/validate";
 import { check, validate } from "./schemas/validate-watch";
 import { isHopeless } from "./upstream/codes";
 import { UpstreamError } from "./upstream/errors";
 import { resolveTask, taskFieldsOf } from "./upstream/task-ref";
-import { attemptWindowMs, deliverHeld, describeError, finish, pollOnce, type WorkParts } from "./watches/advance";
+import { attemptWindowMs, deliverHeld, describeError, finish, pollOnce, type WorkParts } from "./poll/advance";
 import { cancel, canRedeliver, isSending, restartDelivery, startAttempt } from "./watches/lifecycle";
 import { newWatch } from "./watches/model";
 import { openStore, sharesRateLimit } from "./watches/open-store";
@@ -24,26 +24,8 @@ import type { WatchStore } from "./watches/store";
 import type { TaskInput, TaskResult, Watch, WatchRequest, WatchState } from "./schemas/index";
 import type { ListPage, ListQuery } from "./watches/listing";
 
-export interface PollReport {
-  /** Watches claimed and worked on. */
-  claimed: number;
-  /** Upstream task queries made, every kind (retries included). */
-  requests: number;
-  /** Outcomes found this run, by kind. */
-  finished: { succeeded: number; failed: number; timedout: number };
-  deliveries: { ok: number; failed: number };
-  /**
-   * Claimed watches given up because another writer took them first (a poller whose claim
-   * came after this one's lease ran out, a cancel, a redelivery). Many mean POLL_LEASE_MS is
-   * short for how slow the upstream is.
-   */
-  superseded: number;
-  /** Watches registered from the timer argument. */
-  registered: number;
-  /** Problems that did not stop the run (bad timer argument, upstream errors), safe to log. */
-  problems: string[];
-  elapsedMs: number;
-}
+/** What poll() answers: the poll function returns it as its result. */
+export type { PollReport };
 
 export interface Relay {
   /** One call of the task's action (its kind inferred when `api` is left out), normalised. */
@@ -108,7 +90,7 @@ export async function createRelay(config: Config, parts: RelayParts = {}): Promi
   const now = parts.now ?? (() => storeInUse?.now?.() ?? Date.now());
   // A Redis store shares one limit among all instances; otherwise each process keeps its own.
   const shared = parts.store ? parts.store.sharedRateLimiter !== undefined : sharesRateLimit(config.storeUrl);
-  const reader = parts.reader ?? createTaskReader(config, { logger, ...(shared && { sharedLimitFrom: openedStore }) });
+  const reader = parts.reader ?? createTaskReader(config, { logger, ...(shared && { sharedLimit: async () => (await openedStore()).sharedRateLimiter!(config.pollRateLimit) }) });
   const { client } = reader;
   const delivery = lazy(() => import("./delivery/index"));
   const deliverer = parts.deliverer ?? lazyDeliverer(async () => (await delivery()).createDeliverer(config, { logger }));

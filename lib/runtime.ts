@@ -25,7 +25,7 @@ const store = lazy(() => {
 
 export const getReader: () => Promise<TaskReader> = lazy(async () => {
   const config = getConfig();
-  return createTaskReader(config, sharesRateLimit(config.storeUrl) ? { sharedLimitFrom: store } : {});
+  return createTaskReader(config, sharesRateLimit(config.storeUrl) ? { sharedLimit: async () => (await store()).sharedRateLimiter!(config.pollRateLimit) } : {});
 });
 
 export const getRelay: () => Promise<Relay> = lazy(async () => {

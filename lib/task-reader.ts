@@ -7,11 +7,10 @@
 import type { Config } from "./config";
 import { lazy } from "./lazy";
 import type { Logger } from "./log";
-import { createRateLimiter, type RateLimiter } from "./poll/rate-limiter";
 import type { TaskInput, TaskResult } from "./schemas/index";
 import { clientOptionsFromConfig, createTaskClient, type TaskClient } from "./upstream/client";
+import { createRateLimiter, type RateLimiter } from "./upstream/rate-limit";
 import { resolveTask } from "./upstream/task-ref";
-import type { WatchStore } from "./watches/store";
 
 export interface TaskReader {
   /** One call of the task's action (its kind inferred when `api` is left out), normalised. */
@@ -25,16 +24,16 @@ export interface TaskReader {
 export interface TaskReaderOptions {
   logger?: Logger;
   /**
-   * The store to take a limiter shared by every instance from (a Redis store), opened on the
-   * first request. Without one, each process limits itself.
+   * Makes the limiter every instance shares (a Redis store's), called on the first request.
+   * Without one, each process limits itself.
    */
-  sharedLimitFrom?: () => Promise<WatchStore>;
+  sharedLimit?: () => Promise<RateLimiter>;
 }
 
 export function createTaskReader(config: Config, options: TaskReaderOptions = {}): TaskReader {
-  const { sharedLimitFrom } = options;
-  const limiter: () => Promise<RateLimiter> = sharedLimitFrom
-    ? lazy(async () => (await sharedLimitFrom()).sharedRateLimiter!(config.pollRateLimit))
+  const { sharedLimit } = options;
+  const limiter: () => Promise<RateLimiter> = sharedLimit
+    ? lazy(sharedLimit)
     : ((own) => async () => own)(createRateLimiter(config.pollRateLimit));
   let requests = 0;
   const counted: RateLimiter = {

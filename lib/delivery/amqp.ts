@@ -11,7 +11,7 @@ import type { ChannelModel, ConfirmChannel, ConsumeMessage } from "amqplib";
 import { once } from "node:events";
 import { redact, type Logger } from "../log";
 import type { AmqpDestination, CloudEvent } from "../schemas/index";
-import { parseBrokerUrl, type BrokerAddress } from "./broker-url";
+import { parseBrokerUrl, type BrokerAddress } from "../broker-url";
 import { CLOUDEVENTS_CONTENT_TYPE, serializeEvent, timeAttempt, type DeliveryOutcome } from "./deliverer";
 import { addressPolicy, fixedAddress, guardedLookup, RefusedDestinationError, type Resolver } from "./ssrf";
 

@@ -8,7 +8,7 @@
 import type { Config } from "../config";
 import type { Destination } from "../schemas/index";
 import type { FieldError } from "../schemas/validate";
-import { parseBrokerUrl } from "./broker-url";
+import { parseBrokerUrl } from "../broker-url";
 import { addressPolicy, fixedAddress, literalAddress, systemResolver, type AddressPolicy, type PlainScheme, type Resolver } from "./ssrf";
 
 const refusedUrl = (message: string): FieldError[] => [{ field: "destination.url", rule: "destination", message }];

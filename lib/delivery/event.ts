@@ -1,7 +1,12 @@
 /** The CloudEvents 1.0 event delivered for a watch's outcome (docs: README "What a destination receives"). */
 import type { CloudEvent, EventType, TaskResult, Watch } from "../schemas/index";
 import { validate } from "../schemas/validate-watch";
-import { eventIdOf } from "../watches/model";
+import { stableId } from "../stable-id";
+
+/** The event id of a watch's outcome: the same across retries, redeliveries and restarts. */
+export function eventIdOf(watchId: string, type: EventType): string {
+  return stableId("evt_", `${watchId}|${type}`);
+}
 
 /** What a timedout event reports when the deadline passed before any poll answered. */
 function neverAnswered(watch: Watch): TaskResult {

@@ -15,6 +15,7 @@ import { WATCH_ID } from "../schemas/patterns";
 import { resolveTask } from "../upstream/task-ref";
 import { StoreUnavailableError } from "../watches/store";
 import { requireBearer } from "./auth";
+import type { Call } from "./call";
 import { errorResponse } from "./error-problem";
 import { healthSchema, openApiDocument, type DocumentedRoute } from "./openapi";
 import { HttpProblem, problemPage, PROBLEM_KIND_NAMES } from "./problem";
@@ -33,15 +34,6 @@ export interface ApiDeps {
   /** Called only once a request has passed every check, so refused requests never start the relay. */
   relay: () => Promise<Relay>;
   logger: Logger;
-}
-
-export interface Call {
-  request: HttpRequest;
-  params: Record<string, string>;
-  config: () => Config;
-  tasks: ApiDeps["tasks"];
-  relay: () => Promise<Relay>;
-  signal?: AbortSignal;
 }
 
 interface ApiRoute extends DocumentedRoute {

@@ -8,7 +8,7 @@ import { WATCH_ID, patternHint } from "../schemas/patterns";
 import { validate } from "../schemas/validate-watch";
 import { resolveTask, taskFieldsOf } from "../upstream/task-ref";
 import { decodeCursor, encodeCursor } from "../watches/listing";
-import type { Call } from "./api";
+import type { Call } from "./call";
 import { readJsonBody } from "./body";
 import { HttpProblem } from "./problem";
 import { numeric } from "./router";

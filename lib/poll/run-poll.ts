@@ -4,13 +4,33 @@
  * spent. Returns at once when nothing is scheduled at all.
  */
 import { setMaxListeners } from "node:events";
-import type { PollReport } from "../relay";
 import type { Watch } from "../schemas/index";
-import { advanceWatch, type WorkParts } from "../watches/advance";
-import { sleep } from "./rate-limiter";
+import { advanceWatch, type WorkParts } from "./advance";
+import { sleep } from "../sleep";
 
 /** Longest idle nap between store checks, so watches registered elsewhere are seen soon. */
 const IDLE_NAP_MS = 1_000;
+
+export interface PollReport {
+  /** Watches claimed and worked on. */
+  claimed: number;
+  /** Upstream task queries made, every kind (retries included). */
+  requests: number;
+  /** Outcomes found this run, by kind. */
+  finished: { succeeded: number; failed: number; timedout: number };
+  deliveries: { ok: number; failed: number };
+  /**
+   * Claimed watches given up because another writer took them first (a poller whose claim
+   * came after this one's lease ran out, a cancel, a redelivery). Many mean POLL_LEASE_MS is
+   * short for how slow the upstream is.
+   */
+  superseded: number;
+  /** Watches registered from the timer argument. */
+  registered: number;
+  /** Problems that did not stop the run (bad timer argument, upstream errors), safe to log. */
+  problems: string[];
+  elapsedMs: number;
+}
 
 export interface PollRunOptions {
   budgetMs: number;

@@ -3,8 +3,7 @@
  * waits its turn at the rate limiter, signs a fresh request, sends it, checks and normalises
  * the answer, and retries with backoff what can heal (lib/upstream/codes.ts says what).
  */
-import { setTimeout as delay } from "node:timers/promises";
-import { SETTINGS, type Config } from "../config";
+import { SETTINGS, type Config, type HttpMethod, type SignatureMethod } from "../config";
 import type { Logger } from "../log";
 import type { TaskRef, TaskResult } from "../schemas/index";
 import { validate } from "../schemas/validate";
@@ -12,13 +11,9 @@ import { retryDelay } from "./backoff";
 import { resolveCredentials, type CredentialSource, type Credentials } from "./credentials";
 import { classifyError, httpError, malformedError, UpstreamError } from "./errors";
 import { kindOf, type KindSettings } from "./kinds/index";
-import type { HttpMethod, SignatureMethod } from "./sign";
+import type { RateLimiter } from "./rate-limit";
 import { AnswerTooLargeError, exchange } from "./transport";
-
-/** Paces requests (lib/poll/rate-limiter.ts); resolves when one may be sent, rejects if `signal` aborts. */
-export interface RateLimiter {
-  acquire(signal?: AbortSignal): Promise<void>;
-}
+import { sleep as defaultSleep } from "../sleep";
 
 export interface TaskClientOptions {
   credentials: CredentialSource;
@@ -48,8 +43,6 @@ export interface TaskClient {
   /** One call of the task's action (with its retries), normalised. */
   describe(task: TaskRef, opts?: { signal?: AbortSignal }): Promise<TaskResult>;
 }
-
-const defaultSleep = (ms: number, signal?: AbortSignal) => delay(ms, undefined, { signal });
 
 function endpointUrl(raw: string, name: string): URL {
   const url = new URL(raw);

@@ -4,10 +4,7 @@
  * (test/upstream/sign.test.ts).
  */
 import { createHmac } from "node:crypto";
-
-export const SIGNATURE_METHODS = ["HmacSHA256", "HmacSHA1"] as const;
-export type SignatureMethod = (typeof SIGNATURE_METHODS)[number];
-export type HttpMethod = "GET" | "POST";
+import type { HttpMethod, SignatureMethod } from "../config";
 
 /** The upstream's rule: `HmacSHA256` selects SHA-256; anything else, or nothing, means SHA-1. */
 export function signatureMethodOf(value: string | undefined): SignatureMethod {

@@ -3,12 +3,12 @@
  * (https://smithy.io/2.0/additional-specs/waiters.html): first attempt at once, then
  * waiterDelay between attempts, never sleeping past the deadline.
  */
-import { setTimeout as delay } from "node:timers/promises";
 import type { TaskRef, TaskResult } from "../schemas/index";
 import { validate } from "../schemas/validate";
 import { waiterDelay } from "./backoff";
 import type { TaskClient } from "./client";
 import { UpstreamError } from "./errors";
+import { sleep as defaultSleep } from "../sleep";
 
 export type WaiterState = "SUCCESS" | "FAILURE" | "TIMEOUT" | "ABORTED";
 
@@ -35,8 +35,6 @@ export interface WaitResult {
   attempts: number;
   elapsedMs: number;
 }
-
-const defaultSleep = (ms: number, signal?: AbortSignal) => delay(ms, undefined, { signal });
 
 /**
  * A succeeded task is SUCCESS, a failed one FAILURE (a final result, not an error); a running

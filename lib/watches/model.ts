@@ -1,32 +1,11 @@
 /** Watch identity and construction. Ids are derived, so registering twice finds the same watch. */
-import { createHash } from "node:crypto";
-import type { Destination, EventType, TaskRef, Watch, WatchState } from "../schemas/index";
+import type { Destination, TaskRef, Watch, WatchState } from "../schemas/index";
+import { stableId } from "../stable-id";
 
 export const FINAL_STATES: readonly WatchState[] = ["delivered", "failed", "expired", "cancelled"];
 
 export function isFinal(state: WatchState): boolean {
   return FINAL_STATES.includes(state);
-}
-
-const BASE32 = "abcdefghijklmnopqrstuvwxyz234567";
-
-/** 26 base32 characters (130 bits) of a SHA-256 digest. */
-function digest26(text: string): string {
-  const bytes = createHash("sha256").update(text).digest();
-  let bits = 0;
-  let acc = 0;
-  let out = "";
-  for (const byte of bytes) {
-    acc = (acc << 8) | byte;
-    bits += 8;
-    while (bits >= 5 && out.length < 26) {
-      out += BASE32[(acc >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-    acc &= (1 << bits) - 1;
-    if (out.length === 26) break;
-  }
-  return out;
 }
 
 /** JSON with object keys sorted, so equal values give equal text. */
@@ -41,12 +20,7 @@ function canonical(value: unknown): string {
 
 /** The watch id of a (task, destination) pair; the task is (api, taskId, region). */
 export function watchIdOf(task: TaskRef, destination: Destination): string {
-  return `w_${digest26(canonical({ api: task.api, taskId: task.taskId, region: task.region, destination }))}`;
-}
-
-/** The event id of a watch's outcome: the same across retries, redeliveries and restarts. */
-export function eventIdOf(watchId: string, type: EventType): string {
-  return `evt_${digest26(`${watchId}|${type}`)}`;
+  return stableId("w_", canonical({ api: task.api, taskId: task.taskId, region: task.region, destination }));
 }
 
 export interface WatchSpec {

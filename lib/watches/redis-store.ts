@@ -5,6 +5,7 @@
  *   <prefix>due         sorted set of watch ids that have a dueAt, scored by it
  *   <prefix>states      hash: watch count per state, kept by the scripts
  *   <prefix>upstream-rate  the next free upstream request slot (epoch ms), for the shared rate limiter
+ *                       (lib/upstream/rate-limit.ts)
  *   <prefix>list:all    sorted set (all scores 0, ordered by member) of every watch's position,
  *                       "<createdAt ms, 15 digits>|<id>"; the hash keeps it as `listPos`
  *   <prefix>list:<filter>  the same per filter of lib/watches/listing.ts, "<value>|<position>"
@@ -20,8 +21,7 @@
  */
 import { Redis } from "ioredis";
 import type { Logger } from "../log";
-import { createSharedRateLimiter } from "../poll/rate-limiter";
-import type { RateLimiter } from "../upstream/client";
+import { createSharedRateLimiter, type RateLimiter } from "../upstream/rate-limit";
 import { WATCH_STATES, type Watch, type WatchState } from "../schemas/index";
 import { fixedFilterValues, LIST_FILTER_NAMES, MUTABLE_FILTER, pageOf, positionOf, SCAN_BUDGET, type ListFilter, type ListPage, type ListQuery, type Position } from "./listing";
 import { fromRow, toRow, type WatchRow } from "./row";
@@ -177,23 +177,11 @@ if #found == wanted then last = false end
 return {last, found}
 `;
 
-// KEYS: limiter. ARGV: interval ms. Books the next free slot, by the server's clock so every
-// instance agrees; returns how long to wait for it (ms, as text: Redis truncates Lua numbers).
-const RESERVE = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
-local slot = math.max(now, tonumber(redis.call('GET', KEYS[1]) or '0'))
-local after = slot + tonumber(ARGV[1])
-redis.call('SET', KEYS[1], string.format('%.3f', after), 'PX', math.ceil(after - now) + 1000)
-return string.format('%.3f', slot - now)
-`;
-
 interface ScriptedRedis extends Redis {
   watchInsert(...keysAndArgs: string[]): Promise<Reply | null>;
   watchClaim(due: string, now: number, limit: number, owner: string, until: number, keyPrefix: string): Promise<[string, string, [string, number, WatchState, string][], string[]]>;
   watchRepair(due: string, states: string, keyPrefix: string): Promise<number>;
   watchSave(watchKey: string, due: string, states: string, ...args: string[]): Promise<number | null>;
-  rateReserve(limiter: string, intervalMs: number): Promise<string>;
   watchIndex(watchKey: string, ...args: string[]): Promise<number>;
   watchList(...args: (string | number)[]): Promise<[string | null, string[]]>;
 }
@@ -336,7 +324,6 @@ export class RedisWatchStore implements WatchStore {
     redis.defineCommand("watchClaim", { numberOfKeys: 1, lua: CLAIM });
     redis.defineCommand("watchRepair", { numberOfKeys: 2, lua: REPAIR });
     redis.defineCommand("watchSave", { numberOfKeys: 4, lua: SAVE });
-    redis.defineCommand("rateReserve", { numberOfKeys: 1, lua: RESERVE });
     redis.defineCommand("watchIndex", { numberOfKeys: 1 + this.listingKeys.length, lua: INDEX });
     redis.defineCommand("watchList", { lua: LIST });
     this.redis = redis as ScriptedRedis;
@@ -465,7 +452,7 @@ export class RedisWatchStore implements WatchStore {
   }
 
   sharedRateLimiter(ratePerSecond: number): RateLimiter {
-    return createSharedRateLimiter(async (intervalMs) => Number(await this.redis.rateReserve(this.keys.limiter, intervalMs)), ratePerSecond);
+    return createSharedRateLimiter(this.redis, this.keys.limiter, ratePerSecond);
   }
 
   async close(): Promise<void> {

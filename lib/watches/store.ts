@@ -3,7 +3,7 @@
  * shared). Every backend passes the same contract suite (test/watches/store-contract.ts).
  */
 import type { Watch, WatchState } from "../schemas/index";
-import type { RateLimiter } from "../upstream/client";
+import type { RateLimiter } from "../upstream/rate-limit";
 import type { ListPage, ListQuery } from "./listing";
 import { RelayError } from "../errors";
 

@@ -4,7 +4,8 @@
  * Checks run in the upstream's order; see `decide`.
  */
 import type { IncomingMessage } from "node:http";
-import { computeSignature, signatureMethodOf, stringToSign, type SignatureMethod } from "../../lib/upstream/sign";
+import type { SignatureMethod } from "../../lib/config";
+import { computeSignature, signatureMethodOf, stringToSign } from "../../lib/upstream/sign";
 import { legacyError, legacySuccess, type LegacyBody, type LegacyCode } from "./codes";
 import { sameSecret, tokenProblem } from "./credentials";
 import { faultyReply, stall, type AnswerDialect, type Outcome } from "./faults";

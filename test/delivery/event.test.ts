@@ -1,16 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { serializeEvent } from "../../lib/delivery/deliverer";
-import { buildEvent } from "../../lib/delivery/event";
+import { buildEvent, eventIdOf } from "../../lib/delivery/event";
 import { ValidationError } from "../../lib/schemas/validate";
 import { check } from "../../lib/schemas/validate-watch";
-import { eventIdOf, newWatch } from "../../lib/watches/model";
+import { newWatch } from "../../lib/watches/model";
 import { sampleEvent } from "./helpers";
 
 const NOW = Date.parse("2026-03-01T10:00:00Z");
 const watch = () => newWatch({ task: { api: "legacy", taskId: 1234, region: "sh" }, destination: { type: "cmq", queue: "results" } }, NOW, 3_600);
 
 describe("buildEvent", () => {
-  it("builds the CloudEvents 1.0 event the README documents from the watch", () => {
+  it("builds the CloudEvents 1.0 event of the README's \"What a destination receives\" from the watch", () => {
     const event = sampleEvent();
     expect(check("cloudEvent", event).ok).toBe(true);
     expect(event).toMatchObject({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createRateLimiter } from "../../lib/poll/rate-limiter";
+import { createRateLimiter } from "../../lib/upstream/rate-limit";
 
 describe("createRateLimiter", () => {
   it("releases concurrent callers one at a time, never more than the rate in any one-second window", async () => {

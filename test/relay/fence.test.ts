@@ -16,7 +16,7 @@ import { createDeliverer } from "../../lib/delivery/create-deliverer";
 import { createLogger } from "../../lib/log";
 import { createRelay, type Relay } from "../../lib/relay";
 import { clientOptionsFromConfig, createTaskClient } from "../../lib/upstream/client";
-import { advanceWatch } from "../../lib/watches/advance";
+import { advanceWatch } from "../../lib/poll/advance";
 import { openStore } from "../../lib/watches/open-store";
 import { readCloudEvent, startReceiver, unreadableByCloudEventsSdk } from "../delivery/helpers";
 import { startStack, WEBHOOK_SECRET, type Stack } from "../http/stack";

@@ -3,7 +3,8 @@ import Ajv2020 from "ajv/dist/2020.js";
 import { expect } from "vitest";
 import { watchSchema, type Destination, type Watch } from "../../lib/schemas/index";
 import { positionOf } from "../../lib/watches/listing";
-import { eventIdOf, newWatch } from "../../lib/watches/model";
+import { eventIdOf } from "../../lib/delivery/event";
+import { newWatch } from "../../lib/watches/model";
 import { toRow, type WatchRow } from "../../lib/watches/row";
 
 export const FIXTURE_SECRET = `whsec_${Buffer.alloc(24, 11).toString("base64")}`;

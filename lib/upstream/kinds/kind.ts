@@ -5,7 +5,7 @@
  */
 import type { TaskRef, TaskResult } from "../../schemas/index";
 import type { Credentials } from "../credentials";
-import type { HttpMethod, SignatureMethod } from "../sign";
+import type { HttpMethod, SignatureMethod } from "../../config";
 import type { UpstreamRequest } from "../transport";
 
 /** Where and how requests go; fixed for a client's lifetime. */

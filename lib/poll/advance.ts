@@ -23,8 +23,8 @@ import {
   recordResult,
   startAttempt,
   startDelivery,
-} from "./lifecycle";
-import type { WatchStore } from "./store";
+} from "../watches/lifecycle";
+import type { WatchStore } from "../watches/store";
 
 export interface WorkParts {
   config: Config;
