@@ -11,6 +11,7 @@ import { RelayError } from "./errors";
 
 export class ConfigError extends RelayError {
   static override readonly errorName = "ConfigError";
+  override readonly kind = "unavailable";
   /**
    * @param reason what the variable must be, without its value: safe to answer over HTTP
    * @param got what was found instead (the value or a part of it), for the message only

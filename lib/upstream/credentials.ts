@@ -19,6 +19,8 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 export class CredentialsError extends RelayError {
   static override readonly errorName = "CredentialsError";
+  // Missing or half-set credentials: the deployment cannot call the upstream at all.
+  override readonly kind = "unavailable";
 }
 
 /** The SDK's own names first, then the ones SCF injects for the function's role. */

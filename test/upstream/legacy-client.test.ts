@@ -100,7 +100,7 @@ describe("normalised results", () => {
   it("keeps task ids per region: 297 does not exist in sh", async () => {
     const c = client();
     const error = await failure(c.describe({ api: "legacy", taskId: 297, region: "sh" }));
-    expect(error).toMatchObject({ kind: "upstream", code: 29258, retryable: false });
+    expect(error).toMatchObject({ failure: "upstream", code: 29258, retryable: false });
     expect(emulator.requests()).toHaveLength(1);
   });
 
@@ -139,7 +139,7 @@ describe("every error code", () => {
     emulator.injectFault({ kind: "code", code });
     const c = client();
     const error = await failure(c.describe({ api: "legacy", taskId: 297, region: "gz" }));
-    expect(error).toMatchObject({ kind: "upstream", code, meaning, retryable });
+    expect(error).toMatchObject({ failure: "upstream", code, meaning, retryable });
     expect(error.message).toMatch(new RegExp(`^DescribeNetTaskResult failed: ${code} ${meaning.replace(/[()]/g, "\\$&")} \\(.+\\)$`));
     expect(error.codeDesc).toEqual(expect.any(String));
     const requests = emulator.requests();
@@ -231,12 +231,12 @@ describe("retries", () => {
     expect(await client().describe({ api: "legacy", taskId: 297, region: "gz" })).toMatchObject({ status: "succeeded" });
     emulator.reset();
     emulator.injectFault({ kind: "http", status: 503 });
-    expect(await failure(client().describe({ api: "legacy", taskId: 297, region: "gz" }))).toMatchObject({ kind: "http", httpStatus: 503, retryable: true });
+    expect(await failure(client().describe({ api: "legacy", taskId: 297, region: "gz" }))).toMatchObject({ failure: "http", httpStatus: 503, retryable: true });
     expect(emulator.requests()).toHaveLength(3);
     emulator.reset();
     emulator.injectFault({ kind: "http", status: 403 });
     const forbidden = await failure(client().describe({ api: "legacy", taskId: 297, region: "gz" }));
-    expect(forbidden).toMatchObject({ kind: "http", httpStatus: 403, retryable: false, message: "DescribeNetTaskResult failed: HTTP 403 Forbidden" });
+    expect(forbidden).toMatchObject({ failure: "http", httpStatus: 403, retryable: false, message: "DescribeNetTaskResult failed: HTTP 403 Forbidden" });
     expect(emulator.requests()).toHaveLength(1);
   });
 
@@ -246,7 +246,7 @@ describe("retries", () => {
     expect(await c.describe({ api: "legacy", taskId: 297, region: "gz" })).toMatchObject({ status: "succeeded" });
     emulator.reset();
     emulator.injectFault({ kind: "delay", delayMs: 5_000 });
-    expect(await failure(client({ timeoutMs: 200, maxAttempts: 2 }).describe({ api: "legacy", taskId: 297, region: "gz" }))).toMatchObject({ kind: "timeout", retryable: true });
+    expect(await failure(client({ timeoutMs: 200, maxAttempts: 2 }).describe({ api: "legacy", taskId: 297, region: "gz" }))).toMatchObject({ failure: "timeout", retryable: true });
     expect(emulator.requests()).toHaveLength(2);
   });
 
@@ -256,7 +256,7 @@ describe("retries", () => {
     await closed.close();
     const c = createTaskClient({ legacyEndpoint: endpoint, credentials: async () => PERMANENT, maxAttempts: 2, random: () => 0 });
     const error = await failure(c.describe({ api: "legacy", taskId: 297, region: "gz" }));
-    expect(error).toMatchObject({ kind: "network", retryable: true });
+    expect(error).toMatchObject({ failure: "network", retryable: true });
     expect(error.message).toContain("ECONNREFUSED");
   });
 
@@ -266,14 +266,14 @@ describe("retries", () => {
     setTimeout(() => controller.abort(), 100);
     const started = Date.now();
     const error = await failure(client().describe({ api: "legacy", taskId: 297, region: "gz" }, { signal: controller.signal }));
-    expect(error).toMatchObject({ kind: "aborted", retryable: false });
+    expect(error).toMatchObject({ failure: "aborted", retryable: false });
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(emulator.requests()).toHaveLength(1);
   });
 
   it("does not send anything with a signal aborted already", async () => {
     const error = await failure(client().describe({ api: "legacy", taskId: 297, region: "gz" }, { signal: AbortSignal.abort() }));
-    expect(error.kind).toBe("aborted");
+    expect(error.failure).toBe("aborted");
     expect(emulator.requests()).toHaveLength(0);
   });
 });
@@ -288,7 +288,7 @@ describe("bad bodies are malformed errors naming the problem", () => {
   ] as const)("%s", async (kind, problem) => {
     emulator.injectFault({ kind });
     const error = await failure(client().describe({ api: "legacy", taskId: 297, region: "gz" }));
-    expect(error).toMatchObject({ kind: "malformed", meaning: "malformed response", retryable: true });
+    expect(error).toMatchObject({ failure: "malformed", meaning: "malformed response", retryable: true });
     expect(error.message).toMatch(problem);
     expect(emulator.requests()).toHaveLength(3);
   });
