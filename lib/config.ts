@@ -21,7 +21,7 @@ export class ConfigError extends RelayError {
   }
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
+export type Env = Readonly<Record<string, string | undefined>>;
 
 interface Setting<T> {
   env: string;
@@ -117,6 +117,12 @@ type Settings = typeof SETTINGS;
 export type Config = { -readonly [K in keyof Settings]: Settings[K]["default"] } & {
   /** Where the code runs: decides which stores are safe. */
   platform: "scf" | "lambda" | "local";
+  /**
+   * Where the credential chain (lib/upstream/credentials.ts) looks for keys first: the
+   * environment these settings came from, read again on every call, as SCF rotates the
+   * temporary keys it puts there. Nothing under lib/ reads process.env but this module.
+   */
+  credentialEnv: Env;
 };
 
 export function detectPlatform(env: Env): Config["platform"] {
@@ -129,7 +135,7 @@ export function detectPlatform(env: Env): Config["platform"] {
 
 /** Reads and checks every setting; throws a ConfigError naming the first bad variable. */
 export function loadConfig(env: Env = process.env): Config {
-  const out: Record<string, unknown> = { platform: detectPlatform(env) };
+  const out: Record<string, unknown> = { platform: detectPlatform(env), credentialEnv: env };
   for (const [key, s] of Object.entries(SETTINGS) as [string, Setting<unknown>][]) {
     const raw = env[s.env];
     out[key] = raw === undefined || raw === "" ? s.default : s.parse(raw, s.env);

@@ -131,8 +131,8 @@ function scrub(text: string, creds: Credentials): string {
   return out;
 }
 
-/** Client options from the same configuration the functions use. */
-export function clientOptionsFromConfig(config: Config, env: Readonly<Record<string, string | undefined>> = process.env): TaskClientOptions {
+/** Client options from the same configuration the functions use, credentials included. */
+export function clientOptionsFromConfig(config: Config): TaskClientOptions {
   return {
     vpcEndpoint: config.vpcEndpoint,
     legacyEndpoint: config.endpoint,
@@ -140,6 +140,6 @@ export function clientOptionsFromConfig(config: Config, env: Readonly<Record<str
     httpMethod: config.httpMethod,
     timeoutMs: config.requestTimeoutMs,
     maxAttempts: config.maxAttempts,
-    credentials: resolveCredentials({ env }),
+    credentials: resolveCredentials({ env: config.credentialEnv }),
   };
 }

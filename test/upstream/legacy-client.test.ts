@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createLogger } from "../../lib/log";
 import { ValidationError } from "../../lib/schemas/validate";
-import { createTaskClient, type TaskClientOptions } from "../../lib/upstream/client";
+import { loadConfig } from "../../lib/config";
+import { clientOptionsFromConfig, createTaskClient, type TaskClientOptions } from "../../lib/upstream/client";
 import { describeCode, isRetryable, LEGACY_CODES } from "../../lib/upstream/codes";
 import type { Credentials } from "../../lib/upstream/credentials";
 import { UpstreamError } from "../../lib/upstream/errors";
@@ -74,6 +75,17 @@ describe("requests the emulator accepts", () => {
     expect(Number(record!.nonce)).toBeGreaterThan(0);
     expect(Math.abs(Number(record!.timestamp) - Date.now() / 1000)).toBeLessThan(5);
     expect(emulator.requests()).toHaveLength(1);
+  });
+
+  it("takes its endpoint and credentials from the configuration alone, the keys read again on every call", async () => {
+    // A key pair only this configuration's environment holds, never process.env.
+    const env: Record<string, string> = { NETTASK_ENDPOINT: emulator.endpoint, TENCENTCLOUD_SECRET_ID: TEMPORARY.secretId, TENCENTCLOUD_SECRET_KEY: TEMPORARY.secretKey, TENCENTCLOUD_SESSION_TOKEN: TEMPORARY.token! };
+    const configured = createTaskClient(clientOptionsFromConfig(loadConfig(env)));
+    expect(await configured.describe({ api: "legacy", taskId: 297, region: "gz" })).toEqual(SEEDED_297);
+    expect(emulator.requests()).toEqual([expect.objectContaining({ secretId: TEMPORARY.secretId, token: true, code: 0 })]);
+    // The platform rotates the keys in the environment: the next call signs with what is there now.
+    env.TENCENTCLOUD_SECRET_KEY = "rotated-to-a-wrong-key-0123456789";
+    expect(await failure(configured.describe({ api: "legacy", taskId: 297, region: "gz" }))).toMatchObject({ code: 4100 });
   });
 });
 
