@@ -4,7 +4,7 @@ import { ConfigError } from "../../lib/config";
 import { DeliveryVerificationError } from "../../lib/delivery/verify";
 import { RefusedDestinationError } from "../../lib/delivery/ssrf";
 import { HttpProblem, problemPage } from "../../lib/http/problem";
-import { createLogger } from "../../lib/log";
+import { createLogger, withLogContext } from "../../lib/log";
 import { ConflictError, RelayError } from "../../lib/errors";
 import { CredentialsError } from "../../lib/upstream/credentials";
 import { AnswerTooLargeError } from "../../lib/upstream/transport";
@@ -118,8 +118,8 @@ describe("problemForError", () => {
 describe("errorResponse", () => {
   it("answers unexpected errors with a 500 that carries no internals, and logs them with the correlation id", () => {
     const lines: string[] = [];
-    const logger = createLogger({ sink: (l) => lines.push(l) }).child({ correlation_id: "req-42" });
-    const response = errorResponse(new Error("connect ECONNREFUSED redis://:hunter2@10.0.0.5:6379"), logger, "req-42");
+    const logger = createLogger({ sink: (l) => lines.push(l) });
+    const response = withLogContext({ correlation_id: "req-42" }, () => errorResponse(new Error("connect ECONNREFUSED redis://:hunter2@10.0.0.5:6379"), logger, "req-42"));
     expect(response.statusCode).toBe(500);
     expect(response.headers["content-type"]).toBe("application/problem+json");
     const body = JSON.parse(response.body);

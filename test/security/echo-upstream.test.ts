@@ -29,7 +29,7 @@ it("an upstream echoing the request keeps the session token out of logs and answ
   const config = loadConfig({ ...env, NETTASK_ENDPOINT: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/v2/index.php`, NETTASK_MAX_ATTEMPTS: "1", STORE_URL: "sqlite::memory:", API_TOKEN: "t" });
   const relay = await createRelay(config, { logger });
   const api = (method: string, path: string, query: Record<string, string> = {}) =>
-    handleApiRequest({ method, path, query, headers: { authorization: "Bearer t" }, body: undefined, requestId: "r1" }, { config: () => config, tasks: async () => relay, relay: async () => relay, logger });
+    handleApiRequest({ method, path, query, headers: { authorization: "Bearer t" }, body: undefined, requestId: "r1" }, { config: () => config, tasks: async () => relay, relay: async () => relay, logger: () => logger });
   const bodies: string[] = [];
   bodies.push((await api("GET", "/tasks/1", { region: "gz" })).body); // JSON 4100 echo: message and codeDesc
   mode = "text";
