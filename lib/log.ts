@@ -2,7 +2,8 @@
  * Structured JSON logs, one line per event, with a correlation id (the platform request id).
  * Values under secret-looking keys, and passwords inside URLs, never reach the output.
  */
-// Loaded by Node itself before any user code: using it adds nothing to a cold start.
+// Node loads the module at start-up; a context in use costs a hook on every promise (about a
+// microsecond per await on Node 20), the price of lines that say which invocation wrote them.
 import { AsyncLocalStorage } from "node:async_hooks";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
