@@ -3,24 +3,32 @@
  *
  *   platform event ─ httpPlatform: header names lower-cased, body decoded ─→ HttpRequest
  *   → handleApiRequest: route → bearer token → body and schema checks → relay → JSON,
- *     or problem+json naming the field; one log line with the request id as correlation_id
- *   → httpPlatform: the platform's response shape (anything thrown → problem+json)
+ *     or problem+json naming the field
+ *   → httpPlatform: the platform's response shape (anything thrown → problem+json), and one
+ *     access line; every line of the invocation carries its request id as correlation_id
  */
 import middy from "@middy/core";
-import { handleApiRequest } from "../lib/http/api";
+import { handleApiRequest, type ApiDeps } from "../lib/http/api";
 import type { HttpRequest } from "../lib/http/types";
-import { getConfig, getReader, getRelay } from "../lib/runtime";
+import { withLogContext } from "../lib/log";
+import { runtime } from "../lib/runtime";
 import { httpPlatform } from "./platform/http-middleware";
-import { functionLogger } from "./platform/logger";
+import type { PlatformHttpResponse } from "./platform/http-event";
 
 // Leaves time to send the 504 before the platform cuts the invocation off.
 const ANSWER_BEFORE_TIMEOUT_MS = 500;
 
-export const handler = middy({ timeoutEarlyInMillis: ANSWER_BEFORE_TIMEOUT_MS })
-  .use(httpPlatform())
-  .handler((request, _context, { signal }) =>
+export type HttpHandler = (event: unknown, context: unknown) => Promise<PlatformHttpResponse>;
+
+export function createHttpHandler(deps: ApiDeps): HttpHandler {
+  const answer = middy({ timeoutEarlyInMillis: ANSWER_BEFORE_TIMEOUT_MS })
+    .use(httpPlatform(deps.logger))
     // httpPlatform has replaced the platform event with the normalised request.
-    handleApiRequest(request as HttpRequest, { config: getConfig, tasks: getReader, relay: getRelay, logger: functionLogger() }, signal),
-  );
+    .handler((request, _context, { signal }) => handleApiRequest(request as HttpRequest, deps, signal));
+  // A log context per invocation, which httpPlatform gives the request id.
+  return (event, context) => withLogContext({}, () => answer(event, context as never));
+}
+
+export const handler = createHttpHandler(runtime);
 
 export { handler as main_handler };

@@ -10,6 +10,7 @@ import { RelayError } from "./errors";
 
 export class ConfigError extends RelayError {
   static override readonly errorName = "ConfigError";
+  override readonly kind = "unavailable";
   /**
    * @param reason what the variable must be, without its value: safe to answer over HTTP
    * @param got what was found instead (the value or a part of it), for the message only
@@ -19,7 +20,7 @@ export class ConfigError extends RelayError {
   }
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
+export type Env = Readonly<Record<string, string | undefined>>;
 
 interface Setting<T> {
   env: string;
@@ -122,6 +123,12 @@ type Settings = typeof SETTINGS;
 export type Config = { -readonly [K in keyof Settings]: Settings[K]["default"] } & {
   /** Where the code runs: decides which stores are safe. */
   platform: "scf" | "lambda" | "local";
+  /**
+   * Where the credential chain (lib/upstream/credentials.ts) looks for keys first: the
+   * environment these settings came from, read again on every call, as SCF rotates the
+   * temporary keys it puts there. Nothing under lib/ reads process.env but this module.
+   */
+  credentialEnv: Env;
 };
 
 export function detectPlatform(env: Env): Config["platform"] {
@@ -134,7 +141,7 @@ export function detectPlatform(env: Env): Config["platform"] {
 
 /** Reads and checks every setting; throws a ConfigError naming the first bad variable. */
 export function loadConfig(env: Env = process.env): Config {
-  const out: Record<string, unknown> = { platform: detectPlatform(env) };
+  const out: Record<string, unknown> = { platform: detectPlatform(env), credentialEnv: env };
   for (const [key, s] of Object.entries(SETTINGS) as [string, Setting<unknown>][]) {
     const raw = env[s.env];
     out[key] = raw === undefined || raw === "" ? s.default : s.parse(raw, s.env);

@@ -7,9 +7,31 @@
  */
 const LINEAGE = Symbol.for("nettask-relay.error-lineage");
 
+/**
+ * What a failure is to whoever asked for the work. Each kind is one problem type of the HTTP
+ * API, and lib/http/problem.ts holds the one table of their statuses and titles; the rest of
+ * lib names a failure's kind and never a status.
+ */
+export type ErrorKind =
+  | "bad-request"
+  | "unauthorized"
+  | "not-found"
+  | "method-not-allowed"
+  | "conflict"
+  | "payload-too-large"
+  | "unsupported-media-type"
+  | "invalid-input"
+  | "internal"
+  | "upstream-failed"
+  | "upstream-busy"
+  | "unavailable"
+  | "upstream-timeout";
+
 export class RelayError extends Error {
   /** The class's name; each subclass sets its own (minifying renames the classes themselves). */
   static readonly errorName: string = "RelayError";
+  /** A subclass says what it is; one that does not is a failure of the relay itself. */
+  readonly kind: ErrorKind = "internal";
 
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
@@ -30,4 +52,5 @@ export class RelayError extends Error {
 /** The request conflicts with the watch's state (e.g. redelivering a watch with no outcome yet). */
 export class ConflictError extends RelayError {
   static override readonly errorName = "ConflictError";
+  override readonly kind = "conflict";
 }

@@ -34,6 +34,15 @@ describe("RelayError", () => {
     expect(new HttpProblem("conflict", "x")).not.toBeInstanceOf(other.ConflictError);
   });
 
+  it("says its kind, which another copy's error-to-problem mapping answers by", async () => {
+    const other = await secondCopy();
+    const { problemForError } = await import("../lib/http/error-problem");
+    expect(new ConflictError("x").kind).toBe("conflict");
+    expect(new RelayError("x").kind).toBe("internal");
+    expect(problemForError(new ConflictError("watch w_x has no outcome to deliver yet"))).toMatchObject({ status: 409, detail: "watch w_x has no outcome to deliver yet" });
+    expect(problemForError(new other.RelayError("x"))).toBeUndefined();
+  });
+
   it("does not take other errors or values for its own", () => {
     for (const value of [new Error("x"), new TypeError("x"), { name: "ConflictError" }, "ConflictError", null, undefined, 1]) {
       expect(value instanceof RelayError).toBe(false);

@@ -134,6 +134,7 @@ export function addressPolicy(allowCidrs: readonly string[]): AddressPolicy {
 /** A connection the guard refused: retrying cannot help. */
 export class RefusedDestinationError extends RelayError {
   static override readonly errorName = "RefusedDestinationError";
+  override readonly kind = "invalid-input";
 }
 
 export interface ResolvedAddress {

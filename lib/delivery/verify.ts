@@ -13,6 +13,7 @@ import { RelayError } from "../errors";
 
 export class DeliveryVerificationError extends RelayError {
   static override readonly errorName = "DeliveryVerificationError";
+  override readonly kind = "unauthorized";
 }
 
 type Headers = Record<string, string | string[] | undefined>;

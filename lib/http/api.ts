@@ -8,7 +8,6 @@ import type { Config } from "../config";
 import type { Logger } from "../log";
 import type { Relay } from "../relay";
 import type { TaskReader } from "../task-reader";
-import { stopwatch } from "../stopwatch";
 import { lazy } from "../lazy";
 import { api, region, taskId, taskResultSchema, watchListQuerySchema, watchRequestSchema } from "../schemas/index";
 import { WATCH_ID } from "../schemas/patterns";
@@ -33,7 +32,8 @@ export interface ApiDeps {
   tasks: () => Promise<Pick<TaskReader, "describeTask">>;
   /** Called only once a request has passed every check, so refused requests never start the relay. */
   relay: () => Promise<Relay>;
-  logger: Logger;
+  /** Where server-side failures are logged. */
+  logger: () => Logger;
 }
 
 interface ApiRoute extends DocumentedRoute {
@@ -208,24 +208,19 @@ export const API_ROUTES: readonly ApiRoute[] = [
 let openApiCache: object | undefined;
 const openApi = () => (openApiCache ??= openApiDocument(API_ROUTES));
 
-/** Answers one request; never throws. Logs one line per request with the correlation id. */
+/**
+ * Answers one request, a failure with problem+json (lib/http/error-problem.ts). Never throws,
+ * but for an aborted `signal`: whoever aborted has stopped waiting and answers in its place
+ * (middy's time limit: a 504). The access line is the caller's, written once the answer is
+ * final (functions/platform/http-middleware.ts).
+ */
 export async function handleApiRequest(request: HttpRequest, deps: ApiDeps, signal?: AbortSignal): Promise<HttpResponse> {
-  const logger = deps.logger.child({ correlation_id: request.requestId });
-  const elapsed = stopwatch();
-  let response: HttpResponse;
   try {
     const { route, params } = matchRoute(API_ROUTES, request.method, request.path);
     if (route.auth) requireBearer(request.headers.authorization, deps.config().apiToken);
-    response = await route.handle({ request, params, config: deps.config, tasks: deps.tasks, relay: deps.relay, signal });
+    return await route.handle({ request, params, config: deps.config, tasks: deps.tasks, relay: deps.relay, signal });
   } catch (error) {
-    response = errorResponse(error, logger, request.requestId);
+    if (signal?.aborted) throw error;
+    return errorResponse(error, deps.logger(), request.requestId);
   }
-  logger.info("http request", {
-    method: request.method,
-    path: request.path,
-    status: response.statusCode,
-    duration_ms: Math.round(elapsed()),
-    source_ip: request.sourceIp,
-  });
-  return response;
 }

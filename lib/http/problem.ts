@@ -1,15 +1,22 @@
 /**
- * RFC 9457 problem details: every error the API answers is one of these kinds, with a stable
- * `type` URI per kind and, for bad input, the list of offending fields.
+ * RFC 9457 problem details: every error the API answers is of one of the relay's error kinds
+ * (lib/errors.ts), with a stable `type` URI per kind and, for bad input, the list of
+ * offending fields.
  */
 import type { FieldError } from "../schemas/validate";
 import type { HttpResponse } from "./types";
-import { RelayError } from "../errors";
+import { RelayError, type ErrorKind } from "../errors";
+
+interface KindDoc {
+  status: number;
+  title: string;
+  doc: string;
+}
 
 /**
  * Every kind, with the page `GET /problems/<kind>` serves for it: a problem's `type` is that
  * page's path (a relative URI reference, RFC 9457 §3.1.1), so it resolves against the API
- * that answered, wherever it is deployed.
+ * that answered, wherever it is deployed. The one table from an error's kind to its answer.
  */
 const PROBLEM_KINDS = {
   "bad-request": {
@@ -70,17 +77,16 @@ const PROBLEM_KINDS = {
   unavailable: {
     status: 503,
     title: "Service unavailable",
-    doc: "The relay cannot serve: a setting is not valid, or a part it needs does not answer (the watch store, named by `STORE_URL`). `detail` and `errors` name the variable or the part and why, never its value; the logs have the rest. `GET /healthz` answers the same while it lasts.",
+    doc: "The relay cannot serve: a setting is not valid, a part it needs does not answer (the watch store, named by `STORE_URL`), or it has no Tencent Cloud credentials. `detail` and `errors` name the variable or the part and why, never its value; the logs have the rest. `GET /healthz` answers the same while it lasts.",
   },
   "upstream-timeout": {
     status: 504,
     title: "Upstream did not answer in time",
     doc: "Tencent Cloud did not answer within `NETTASK_TIMEOUT_MS` (after retries), or the function ran out of time.",
   },
-} as const;
+} as const satisfies Record<ErrorKind, KindDoc>;
 
-export type ProblemKind = keyof typeof PROBLEM_KINDS;
-export const PROBLEM_KIND_NAMES = Object.keys(PROBLEM_KINDS) as ProblemKind[];
+export const PROBLEM_KIND_NAMES = Object.keys(PROBLEM_KINDS) as ErrorKind[];
 
 /** Where each kind's page is served (`GET /problems/{kind}`), and what its `type` says. */
 export const PROBLEM_TYPE_BASE = "/problems/";
@@ -92,7 +98,7 @@ const inlineCode = (text: string) => escapeHtml(text).replace(/`([^`]+)`/g, "<co
 /** The page documenting `kind`, or undefined for a kind that does not exist. */
 export function problemPage(kind: string): string | undefined {
   if (!Object.hasOwn(PROBLEM_KINDS, kind)) return undefined;
-  const { status, title, doc } = PROBLEM_KINDS[kind as ProblemKind];
+  const { status, title, doc } = PROBLEM_KINDS[kind as ErrorKind];
   return [
     "<!doctype html>",
     '<html lang="en"><head><meta charset="utf-8">',
@@ -120,7 +126,7 @@ export class HttpProblem extends RelayError {
   readonly status: number;
 
   constructor(
-    readonly kind: ProblemKind,
+    override readonly kind: ErrorKind,
     readonly detail: string,
     readonly errors?: FieldError[],
     readonly headers: Record<string, string> = {},

@@ -29,6 +29,7 @@ export interface FieldError {
 
 export class ValidationError extends RelayError {
   static override readonly errorName = "ValidationError";
+  override readonly kind = "invalid-input";
   constructor(
     /** What was being validated, e.g. "request body" or "upstream response". */
     readonly subject: string,

@@ -102,7 +102,7 @@ export function createTaskClient(options: TaskClientOptions): TaskClient {
           const error = classifyError(action, caught, signal);
           if (!error.retryable || tries >= maxAttempts) throw error;
           const waitMs = retryDelay(tries, random);
-          logger?.debug(`${action} retry`, { api: task.api, taskId: task.taskId, region: task.region, attempt: tries, kind: error.kind, code: error.code, error: error.message, waitMs });
+          logger?.debug(`${action} retry`, { api: task.api, taskId: task.taskId, region: task.region, attempt: tries, failure: error.failure, code: error.code, error: error.message, waitMs });
           try {
             await sleep(waitMs, signal);
           } catch (slept) {
@@ -124,8 +124,8 @@ function scrub(text: string, creds: Credentials): string {
   return out;
 }
 
-/** Client options from the same configuration the functions use. */
-export function clientOptionsFromConfig(config: Config, env: Readonly<Record<string, string | undefined>> = process.env): TaskClientOptions {
+/** Client options from the same configuration the functions use, credentials included. */
+export function clientOptionsFromConfig(config: Config): TaskClientOptions {
   return {
     vpcEndpoint: config.vpcEndpoint,
     legacyEndpoint: config.endpoint,
@@ -133,6 +133,6 @@ export function clientOptionsFromConfig(config: Config, env: Readonly<Record<str
     httpMethod: config.httpMethod,
     timeoutMs: config.requestTimeoutMs,
     maxAttempts: config.maxAttempts,
-    credentials: resolveCredentials({ env }),
+    credentials: resolveCredentials({ env: config.credentialEnv }),
   };
 }

@@ -7,6 +7,7 @@
  * own. API 3.0 codes: the common error codes of API 3.0
  * (https://cloud.tencent.com/document/api/215/15783, "公共错误码").
  */
+import type { ErrorKind } from "../errors";
 
 /**
  * - auth: our credentials or permissions were refused — a deployment problem, not the request's.
@@ -25,15 +26,30 @@ export interface CodeInfo {
   field?: "taskId" | "region";
 }
 
-/** Trying again (with a fresh signature) can help. */
-export function isRetryable(category: CodeCategory): boolean {
-  return category === "throttled" || category === "transient";
+export interface CategoryRule {
+  /** Trying again (with a fresh signature) can help. */
+  retryable: boolean;
+  /** The task can never be read: a watch of it is refused instead of stored. */
+  hopeless: boolean;
+  /** What the failure is to the caller (lib/errors.ts), hence the status the HTTP API answers. */
+  kind: ErrorKind;
+  /** Whose mistake it is: the request's, the deployment's (our credentials), or the upstream's. */
+  blame: "request" | "deployment" | "upstream";
 }
 
-/** The task can never be read: a watch of it is refused instead of stored. */
-export function isHopeless(category: CodeCategory): boolean {
-  return category === "not-found" || category === "bad-parameter";
-}
+/** What each category means for the relay: the one place the rules about codes are written. */
+const CATEGORY_RULES: Readonly<Record<CodeCategory, CategoryRule>> = {
+  auth: { retryable: false, hopeless: false, kind: "upstream-failed", blame: "deployment" },
+  throttled: { retryable: true, hopeless: false, kind: "upstream-busy", blame: "upstream" },
+  transient: { retryable: true, hopeless: false, kind: "upstream-failed", blame: "upstream" },
+  "not-found": { retryable: false, hopeless: true, kind: "not-found", blame: "request" },
+  "bad-parameter": { retryable: false, hopeless: true, kind: "invalid-input", blame: "request" },
+  refused: { retryable: false, hopeless: false, kind: "upstream-failed", blame: "upstream" },
+};
+
+export const categoryRule = (category: CodeCategory): CategoryRule => CATEGORY_RULES[category];
+export const isRetryable = (category: CodeCategory): boolean => CATEGORY_RULES[category].retryable;
+export const isHopeless = (category: CodeCategory): boolean => CATEGORY_RULES[category].hopeless;
 
 const info = (meaning: string, category: CodeCategory, field?: CodeInfo["field"]): CodeInfo => ({ meaning, category, ...(field ? { field } : {}) });
 

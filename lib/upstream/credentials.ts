@@ -4,6 +4,7 @@
  * the SDK's providers cache and refresh theirs themselves.
  */
 import type { DynamicCredential } from "tencentcloud-sdk-nodejs/tencentcloud/common/interface";
+import type { Env } from "../config";
 import { RelayError } from "../errors";
 
 export interface Credentials {
@@ -15,10 +16,10 @@ export interface Credentials {
 
 export type CredentialSource = () => Promise<Credentials>;
 
-type Env = Readonly<Record<string, string | undefined>>;
-
 export class CredentialsError extends RelayError {
   static override readonly errorName = "CredentialsError";
+  // Missing or half-set credentials: the deployment cannot call the upstream at all.
+  override readonly kind = "unavailable";
 }
 
 /** The SDK's own names first, then the ones SCF injects for the function's role. */
@@ -49,14 +50,17 @@ export function credentialsFromEnv(env: Env): Credentials | undefined {
   return undefined;
 }
 
-export interface ResolveCredentialsOptions {
-  /** Credentials given in code; when present, nothing else is consulted. */
-  explicit?: Credentials;
-  /** Read at every call; default process.env. */
-  env?: Env;
-  /** Factories of the SDK's providers, loaded on first need (tests pass their own). */
-  loadProviders?: () => Promise<ReadonlyArray<() => DynamicCredential>>;
-}
+export type ResolveCredentialsOptions =
+  | {
+      /** Credentials given in code: nothing else is consulted. */
+      explicit: Credentials;
+    }
+  | {
+      /** Read at every call: the environment the configuration came from (Config.credentialEnv). */
+      env: Env;
+      /** Factories of the SDK's providers, loaded on first need (tests pass their own). */
+      loadProviders?: () => Promise<ReadonlyArray<() => DynamicCredential>>;
+    };
 
 const loadSdkProviders = async () => (await import("./sdk-credentials")).sdkCredentialProviders;
 
@@ -65,13 +69,14 @@ const loadSdkProviders = async () => (await import("./sdk-credentials")).sdkCred
  * SCF's TENCENTCLOUD_SECRETID/SECRETKEY/SESSIONTOKEN; the SDK's profile file; the CVM role.
  * Returns the source; each call walks the chain again.
  */
-export function resolveCredentials(options: ResolveCredentialsOptions = {}): CredentialSource {
-  const { explicit, env = process.env, loadProviders = loadSdkProviders } = options;
-  if (explicit) {
+export function resolveCredentials(options: ResolveCredentialsOptions): CredentialSource {
+  if ("explicit" in options) {
+    const { explicit } = options;
     if (!explicit.secretId || !explicit.secretKey) throw new CredentialsError("explicit credentials need both secretId and secretKey");
     const fixed = credentials(explicit.secretId, explicit.secretKey, explicit.token);
     return async () => fixed;
   }
+  const { env, loadProviders = loadSdkProviders } = options;
   let providers: Promise<{ create: () => DynamicCredential; instance: DynamicCredential }[]> | undefined;
   return async () => {
     const fromEnv = credentialsFromEnv(env);

@@ -3,13 +3,23 @@
  * happened, what the upstream code means (lib/upstream/codes.ts) and whether trying again can
  * help.
  */
-import { describeCode, isRetryable, type CodeCategory } from "./codes";
-import { RelayError } from "../errors";
+import { categoryRule, describeCode, isRetryable, type CodeCategory } from "./codes";
+import { RelayError, type ErrorKind } from "../errors";
 
-export type UpstreamErrorKind = "upstream" | "network" | "timeout" | "http" | "malformed" | "aborted";
+/** How the call failed: the upstream answered an error code, or one of the ways it did not answer usefully. */
+export type UpstreamFailure = "upstream" | "network" | "timeout" | "http" | "malformed" | "aborted";
+
+/** What each failure but an error code is to the caller; a code's is its category's (lib/upstream/codes.ts). */
+const FAILURE_KINDS: Readonly<Record<Exclude<UpstreamFailure, "upstream">, ErrorKind>> = {
+  network: "upstream-failed",
+  http: "upstream-failed",
+  malformed: "upstream-failed",
+  timeout: "upstream-timeout",
+  aborted: "upstream-timeout",
+};
 
 export interface UpstreamErrorInit {
-  kind: UpstreamErrorKind;
+  failure: UpstreamFailure;
   /** The upstream action, e.g. DescribeVpcTaskResult. */
   action: string;
   meaning: string;
@@ -29,10 +39,11 @@ export interface UpstreamErrorInit {
 
 export class UpstreamError extends RelayError {
   static override readonly errorName = "UpstreamError";
-  readonly kind: UpstreamErrorKind;
+  override readonly kind: ErrorKind;
+  readonly failure: UpstreamFailure;
   readonly action: string;
   readonly code?: number | string;
-  /** Set for kind "upstream": what the code means for the caller. */
+  /** Set for failure "upstream": what the code means for the caller. */
   readonly category?: CodeCategory;
   readonly codeDesc?: string;
   readonly upstreamMessage?: string;
@@ -43,11 +54,12 @@ export class UpstreamError extends RelayError {
 
   constructor(init: UpstreamErrorInit) {
     const what = init.code === undefined ? init.meaning : `${init.code} ${init.meaning}`;
-    const verb = init.kind === "aborted" ? "aborted" : "failed";
+    const verb = init.failure === "aborted" ? "aborted" : "failed";
     const detail = init.detail ? ` (${init.detail})` : "";
     const requestId = init.requestId ? ` [RequestId ${init.requestId}]` : "";
     super(`${init.action} ${verb}: ${what}${detail}${requestId}`, { cause: init.cause });
-    this.kind = init.kind;
+    this.failure = init.failure;
+    this.kind = init.failure === "upstream" ? categoryRule(init.category ?? "refused").kind : FAILURE_KINDS[init.failure];
     this.action = init.action;
     this.meaning = init.meaning;
     this.retryable = init.retryable;
@@ -63,17 +75,17 @@ export class UpstreamError extends RelayError {
 /** The upstream answered with an error code. */
 export function upstreamError(action: string, code: number | string, upstreamMessage?: string, extra: { codeDesc?: string; requestId?: string } = {}): UpstreamError {
   const { meaning, category } = describeCode(code);
-  return new UpstreamError({ kind: "upstream", action, code, meaning, category, retryable: isRetryable(category), detail: upstreamMessage, upstreamMessage, ...extra });
+  return new UpstreamError({ failure: "upstream", action, code, meaning, category, retryable: isRetryable(category), detail: upstreamMessage, upstreamMessage, ...extra });
 }
 
 /** A body that is not JSON or not shaped like the action's answer; the upstream may be mid-deploy. */
 export function malformedError(action: string, problem: string, cause?: unknown): UpstreamError {
-  return new UpstreamError({ kind: "malformed", action, meaning: "malformed response", retryable: true, detail: problem, cause });
+  return new UpstreamError({ failure: "malformed", action, meaning: "malformed response", retryable: true, detail: problem, cause });
 }
 
 export function httpError(action: string, status: number, statusText: string): UpstreamError {
   return new UpstreamError({
-    kind: "http",
+    failure: "http",
     action,
     meaning: `HTTP ${status}${statusText ? ` ${statusText}` : ""}`,
     retryable: status >= 500,
@@ -88,11 +100,11 @@ export function httpError(action: string, status: number, statusText: string): U
  */
 export function classifyError(action: string, error: unknown, callerSignal?: AbortSignal, timeoutSignal?: AbortSignal): UpstreamError {
   if (error instanceof UpstreamError) return error;
-  if (callerSignal?.aborted) return new UpstreamError({ kind: "aborted", action, meaning: "aborted by the caller", retryable: false, cause: error });
+  if (callerSignal?.aborted) return new UpstreamError({ failure: "aborted", action, meaning: "aborted by the caller", retryable: false, cause: error });
   if (timeoutSignal?.aborted || (error instanceof Error && error.name === "TimeoutError")) {
-    return new UpstreamError({ kind: "timeout", action, meaning: "request timed out", retryable: true, cause: error });
+    return new UpstreamError({ failure: "timeout", action, meaning: "request timed out", retryable: true, cause: error });
   }
-  return new UpstreamError({ kind: "network", action, meaning: "network error", retryable: true, detail: networkDetail(error), cause: error });
+  return new UpstreamError({ failure: "network", action, meaning: "network error", retryable: true, detail: networkDetail(error), cause: error });
 }
 
 /** The reason (ECONNREFUSED, ENOTFOUND, …) is the error's `code`, or its cause's. */

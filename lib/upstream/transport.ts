@@ -33,6 +33,7 @@ const httpsClient = lazy(async () => {
 
 export class AnswerTooLargeError extends RelayError {
   static override readonly errorName = "AnswerTooLargeError";
+  override readonly kind = "upstream-failed";
 }
 
 /** Sends the request; rejects on network errors, on `signal`, or with AnswerTooLargeError. */

@@ -62,7 +62,7 @@ export async function waitForTask(options: WaitOptions): Promise<WaitResult> {
       if (result.status === "failed") return end("FAILURE");
     } catch (error) {
       if (!(error instanceof UpstreamError)) throw error;
-      if (error.kind === "aborted") return end("ABORTED");
+      if (error.failure === "aborted") return end("ABORTED");
       if (!error.retryable) throw error;
     }
     const remaining = deadline - now();

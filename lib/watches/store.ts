@@ -68,6 +68,7 @@ export interface WatchStore {
 /** Thrown for a STORE_URL that cannot work (unknown scheme, SQLite in a temp dir on SCF/Lambda). */
 export class StoreConfigError extends RelayError {
   static override readonly errorName = "StoreConfigError";
+  override readonly kind = "unavailable";
 }
 
 /**
@@ -77,6 +78,7 @@ export class StoreConfigError extends RelayError {
  */
 export class StoreUnavailableError extends RelayError {
   static override readonly errorName = "StoreUnavailableError";
+  override readonly kind = "unavailable";
   readonly variable = "STORE_URL";
   constructor(
     readonly reason: string,

@@ -13,10 +13,9 @@ import { DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, type Emulator } from "../emulato
 const DEADLINE_SECONDS = 3_600;
 
 export async function startRelay(emulator: Emulator, store: SqliteWatchStore, settings: Record<string, string>): Promise<Relay> {
-  // The upstream client reads its credentials from the process environment, as in a function.
-  process.env.TENCENTCLOUD_SECRET_ID = DEFAULT_SECRET_ID;
-  process.env.TENCENTCLOUD_SECRET_KEY = DEFAULT_SECRET_KEY;
   const config = loadConfig({
+    TENCENTCLOUD_SECRET_ID: DEFAULT_SECRET_ID,
+    TENCENTCLOUD_SECRET_KEY: DEFAULT_SECRET_KEY,
     NETTASK_ENDPOINT: emulator.endpoint,
     // Receivers listen on loopback over plain http.
     WEBHOOK_ALLOW: "127.0.0.1/32",

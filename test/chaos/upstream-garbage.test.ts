@@ -10,7 +10,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { handler } from "../../functions/http";
 import { loadConfig } from "../../lib/config";
 import { createRelay, type Relay } from "../../lib/relay";
-import { getRelay } from "../../lib/runtime";
+import { runtime } from "../../lib/runtime";
 import type { FaultSpec } from "../../scripts/emulator/index";
 import { httpEvent, scfContext } from "../functions/events";
 import { API_TOKEN, startStack, WEBHOOK_SECRET, type Stack } from "../http/stack";
@@ -35,7 +35,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await relay?.close();
-  await (await getRelay()).close();
+  await (await runtime.relay()).close();
   await stack?.close();
 });
 

@@ -2,13 +2,17 @@
  * Deployments that cannot serve: a malformed setting, a store that is unreachable, hangs or
  * goes away after a warm start, a STORE_URL that cannot work. The HTTP function answers 503
  * problem+json naming the variable or the part (never its value) on /healthz within 2 s and
- * on every API route; the timer function fails the invocation loudly. Each case loads the
- * functions afresh (a cold start) with its own environment.
+ * on every API route; the timer function fails the invocation loudly. Each case builds the
+ * functions afresh (a cold start) on a runtime of its own settings.
  */
 import { randomUUID } from "node:crypto";
 import { connect, createServer, type Socket } from "node:net";
 import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createHttpHandler } from "../../functions/http";
+import { createPollHandler } from "../../functions/poll";
+import { loadConfig } from "../../lib/config";
+import { createRuntime } from "../../lib/runtime";
 import { freePort } from "../free-port";
 import { API_TOKEN, startStack, type Stack } from "../http/stack";
 import { captureLogs } from "./capture-logs";
@@ -20,7 +24,7 @@ type ColdStart = { http: Handler; poll: Handler; restore: () => Promise<void> };
 let stack: Stack;
 
 beforeAll(async () => {
-  stack = await startStack({ LOG_LEVEL: "info" });
+  stack = await startStack({ LOG_LEVEL: "info" }, { processEnv: false });
 });
 
 afterAll(async () => {
@@ -31,25 +35,12 @@ afterAll(async () => {
   redis.disconnect();
 });
 
-/** The functions as a cold start with `env` over the stack's settings would load them. */
+/** The functions as a cold start with `env` over the stack's settings would make them. */
 async function coldStart(env: Record<string, string>): Promise<ColdStart> {
-  const previous = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
-  Object.assign(process.env, env);
-  vi.resetModules();
-  const http = (await import("../../functions/http")).handler as unknown as Handler;
-  const poll = (await import("../../functions/poll")).handler as unknown as Handler;
-  const runtime = await import("../../lib/runtime");
-  const restore = async () => {
-    // The warm relay of this "container", if it started: its store connections end here.
-    await Promise.resolve()
-      .then(() => runtime.getRelay())
-      .then((relay) => relay.close(), () => undefined);
-    for (const [k, v] of Object.entries(previous)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  };
-  return { http, poll, restore };
+  const runtime = createRuntime(() => loadConfig({ ...stack.env, ...env }));
+  // The warm relay of this "container", if it starts: its store connections end here.
+  const restore = () => runtime.relay().then((relay) => relay.close(), () => undefined);
+  return { http: createHttpHandler(runtime), poll: createPollHandler(runtime), restore };
 }
 
 const auth = { authorization: `Bearer ${API_TOKEN}` };

@@ -1,23 +1,30 @@
 /**
  * functions/http.ts driven by realistic SCF (Function URL, legacy API gateway) and AWS (HTTP
- * API 2.0, REST 1.0) events, against the emulator, a SQLite store and a verifying inbox.
+ * API 2.0, REST 1.0) events, against the emulator, a SQLite store and a verifying inbox. The
+ * handler is the deployed one's factory applied to a runtime of the stack's settings, which
+ * never reach process.env.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { handler, main_handler } from "../../functions/http";
+import { createHttpHandler, handler as deployed, main_handler, type HttpHandler } from "../../functions/http";
+import { loadConfig } from "../../lib/config";
 import { MAX_BODY_BYTES } from "../../lib/http/body";
-import { getRelay } from "../../lib/runtime";
+import { createRuntime, type Runtime } from "../../lib/runtime";
 import { API_TOKEN, DOCUMENTED_297, startStack, WEBHOOK_SECRET, type Stack } from "../http/stack";
 import { captureLogs } from "./capture-logs";
 import { contextFor, fixture, httpEvent, HTTP_PLATFORMS, scfContext, type HttpPlatform, type RequestSpec } from "./events";
 
 let stack: Stack;
+let runtime: Runtime;
+let handler: HttpHandler;
 
 beforeAll(async () => {
-  stack = await startStack({ LOG_LEVEL: "info" });
+  stack = await startStack({ LOG_LEVEL: "info" }, { processEnv: false });
+  runtime = createRuntime(() => loadConfig(stack.env));
+  handler = createHttpHandler(runtime);
 });
 
 afterAll(async () => {
-  await (await getRelay()).close();
+  await (await runtime.relay()).close();
   await stack?.close();
 });
 
@@ -31,9 +38,9 @@ interface Answer {
 }
 
 /** Invokes the handler as the platform would, capturing the JSON log lines it writes. */
-async function invoke(platform: HttpPlatform, spec: RequestSpec | object, context: object = contextFor(platform)): Promise<Answer> {
+async function invoke(platform: HttpPlatform, spec: RequestSpec | object, context: object = contextFor(platform), http: HttpHandler = handler): Promise<Answer> {
   const event = "method" in spec ? httpEvent(platform, spec as RequestSpec) : spec;
-  const { result, error, logs } = await captureLogs(() => handler(event, context as never));
+  const { result, error, logs } = await captureLogs(() => http(event, context));
   if (!result) throw error;
   return { ...result, json: result.body ? JSON.parse(result.body) : undefined, logs };
 }
@@ -43,7 +50,7 @@ const jsonHeaders = { ...auth, "Content-Type": "application/json" };
 const watchBody = (destination: object, extra: object = {}) => JSON.stringify({ taskId: 297, region: "gz", destination, ...extra });
 
 it("exports the same handler under SCF's and Lambda's names", () => {
-  expect(main_handler).toBe(handler);
+  expect(main_handler).toBe(deployed);
 });
 
 describe.each(HTTP_PLATFORMS)("%s: bad input is refused and nothing is stored", (platform) => {
@@ -184,24 +191,36 @@ describe.each(HTTP_PLATFORMS)("%s: every route", (platform) => {
     expect((await invoke(platform, { method: "GET", path: `/watches/${id}`, headers: auth })).json.state).toBe("cancelled");
   });
 
-  it("logs one line per request with the platform request id as correlation_id", async () => {
-    const context = contextFor(platform, 30_000, `rid-${platform}`);
-    const answer = await invoke(platform, { method: "GET", path: "/tasks/297", query: { region: "gz" }, headers: { Authorization: "Bearer wrong-token" } }, context);
-    expect(answer.statusCode).toBe(401);
-    const requestLines = answer.logs.filter((l) => l.message === "http request");
-    expect(requestLines).toEqual([expect.objectContaining({ correlation_id: `rid-${platform}`, status: 401, method: "GET", path: "/tasks/297" })]);
-    expect(JSON.stringify(answer.logs)).not.toContain("wrong-token");
+  it("logs one access line per request with the platform request id as correlation_id, answered or refused", async () => {
+    const refused = await invoke(platform, { method: "GET", path: "/tasks/297", query: { region: "gz" }, headers: { Authorization: "Bearer wrong-token" } }, contextFor(platform, 30_000, `rid-${platform}`));
+    expect(refused.statusCode).toBe(401);
+    expect(refused.logs).toEqual([expect.objectContaining({ message: "http request", correlation_id: `rid-${platform}`, status: 401, method: "GET", path: "/tasks/297" })]);
+    expect(JSON.stringify(refused.logs)).not.toContain("wrong-token");
+    const answered = await invoke(platform, { method: "GET", path: "/tasks/297", query: { region: "gz" }, headers: auth }, contextFor(platform, 30_000, `ok-${platform}`));
+    expect(answered.statusCode).toBe(200);
+    expect(answered.logs).toEqual([
+      expect.objectContaining({ level: "info", message: "http request", correlation_id: `ok-${platform}`, status: 200, method: "GET", path: "/tasks/297", duration_ms: expect.any(Number) }),
+    ]);
   });
 });
 
-describe("outside the API", () => {
-  it("answers 504 problem+json when the function's time runs out", async () => {
+describe("thrown errors: one answer, one access line", () => {
+  it("answers 504 problem+json when the function's time runs out, and logs it once", async () => {
     stack.emulator.injectFault({ kind: "delay", delayMs: 2_000, count: 1 });
     const started = Date.now();
-    const answer = await invoke("scf-function-url", { method: "GET", path: "/tasks/297", query: { region: "gz" }, headers: auth }, scfContext(800));
-    expect(answer.statusCode).toBe(504);
-    expect(answer.headers["content-type"]).toBe("application/problem+json");
+    const { logs, result } = await captureLogs(async () => {
+      const answer = await handler(httpEvent("scf-function-url", { method: "GET", path: "/tasks/297", query: { region: "gz" }, headers: auth }), scfContext(800, "out-of-time"));
+      // The abandoned request ends meanwhile (its upstream call aborted): it must not answer or log again.
+      await new Promise((r) => setTimeout(r, 300));
+      return answer;
+    });
+    expect(result!.statusCode).toBe(504);
+    expect(result!.headers["content-type"]).toBe("application/problem+json");
     expect(Date.now() - started).toBeLessThan(2_000);
+    expect(logs).toEqual([
+      expect.objectContaining({ level: "warn", message: "upstream problem", status: 504, correlation_id: "out-of-time" }),
+      expect.objectContaining({ level: "info", message: "http request", status: 504, correlation_id: "out-of-time", path: "/tasks/297" }),
+    ]);
     stack.emulator.clearFaults();
   });
 
@@ -210,5 +229,27 @@ describe("outside the API", () => {
     expect(answer.statusCode).toBe(400);
     expect(answer.json.errors).toEqual([{ field: "event", rule: "httpEvent", message: "must be an HTTP trigger event" }]);
     expect(answer.logs).toEqual([expect.objectContaining({ message: "http request", correlation_id: "timer-on-http", status: 400 })]);
+  });
+
+  it("answers an unexpected error 500 quoting the correlation id, logged once with its stack, and one access line", async () => {
+    const broken = createHttpHandler({ ...runtime, tasks: async () => Promise.reject(new TypeError("reader is not a function")) });
+    const answer = await invoke("aws-http-api-v2", { method: "GET", path: "/tasks/297", query: { region: "gz" }, headers: auth }, contextFor("aws-http-api-v2", 30_000, "boom-1"), broken);
+    expect(answer.statusCode).toBe(500);
+    expect(answer.json).toMatchObject({ type: "/problems/internal", detail: expect.stringContaining("boom-1") });
+    expect(answer.body).not.toContain("reader is not a function");
+    expect(answer.logs).toEqual([
+      expect.objectContaining({ level: "error", message: "unexpected error", correlation_id: "boom-1", error: expect.objectContaining({ message: "reader is not a function" }) }),
+      expect.objectContaining({ level: "info", message: "http request", status: 500, correlation_id: "boom-1" }),
+    ]);
+  });
+
+  it("answers upstream failures with their problem, the failure and the access line each logged once", async () => {
+    stack.emulator.injectFault({ kind: "code", code: 4104, count: 1 });
+    const answer = await invoke("aws-rest-v1", { method: "GET", path: "/tasks/297", query: { region: "gz" }, headers: auth }, contextFor("aws-rest-v1", 30_000, "refused-1"));
+    expect(answer.statusCode).toBe(502);
+    expect(answer.logs).toEqual([
+      expect.objectContaining({ level: "warn", message: "upstream problem", status: 502, correlation_id: "refused-1" }),
+      expect.objectContaining({ level: "info", message: "http request", status: 502, correlation_id: "refused-1" }),
+    ]);
   });
 });

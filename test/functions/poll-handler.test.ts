@@ -1,11 +1,14 @@
 /**
  * functions/poll.ts driven by SCF timer events, EventBridge scheduled events and a schedule's
- * constant input, against the emulator, a SQLite store and a verifying inbox.
+ * constant input, against the emulator, a SQLite store and a verifying inbox. The handler is
+ * the deployed one's factory applied to a runtime of the stack's settings, which never reach
+ * process.env.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { handler, main_handler } from "../../functions/poll";
+import { createPollHandler, handler as deployed, main_handler, type PollHandler } from "../../functions/poll";
+import { loadConfig } from "../../lib/config";
 import type { PollReport } from "../../lib/relay";
-import { getRelay } from "../../lib/runtime";
+import { createRuntime, type Runtime } from "../../lib/runtime";
 import { startStack, WEBHOOK_SECRET, type Stack } from "../http/stack";
 import { captureLogs } from "./capture-logs";
 import { fixture, lambdaContext, scfContext } from "./events";
@@ -13,19 +16,26 @@ import { fixture, lambdaContext, scfContext } from "./events";
 const SAFETY_MARGIN_MS = 400;
 const POLL_BUDGET_MS = 1_200;
 let stack: Stack;
+let runtime: Runtime;
+let handler: PollHandler;
 
 beforeAll(async () => {
-  stack = await startStack({
-    LOG_LEVEL: "info",
-    POLL_SAFETY_MARGIN_MS: String(SAFETY_MARGIN_MS),
-    POLL_BUDGET_MS: String(POLL_BUDGET_MS),
-    POLL_MIN_DELAY_MS: "100",
-    POLL_MAX_DELAY_MS: "200",
-  });
+  stack = await startStack(
+    {
+      LOG_LEVEL: "info",
+      POLL_SAFETY_MARGIN_MS: String(SAFETY_MARGIN_MS),
+      POLL_BUDGET_MS: String(POLL_BUDGET_MS),
+      POLL_MIN_DELAY_MS: "100",
+      POLL_MAX_DELAY_MS: "200",
+    },
+    { processEnv: false },
+  );
+  runtime = createRuntime(() => loadConfig(stack.env));
+  handler = createPollHandler(runtime);
 });
 
 afterAll(async () => {
-  await (await getRelay()).close();
+  await (await runtime.relay()).close();
   await stack?.close();
 });
 
@@ -44,7 +54,7 @@ const pollLine = (logs: any[]) => {
 const delivered = (watchTaskId: number) => stack.inbox.received().filter((d) => (d.event as any).data.taskId === watchTaskId);
 
 it("exports the same handler under SCF's and Lambda's names", () => {
-  expect(main_handler).toBe(handler);
+  expect(main_handler).toBe(deployed);
 });
 
 describe("SCF timer", () => {

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { handler } from "../../functions/http";
 import { MAX_BODY_BYTES } from "../../lib/http/body";
 import { PROBLEM_TYPE_BASE } from "../../lib/http/problem";
-import { getRelay } from "../../lib/runtime";
+import { runtime } from "../../lib/runtime";
 import { SEED_EIP_TASK, SEED_VPC_TASK } from "../../scripts/emulator/index";
 import { contextFor, httpEvent, type HttpPlatform } from "../functions/events";
 import { API_TOKEN, startStack, type Stack } from "../http/stack";
@@ -30,7 +30,7 @@ beforeAll(async () => {
   stack = await startStack({ LOG_LEVEL: "warn" });
 });
 afterAll(async () => {
-  await (await getRelay()).close();
+  await (await runtime.relay()).close();
   await stack?.close();
 });
 

@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { errorResponse, problemForError } from "../../lib/http/error-problem";
-import { createLogger } from "../../lib/log";
-import { ConflictError } from "../../lib/errors";
+import { ConfigError } from "../../lib/config";
+import { DeliveryVerificationError } from "../../lib/delivery/verify";
+import { RefusedDestinationError } from "../../lib/delivery/ssrf";
+import { HttpProblem, problemPage } from "../../lib/http/problem";
+import { createLogger, withLogContext } from "../../lib/log";
+import { ConflictError, RelayError } from "../../lib/errors";
+import { CredentialsError } from "../../lib/upstream/credentials";
+import { AnswerTooLargeError } from "../../lib/upstream/transport";
+import { StoreConfigError, StoreUnavailableError } from "../../lib/watches/store";
 import { ValidationError } from "../../lib/schemas/validate";
 import { httpError, malformedError, UpstreamError, upstreamError as upstreamErrorOf } from "../../lib/upstream/errors";
 
@@ -34,9 +41,9 @@ describe("problemForError", () => {
     const action = "DescribeVpcTaskResult";
     expect(statusOf(httpError(action, 503, "Service Unavailable"))).toBe(502);
     expect(statusOf(malformedError(action, "not JSON"))).toBe(502);
-    expect(statusOf(new UpstreamError({ kind: "network", action, meaning: "network error", retryable: true }))).toBe(502);
-    expect(statusOf(new UpstreamError({ kind: "timeout", action, meaning: "request timed out", retryable: true }))).toBe(504);
-    expect(statusOf(new UpstreamError({ kind: "aborted", action, meaning: "aborted by the caller", retryable: false }))).toBe(504);
+    expect(statusOf(new UpstreamError({ failure: "network", action, meaning: "network error", retryable: true }))).toBe(502);
+    expect(statusOf(new UpstreamError({ failure: "timeout", action, meaning: "request timed out", retryable: true }))).toBe(504);
+    expect(statusOf(new UpstreamError({ failure: "aborted", action, meaning: "aborted by the caller", retryable: false }))).toBe(504);
     const middyTimeout = Object.assign(new Error("[AbortError]: The operation was aborted."), { name: "TimeoutError" });
     expect(statusOf(middyTimeout)).toBe(504);
   });
@@ -67,16 +74,52 @@ describe("problemForError", () => {
     expect(statusOf(new ConflictError("watch w_x has no outcome to deliver yet"))).toBe(409);
   });
 
+  it("answers a deployment without Tencent Cloud credentials 503, saying what to set", () => {
+    const problem = problemForError(new CredentialsError("TENCENTCLOUD_SECRET_KEY must be set together with TENCENTCLOUD_SECRET_ID"))!;
+    expect(problem.toJSON()).toMatchObject({ status: 503, type: "/problems/unavailable", detail: "The relay cannot serve: TENCENTCLOUD_SECRET_KEY must be set together with TENCENTCLOUD_SECRET_ID." });
+  });
+
+  it("takes status, type and title from the error's kind alone, for every kind of error", () => {
+    const errors = [
+      new ConflictError("x"),
+      new ValidationError("request body", []),
+      new ConfigError("POLL_RATE_LIMIT", "must be a whole number"),
+      new StoreConfigError("STORE_URL: x"),
+      new StoreUnavailableError("x"),
+      new CredentialsError("x"),
+      new RefusedDestinationError("refused: hooks.example resolves to a private address 10.0.0.1"),
+      new DeliveryVerificationError("x"),
+      new AnswerTooLargeError("x"),
+      ...["29258", "9003", "4400", "4104", "6000"].map((code) => upstreamError(Number(code))),
+      new UpstreamError({ failure: "timeout", action: "DescribeVpcTaskResult", meaning: "request timed out", retryable: true }),
+      new HttpProblem("payload-too-large", "x"),
+    ];
+    for (const error of errors) {
+      const problem = problemForError(error)!.toJSON();
+      const page = problemPage(error.kind)!;
+      expect(problem.type, error.name).toBe(`/problems/${error.kind}`);
+      expect(page).toContain(`HTTP status ${problem.status};`);
+      expect(page).toContain(`<h1>${problem.title}</h1>`);
+    }
+  });
+
+  it("never answers with the message of an error written for the logs", () => {
+    const problem = problemForError(new RefusedDestinationError("refused: hooks.example resolves to a private address 10.0.0.1"))!;
+    expect(problem.status).toBe(422);
+    expect(problem.detail).not.toContain("10.0.0.1");
+  });
+
   it("leaves anything else to errorResponse as unexpected", () => {
     expect(problemForError(new TypeError("x is undefined"))).toBeUndefined();
+    expect(problemForError(new RelayError("a failure of the relay itself"))).toBeUndefined();
   });
 });
 
 describe("errorResponse", () => {
   it("answers unexpected errors with a 500 that carries no internals, and logs them with the correlation id", () => {
     const lines: string[] = [];
-    const logger = createLogger({ sink: (l) => lines.push(l) }).child({ correlation_id: "req-42" });
-    const response = errorResponse(new Error("connect ECONNREFUSED redis://:hunter2@10.0.0.5:6379"), logger, "req-42");
+    const logger = createLogger({ sink: (l) => lines.push(l) });
+    const response = withLogContext({ correlation_id: "req-42" }, () => errorResponse(new Error("connect ECONNREFUSED redis://:hunter2@10.0.0.5:6379"), logger, "req-42"));
     expect(response.statusCode).toBe(500);
     expect(response.headers["content-type"]).toBe("application/problem+json");
     const body = JSON.parse(response.body);

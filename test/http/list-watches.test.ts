@@ -74,7 +74,7 @@ describe.each([
           relayCalls++;
           return relay;
         },
-        logger: createLogger({ sink: () => undefined }),
+        logger: () => createLogger({ sink: () => undefined }),
       },
     );
     return { ...response, json: JSON.parse(response.body) };

@@ -10,7 +10,7 @@ import { buildEvent } from "../../lib/delivery/event";
 import type { Destination, Watch } from "../../lib/schemas/index";
 import { newWatch } from "../../lib/watches/model";
 import { SqliteWatchStore } from "../../lib/watches/sqlite-store";
-import { getRelay } from "../../lib/runtime";
+import { runtime } from "../../lib/runtime";
 import { ROOT } from "../../scripts/build";
 import { serveFunctionUrl, type FunctionUrlServer } from "../../scripts/local/function-url-server";
 import type { ScfHandler } from "../../scripts/local/scf";
@@ -44,7 +44,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await store?.close();
-  await (await getRelay()).close();
+  await (await runtime.relay()).close();
   await api?.close();
   await stack?.close();
 });

@@ -1,8 +1,9 @@
 /**
  * A real stack for API and handler tests: the emulator as the upstream, a webhook inbox that
- * verifies signatures, and a SQLite store file in a temporary directory. The settings go into
- * process.env (each test file runs in its own process), because the functions read their
- * configuration from there.
+ * verifies signatures, and a SQLite store file in a temporary directory. Its settings are
+ * `env`; they go into process.env too (each test file runs in its own process) for tests of
+ * what reads it, unless `processEnv` is false: handlers built by their factories from a
+ * runtime of their own (lib/runtime.ts createRuntime) need nothing there.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -23,7 +24,7 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export async function startStack(overrides: Record<string, string> = {}): Promise<Stack> {
+export async function startStack(overrides: Record<string, string> = {}, { processEnv = true } = {}): Promise<Stack> {
   const emulator = await startEmulator();
   const inbox = await startInbox({ secret: WEBHOOK_SECRET, log: () => undefined });
   const dir = mkdtempSync(join(tmpdir(), "nettask-http-"));
@@ -44,8 +45,8 @@ export async function startStack(overrides: Record<string, string> = {}): Promis
     LOG_LEVEL: "warn",
     ...overrides,
   };
-  const previous = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
-  Object.assign(process.env, env);
+  const previous = Object.fromEntries(processEnv ? Object.keys(env).map((k) => [k, process.env[k]]) : []);
+  if (processEnv) Object.assign(process.env, env);
   const counter = new SqliteWatchStore(storePath);
   return {
     emulator,

@@ -25,12 +25,11 @@ it("an upstream echoing the request keeps the session token out of logs and answ
   await new Promise<void>((ready) => upstream.listen(0, "127.0.0.1", ready));
   const lines: string[] = [];
   const logger = createLogger({ level: "debug", sink: (line) => lines.push(line) });
-  const config = loadConfig({ NETTASK_ENDPOINT: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/v2/index.php`, NETTASK_MAX_ATTEMPTS: "1", STORE_URL: "sqlite::memory:", API_TOKEN: "t" });
   const env = { TENCENTCLOUD_SECRET_ID: "AKIDecho", TENCENTCLOUD_SECRET_KEY: "echo-secret-key-5678", TENCENTCLOUD_SESSION_TOKEN: TOKEN };
-  Object.assign(process.env, env);
+  const config = loadConfig({ ...env, NETTASK_ENDPOINT: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/v2/index.php`, NETTASK_MAX_ATTEMPTS: "1", STORE_URL: "sqlite::memory:", API_TOKEN: "t" });
   const relay = await createRelay(config, { logger });
   const api = (method: string, path: string, query: Record<string, string> = {}) =>
-    handleApiRequest({ method, path, query, headers: { authorization: "Bearer t" }, body: undefined, requestId: "r1" }, { config: () => config, tasks: async () => relay, relay: async () => relay, logger });
+    handleApiRequest({ method, path, query, headers: { authorization: "Bearer t" }, body: undefined, requestId: "r1" }, { config: () => config, tasks: async () => relay, relay: async () => relay, logger: () => logger });
   const bodies: string[] = [];
   bodies.push((await api("GET", "/tasks/1", { region: "gz" })).body); // JSON 4100 echo: message and codeDesc
   mode = "text";
@@ -39,7 +38,6 @@ it("an upstream echoing the request keeps the session token out of logs and answ
   bodies.push((await api("GET", `/watches/${watch.id}`)).body);
   await relay.close();
   upstream.close();
-  for (const name of Object.keys(env)) delete process.env[name];
   expect(lines.some((l) => l.includes("[redacted]"))).toBe(true); // the echo did arrive, scrubbed
   for (const secret of [TOKEN, env.TENCENTCLOUD_SECRET_KEY]) {
     expect(lines.filter((l) => l.includes(secret))).toEqual([]);

@@ -10,7 +10,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { handler as http } from "../../functions/http";
 import { handler as poll } from "../../functions/poll";
-import { getRelay } from "../../lib/runtime";
+import { runtime } from "../../lib/runtime";
 import { startEmulator, type Emulator } from "../../scripts/emulator/index";
 import { startReceiver, status } from "../delivery/helpers";
 import { captureLogs } from "../functions/capture-logs";
@@ -40,7 +40,7 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
-  await (await getRelay()).close();
+  await (await runtime.relay()).close();
   await stack?.close();
   await Promise.all([emulator?.close(), receiver?.close()]);
 });

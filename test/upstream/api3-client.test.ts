@@ -116,7 +116,7 @@ describe("errors", () => {
   it("names an unknown task ResourceNotFound at once, without retrying", async () => {
     const c = client();
     const error = await failure(c.describe({ ...SEEDED_VPC, taskId: "00000000-0000-4000-8000-000000000000" }));
-    expect(error).toMatchObject({ kind: "upstream", action: "DescribeVpcTaskResult", code: "ResourceNotFound", category: "not-found", retryable: false });
+    expect(error).toMatchObject({ failure: "upstream", action: "DescribeVpcTaskResult", code: "ResourceNotFound", category: "not-found", retryable: false });
     expect(error.requestId).toMatch(/^[0-9a-f-]{36}$/);
     expect(error.message).toContain(`[RequestId ${error.requestId}]`);
     expect(emulator.requests()).toHaveLength(1);
@@ -160,7 +160,7 @@ describe("errors", () => {
     expect(emulator.requests()).toHaveLength(3);
     emulator.reset();
     emulator.injectFault({ kind: "http", status: 404, api: "vpc" });
-    expect(await failure(client().describe(SEEDED_VPC))).toMatchObject({ kind: "http", httpStatus: 404, retryable: false, message: "DescribeVpcTaskResult failed: HTTP 404 Not Found" });
+    expect(await failure(client().describe(SEEDED_VPC))).toMatchObject({ failure: "http", httpStatus: 404, retryable: false, message: "DescribeVpcTaskResult failed: HTTP 404 Not Found" });
   });
 
   it.each([
@@ -172,7 +172,7 @@ describe("errors", () => {
   ] as const)("reads a %s body as a malformed answer, retried", async (kind, problem) => {
     emulator.injectFault({ kind, api: "vpc" });
     const error = await failure(client().describe(SEEDED_VPC));
-    expect(error).toMatchObject({ kind: "malformed", retryable: true, action: "DescribeVpcTaskResult" });
+    expect(error).toMatchObject({ failure: "malformed", retryable: true, action: "DescribeVpcTaskResult" });
     expect(error.message).toMatch(problem);
     expect(emulator.requests()).toHaveLength(3);
   });

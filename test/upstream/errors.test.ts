@@ -6,7 +6,7 @@ describe("UpstreamError", () => {
     const e = upstreamError("DescribeNetTaskResult", 29254, "signature expired", { codeDesc: "AuthFailure" });
     expect(e).toBeInstanceOf(UpstreamError);
     expect(e.message).toBe("DescribeNetTaskResult failed: 29254 authentication failed (signature expired)");
-    expect(e).toMatchObject({ kind: "upstream", code: 29254, category: "auth", codeDesc: "AuthFailure", upstreamMessage: "signature expired", retryable: false });
+    expect(e).toMatchObject({ failure: "upstream", kind: "upstream-failed", code: 29254, category: "auth", codeDesc: "AuthFailure", upstreamMessage: "signature expired", retryable: false });
   });
 
   it("carries an API 3.0 code and the RequestId to quote to Tencent Cloud support", () => {
@@ -14,12 +14,12 @@ describe("UpstreamError", () => {
     expect(e.message).toBe(
       "DescribeVpcTaskResult failed: RequestLimitExceeded request rate limit exceeded (too many requests) [RequestId 6c2a1e4f-0000-4000-8000-000000000001]",
     );
-    expect(e).toMatchObject({ code: "RequestLimitExceeded", category: "throttled", retryable: true, requestId: "6c2a1e4f-0000-4000-8000-000000000001" });
+    expect(e).toMatchObject({ code: "RequestLimitExceeded", category: "throttled", kind: "upstream-busy", retryable: true, requestId: "6c2a1e4f-0000-4000-8000-000000000001" });
   });
 
   it("describes HTTP statuses, retrying only 5xx", () => {
     expect(httpError("DescribeVpcTaskResult", 502, "Bad Gateway")).toMatchObject({
-      kind: "http",
+      failure: "http",
       httpStatus: 502,
       retryable: true,
       message: "DescribeVpcTaskResult failed: HTTP 502 Bad Gateway",
@@ -30,7 +30,7 @@ describe("UpstreamError", () => {
 
   it("says what was malformed and retries it", () => {
     expect(malformedError("DescribeNetTaskResult", "empty body")).toMatchObject({
-      kind: "malformed",
+      failure: "malformed",
       retryable: true,
       message: "DescribeNetTaskResult failed: malformed response (empty body)",
     });
@@ -44,13 +44,13 @@ describe("classifyError", () => {
     const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" });
     const action = "DescribeVpcTaskResult";
 
-    expect(classifyError(action, refused, caller.signal, timeout.signal)).toMatchObject({ kind: "network", retryable: true });
+    expect(classifyError(action, refused, caller.signal, timeout.signal)).toMatchObject({ failure: "network", kind: "upstream-failed", retryable: true });
     expect(classifyError(action, refused).message).toBe("DescribeVpcTaskResult failed: network error (ECONNREFUSED)");
     expect(classifyError(action, new TypeError("fetch failed", { cause: refused })).message).toBe("DescribeVpcTaskResult failed: network error (ECONNREFUSED)");
     timeout.abort();
-    expect(classifyError(action, new Error("x"), caller.signal, timeout.signal)).toMatchObject({ kind: "timeout", retryable: true });
+    expect(classifyError(action, new Error("x"), caller.signal, timeout.signal)).toMatchObject({ failure: "timeout", kind: "upstream-timeout", retryable: true });
     caller.abort();
-    expect(classifyError(action, new Error("x"), caller.signal, timeout.signal)).toMatchObject({ kind: "aborted", retryable: false });
+    expect(classifyError(action, new Error("x"), caller.signal, timeout.signal)).toMatchObject({ failure: "aborted", kind: "upstream-timeout", retryable: false });
     expect(classifyError(action, new Error("x"), caller.signal).message).toBe("DescribeVpcTaskResult aborted: aborted by the caller");
   });
 

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createLogger } from "../../lib/log";
 import { ValidationError } from "../../lib/schemas/validate";
-import { createTaskClient, type TaskClientOptions } from "../../lib/upstream/client";
+import { loadConfig } from "../../lib/config";
+import { clientOptionsFromConfig, createTaskClient, type TaskClientOptions } from "../../lib/upstream/client";
 import { describeCode, isRetryable, LEGACY_CODES } from "../../lib/upstream/codes";
 import type { Credentials } from "../../lib/upstream/credentials";
 import { UpstreamError } from "../../lib/upstream/errors";
@@ -75,6 +76,17 @@ describe("requests the emulator accepts", () => {
     expect(Math.abs(Number(record!.timestamp) - Date.now() / 1000)).toBeLessThan(5);
     expect(emulator.requests()).toHaveLength(1);
   });
+
+  it("takes its endpoint and credentials from the configuration alone, the keys read again on every call", async () => {
+    // A key pair only this configuration's environment holds, never process.env.
+    const env: Record<string, string> = { NETTASK_ENDPOINT: emulator.endpoint, TENCENTCLOUD_SECRET_ID: TEMPORARY.secretId, TENCENTCLOUD_SECRET_KEY: TEMPORARY.secretKey, TENCENTCLOUD_SESSION_TOKEN: TEMPORARY.token! };
+    const configured = createTaskClient(clientOptionsFromConfig(loadConfig(env)));
+    expect(await configured.describe({ api: "legacy", taskId: 297, region: "gz" })).toEqual(SEEDED_297);
+    expect(emulator.requests()).toEqual([expect.objectContaining({ secretId: TEMPORARY.secretId, token: true, code: 0 })]);
+    // The platform rotates the keys in the environment: the next call signs with what is there now.
+    env.TENCENTCLOUD_SECRET_KEY = "rotated-to-a-wrong-key-0123456789";
+    expect(await failure(configured.describe({ api: "legacy", taskId: 297, region: "gz" }))).toMatchObject({ code: 4100 });
+  });
 });
 
 describe("normalised results", () => {
@@ -100,7 +112,7 @@ describe("normalised results", () => {
   it("keeps task ids per region: 297 does not exist in sh", async () => {
     const c = client();
     const error = await failure(c.describe({ api: "legacy", taskId: 297, region: "sh" }));
-    expect(error).toMatchObject({ kind: "upstream", code: 29258, retryable: false });
+    expect(error).toMatchObject({ failure: "upstream", code: 29258, retryable: false });
     expect(emulator.requests()).toHaveLength(1);
   });
 
@@ -139,7 +151,7 @@ describe("every error code", () => {
     emulator.injectFault({ kind: "code", code });
     const c = client();
     const error = await failure(c.describe({ api: "legacy", taskId: 297, region: "gz" }));
-    expect(error).toMatchObject({ kind: "upstream", code, meaning, retryable });
+    expect(error).toMatchObject({ failure: "upstream", code, meaning, retryable });
     expect(error.message).toMatch(new RegExp(`^DescribeNetTaskResult failed: ${code} ${meaning.replace(/[()]/g, "\\$&")} \\(.+\\)$`));
     expect(error.codeDesc).toEqual(expect.any(String));
     const requests = emulator.requests();
@@ -231,12 +243,12 @@ describe("retries", () => {
     expect(await client().describe({ api: "legacy", taskId: 297, region: "gz" })).toMatchObject({ status: "succeeded" });
     emulator.reset();
     emulator.injectFault({ kind: "http", status: 503 });
-    expect(await failure(client().describe({ api: "legacy", taskId: 297, region: "gz" }))).toMatchObject({ kind: "http", httpStatus: 503, retryable: true });
+    expect(await failure(client().describe({ api: "legacy", taskId: 297, region: "gz" }))).toMatchObject({ failure: "http", httpStatus: 503, retryable: true });
     expect(emulator.requests()).toHaveLength(3);
     emulator.reset();
     emulator.injectFault({ kind: "http", status: 403 });
     const forbidden = await failure(client().describe({ api: "legacy", taskId: 297, region: "gz" }));
-    expect(forbidden).toMatchObject({ kind: "http", httpStatus: 403, retryable: false, message: "DescribeNetTaskResult failed: HTTP 403 Forbidden" });
+    expect(forbidden).toMatchObject({ failure: "http", httpStatus: 403, retryable: false, message: "DescribeNetTaskResult failed: HTTP 403 Forbidden" });
     expect(emulator.requests()).toHaveLength(1);
   });
 
@@ -246,7 +258,7 @@ describe("retries", () => {
     expect(await c.describe({ api: "legacy", taskId: 297, region: "gz" })).toMatchObject({ status: "succeeded" });
     emulator.reset();
     emulator.injectFault({ kind: "delay", delayMs: 5_000 });
-    expect(await failure(client({ timeoutMs: 200, maxAttempts: 2 }).describe({ api: "legacy", taskId: 297, region: "gz" }))).toMatchObject({ kind: "timeout", retryable: true });
+    expect(await failure(client({ timeoutMs: 200, maxAttempts: 2 }).describe({ api: "legacy", taskId: 297, region: "gz" }))).toMatchObject({ failure: "timeout", retryable: true });
     expect(emulator.requests()).toHaveLength(2);
   });
 
@@ -256,7 +268,7 @@ describe("retries", () => {
     await closed.close();
     const c = createTaskClient({ legacyEndpoint: endpoint, credentials: async () => PERMANENT, maxAttempts: 2, random: () => 0 });
     const error = await failure(c.describe({ api: "legacy", taskId: 297, region: "gz" }));
-    expect(error).toMatchObject({ kind: "network", retryable: true });
+    expect(error).toMatchObject({ failure: "network", retryable: true });
     expect(error.message).toContain("ECONNREFUSED");
   });
 
@@ -266,14 +278,14 @@ describe("retries", () => {
     setTimeout(() => controller.abort(), 100);
     const started = Date.now();
     const error = await failure(client().describe({ api: "legacy", taskId: 297, region: "gz" }, { signal: controller.signal }));
-    expect(error).toMatchObject({ kind: "aborted", retryable: false });
+    expect(error).toMatchObject({ failure: "aborted", retryable: false });
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(emulator.requests()).toHaveLength(1);
   });
 
   it("does not send anything with a signal aborted already", async () => {
     const error = await failure(client().describe({ api: "legacy", taskId: 297, region: "gz" }, { signal: AbortSignal.abort() }));
-    expect(error.kind).toBe("aborted");
+    expect(error.failure).toBe("aborted");
     expect(emulator.requests()).toHaveLength(0);
   });
 });
@@ -288,7 +300,7 @@ describe("bad bodies are malformed errors naming the problem", () => {
   ] as const)("%s", async (kind, problem) => {
     emulator.injectFault({ kind });
     const error = await failure(client().describe({ api: "legacy", taskId: 297, region: "gz" }));
-    expect(error).toMatchObject({ kind: "malformed", meaning: "malformed response", retryable: true });
+    expect(error).toMatchObject({ failure: "malformed", meaning: "malformed response", retryable: true });
     expect(error.message).toMatch(problem);
     expect(emulator.requests()).toHaveLength(3);
   });

@@ -93,7 +93,7 @@ describe("waitForTask", () => {
   });
 
   it("counts a retryable error that outlived the client's retries as one more try", async () => {
-    const s = scripted([upstreamError("RequestLimitExceeded", "busy"), new UpstreamError({ kind: "network", action: ACTION, meaning: "network error", retryable: true }), "succeeded"]);
+    const s = scripted([upstreamError("RequestLimitExceeded", "busy"), new UpstreamError({ failure: "network", action: ACTION, meaning: "network error", retryable: true }), "succeeded"]);
     const out = await waitForTask({ ...base, ...s.parts });
     expect(out).toMatchObject({ state: "SUCCESS", attempts: 3 });
     expect(s.sleeps).toEqual([2000, 3000]);
@@ -108,7 +108,7 @@ describe("waitForTask", () => {
 
   it("throws a non-retryable error at once", async () => {
     const s = scripted(["running", upstreamError("ResourceNotFound", "no such task")]);
-    await expect(waitForTask({ ...base, ...s.parts })).rejects.toMatchObject({ kind: "upstream", code: "ResourceNotFound" });
+    await expect(waitForTask({ ...base, ...s.parts })).rejects.toMatchObject({ failure: "upstream", code: "ResourceNotFound" });
     expect(s.calls).toHaveLength(2);
   });
 
@@ -131,7 +131,7 @@ describe("waitForTask", () => {
     const s = scripted(["running"]);
     expect(await waitForTask({ ...base, ...s.parts, signal: AbortSignal.abort() })).toMatchObject({ state: "ABORTED", attempts: 0 });
     expect(s.calls).toHaveLength(0);
-    const aborted = scripted([new UpstreamError({ kind: "aborted", action: ACTION, meaning: "aborted by the caller", retryable: false })]);
+    const aborted = scripted([new UpstreamError({ failure: "aborted", action: ACTION, meaning: "aborted by the caller", retryable: false })]);
     expect(await waitForTask({ ...base, ...aborted.parts })).toMatchObject({ state: "ABORTED", attempts: 1 });
   });
 
