@@ -3,7 +3,7 @@
  * bookkeeping (`version`, `lease`, `dueAt`, `sending`).
  */
 import { redact } from "../log";
-import { amqpDestination, cmqDestination, webhookDestination, WATCH_STATES, watchSchema, type AmqpDestination, type CmqDestination, type Destination, type Watch, type WatchState, type WebhookDestination } from "../schemas/index";
+import { amqpDestination, cmqDestination, webhookDestination, WATCH_STATES, watchSchema, type AmqpDestination, type CmqDestination, type Watch, type WatchState, type WebhookDestination } from "../schemas/index";
 
 const HIDDEN: readonly string[] = ["version", "lease", "dueAt", "sending"];
 

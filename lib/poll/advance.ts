@@ -92,7 +92,7 @@ export async function pollOnce(watch: Watch, parts: WorkParts, signal?: AbortSig
 }
 
 /** The task a watch waits on. */
-export function taskOf(watch: Watch): TaskRef {
+function taskOf(watch: Watch): TaskRef {
   return { api: watch.api, taskId: watch.taskId, region: watch.region } as TaskRef;
 }
 
@@ -106,7 +106,7 @@ export function finish(watch: Watch, outcome: Outcome, owner: string, parts: Wor
  * The fence of a send: renews the lease and marks the attempt with a compare-and-set save.
  * Undefined when anyone wrote the watch since it was read: then it is theirs, not ours.
  */
-export function fenceAttempt(watch: Watch, owner: string, parts: WorkParts): Promise<Watch | undefined> {
+function fenceAttempt(watch: Watch, owner: string, parts: WorkParts): Promise<Watch | undefined> {
   return parts.store.save(startAttempt(watch, owner, parts.now(), parts.config.leaseMs, attemptWindowMs(parts.config)));
 }
 

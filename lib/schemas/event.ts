@@ -4,20 +4,20 @@ import { EVENT_ID, REQUEST_ID, WATCH_ID } from "./patterns";
 import { resultFields } from "./task";
 
 /** Outcomes of API 3.0 tasks (vpc and eip: `data.api` says which). */
-export const TASK_EVENT_TYPES = [
+const TASK_EVENT_TYPES = [
   "com.tencentcloud.vpc.task.succeeded",
   "com.tencentcloud.vpc.task.failed",
   "com.tencentcloud.vpc.task.timedout",
 ] as const;
 
 /** Outcomes of legacy DescribeNetTaskResult tasks. */
-export const NETTASK_EVENT_TYPES = [
+const NETTASK_EVENT_TYPES = [
   "com.tencentcloud.vpc.nettask.succeeded",
   "com.tencentcloud.vpc.nettask.failed",
   "com.tencentcloud.vpc.nettask.timedout",
 ] as const;
 
-export const EVENT_TYPES = [...TASK_EVENT_TYPES, ...NETTASK_EVENT_TYPES] as const;
+const EVENT_TYPES = [...TASK_EVENT_TYPES, ...NETTASK_EVENT_TYPES] as const;
 
 /** What the relay adds to the task's result in an event. */
 const watchFields = {

@@ -71,7 +71,7 @@ export const vpcTaskResources = {
   },
 } as const;
 
-export const taskStatus = { enum: ["succeeded", "failed", "running"] } as const;
+const taskStatus = { enum: ["succeeded", "failed", "running"] } as const;
 
 /** The fields of each kind's normalised result (the event's `data` carries them too). */
 export const resultFields = {

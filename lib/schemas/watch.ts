@@ -59,7 +59,7 @@ export type WebhookDestination = FromSchema<typeof webhookDestination>;
 export type CmqDestination = FromSchema<typeof cmqDestination>;
 export type AmqpDestination = FromSchema<typeof amqpDestination>;
 
-export const DEADLINE_SECONDS = { min: 60, default: 86_400, max: 604_800 } as const;
+const DEADLINE_SECONDS = { min: 60, default: 86_400, max: 604_800 } as const;
 
 /** Body of `POST /watches`, and one entry of a timer argument's `watches` list. */
 export const watchRequestSchema = {

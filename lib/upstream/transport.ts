@@ -21,7 +21,7 @@ export interface UpstreamAnswer {
 }
 
 /** Far above any task answer; a larger body is an upstream (or proxy) fault, not data to buffer. */
-export const MAX_ANSWER_BYTES = 8 * 1024 * 1024;
+const MAX_ANSWER_BYTES = 8 * 1024 * 1024;
 
 // Keep-alive: a warm function reuses its connection to the upstream across polls.
 const httpAgent = new http.Agent({ keepAlive: true });

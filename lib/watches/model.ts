@@ -2,7 +2,7 @@
 import type { Destination, TaskRef, Watch, WatchState } from "../schemas/index";
 import { stableId } from "../stable-id";
 
-export const FINAL_STATES: readonly WatchState[] = ["delivered", "failed", "expired", "cancelled"];
+const FINAL_STATES: readonly WatchState[] = ["delivered", "failed", "expired", "cancelled"];
 
 export function isFinal(state: WatchState): boolean {
   return FINAL_STATES.includes(state);
@@ -19,7 +19,7 @@ function canonical(value: unknown): string {
 }
 
 /** The watch id of a (task, destination) pair; the task is (api, taskId, region). */
-export function watchIdOf(task: TaskRef, destination: Destination): string {
+function watchIdOf(task: TaskRef, destination: Destination): string {
   return stableId("w_", canonical({ api: task.api, taskId: task.taskId, region: task.region, destination }));
 }
 

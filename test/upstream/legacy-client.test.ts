@@ -3,7 +3,7 @@ import { createLogger } from "../../lib/log";
 import { ValidationError } from "../../lib/schemas/validate";
 import { loadConfig } from "../../lib/config";
 import { clientOptionsFromConfig, createTaskClient, type TaskClientOptions } from "../../lib/upstream/client";
-import { describeCode, isRetryable, LEGACY_CODES } from "../../lib/upstream/codes";
+import { isRetryable, LEGACY_CODES } from "../../lib/upstream/codes";
 import type { Credentials } from "../../lib/upstream/credentials";
 import { UpstreamError } from "../../lib/upstream/errors";
 import { DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, SEED_TASK, startEmulator, type Emulator } from "../../scripts/emulator/index";

@@ -5,7 +5,7 @@ import type { TaskKind } from "./kind";
 import { legacyKind } from "./legacy";
 import { vpcKind } from "./vpc";
 
-export const TASK_KINDS: { [A in Api]: TaskKind<Extract<TaskRef, { api: A }>> } = {
+const TASK_KINDS: { [A in Api]: TaskKind<Extract<TaskRef, { api: A }>> } = {
   vpc: vpcKind,
   eip: eipKind,
   legacy: legacyKind,
