@@ -16,8 +16,8 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { ROOT } from "../../scripts/build";
 import { DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, startEmulator, type Emulator } from "../../scripts/emulator/index";
 import { startInbox, type Inbox } from "../../scripts/inbox";
-import { freePorts } from "../free-port";
-import { DOCUMENTED_297, WEBHOOK_SECRET } from "../http/stack";
+import { freePorts } from "../support/free-port";
+import { DOCUMENTED_297, WEBHOOK_SECRET } from "../support/stack";
 
 const TOKEN = `offline-${randomUUID()}`;
 const prefix = `test:offline:${randomUUID()}:`;

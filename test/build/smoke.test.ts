@@ -12,8 +12,8 @@ import { promisify } from "node:util";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { build, type BuiltFunction } from "../../scripts/build";
-import { fixture, httpEvent, type HttpPlatform } from "../functions/events";
-import { API_TOKEN, DOCUMENTED_297, startStack, WEBHOOK_SECRET, type Stack } from "../http/stack";
+import { fixture, httpEvent, type HttpPlatform } from "../support/events";
+import { API_TOKEN, DOCUMENTED_297, startStack, WEBHOOK_SECRET, type Stack } from "../support/stack";
 
 interface Step {
   fn: "http" | "poll";

@@ -14,7 +14,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import { afterAll, expect, it } from "vitest";
 import { ROOT } from "../../scripts/build";
-import { freePort } from "../free-port";
+import { freePort } from "../support/free-port";
 
 interface Running {
   child: ChildProcess;

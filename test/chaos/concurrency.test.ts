@@ -16,10 +16,10 @@ import type { Watch } from "../../lib/schemas/index";
 import { resolveTask } from "../../lib/upstream/task-ref";
 import { newWatch } from "../../lib/watches/model";
 import { openRedisStore, type RedisWatchStore } from "../../lib/watches/redis-store";
-import { startStack, WEBHOOK_SECRET, type Stack } from "../http/stack";
-import { quietLogger, recordOutput } from "../security/capture";
-import { createChaosTask, eventTaskKey, kindAt, reportsTask, taskKey, type ChaosTask } from "./kinds";
-import { busiestSecond, countBy, duplicatesIn, listCounts, printCounts } from "./tally";
+import { startStack, WEBHOOK_SECRET, type Stack } from "../support/stack";
+import { quietLogger, recordOutput } from "../support/capture";
+import { createChaosTask, eventTaskKey, kindAt, reportsTask, taskKey, type ChaosTask } from "../support/chaos-kinds";
+import { busiestSecond, countBy, duplicatesIn, listCounts, printCounts } from "../support/tally";
 
 const WATCHES = 2_000;
 const POLLERS = 4;
@@ -52,9 +52,9 @@ afterAll(async () => {
   }
 });
 
-/** One poll invocation in its own process (test/relay/poll-child.ts); resolves with its report. */
+/** One poll invocation in its own process (test/support/poll-child.ts); resolves with its report. */
 function pollInChild(index: number): Promise<PollReport> {
-  const child = spawn(process.execPath, ["--import", "tsx", "test/relay/poll-child.ts"], {
+  const child = spawn(process.execPath, ["--import", "tsx", "test/support/poll-child.ts"], {
     env: { ...process.env, CHILD_BUDGET_MS: "60000", LOG_LEVEL: "warn" },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -10,11 +10,11 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { ROOT } from "../../scripts/build";
-import { startStack, WEBHOOK_SECRET, type Stack } from "../http/stack";
-import { recordOutput } from "../security/capture";
-import { OWN_SECRETS } from "../security/secrets";
-import { createChaosTask, eventTaskKey, kindAt, reportsTask, taskKey, type ChaosApi } from "./kinds";
-import { countBy, duplicatesIn, listCounts, printCounts, waitFor } from "./tally";
+import { startStack, WEBHOOK_SECRET, type Stack } from "../support/stack";
+import { recordOutput } from "../support/capture";
+import { OWN_SECRETS } from "../support/secrets";
+import { createChaosTask, eventTaskKey, kindAt, reportsTask, taskKey, type ChaosApi } from "../support/chaos-kinds";
+import { countBy, duplicatesIn, listCounts, printCounts, waitFor } from "../support/tally";
 
 const TASKS = 200;
 const NEVER_FINISHING = 20;

@@ -11,10 +11,10 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { loadConfig } from "../../lib/config";
 import { createRelay, type Relay } from "../../lib/relay";
-import { independentlyVerifiedSecrets, startReceiver, status, unreadableByCloudEventsSdk } from "../delivery/helpers";
-import { startStack, WEBHOOK_SECRET, type Stack } from "../http/stack";
-import { quietLogger } from "../security/capture";
-import { countBy, duplicatesIn, printCounts } from "./tally";
+import { independentlyVerifiedSecrets, startReceiver, status, unreadableByCloudEventsSdk } from "../support/delivery";
+import { startStack, WEBHOOK_SECRET, type Stack } from "../support/stack";
+import { quietLogger } from "../support/capture";
+import { countBy, duplicatesIn, printCounts } from "../support/tally";
 
 let stack: Stack;
 beforeAll(async () => {

@@ -12,10 +12,10 @@ import { loadConfig } from "../../lib/config";
 import { createRelay, type Relay } from "../../lib/relay";
 import { runtime } from "../../lib/runtime";
 import type { FaultSpec } from "../../scripts/emulator/index";
-import { httpEvent, scfContext } from "../functions/events";
-import { API_TOKEN, startStack, WEBHOOK_SECRET, type Stack } from "../http/stack";
-import { quietLogger } from "../security/capture";
-import { countBy, duplicatesIn, printCounts } from "./tally";
+import { httpEvent, scfContext } from "../support/events";
+import { API_TOKEN, startStack, WEBHOOK_SECRET, type Stack } from "../support/stack";
+import { quietLogger } from "../support/capture";
+import { countBy, duplicatesIn, printCounts } from "../support/tally";
 
 let stack: Stack;
 let relay: Relay;

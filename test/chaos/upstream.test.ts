@@ -12,10 +12,10 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { loadConfig } from "../../lib/config";
 import { createRelay } from "../../lib/relay";
 import { startEmulator, type Emulator, type FaultSpec } from "../../scripts/emulator/index";
-import { startStack, WEBHOOK_SECRET, type Stack } from "../http/stack";
-import { quietLogger } from "../security/capture";
-import { createChaosTask, eventTaskKey, kindAt, reportsTask, taskKey, type ChaosTask } from "./kinds";
-import { busiestSecond, countBy, duplicatesIn, listCounts, printCounts } from "./tally";
+import { startStack, WEBHOOK_SECRET, type Stack } from "../support/stack";
+import { quietLogger } from "../support/capture";
+import { createChaosTask, eventTaskKey, kindAt, reportsTask, taskKey, type ChaosTask } from "../support/chaos-kinds";
+import { busiestSecond, countBy, duplicatesIn, listCounts, printCounts } from "../support/tally";
 
 const WATCHES = 500;
 const RATE = 100;

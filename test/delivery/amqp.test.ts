@@ -12,7 +12,7 @@ import type { Deliverer } from "../../lib/delivery/deliverer";
 import { serializeEvent } from "../../lib/delivery/deliverer";
 import { createLogger } from "../../lib/log";
 import { check } from "../../lib/schemas/validate-watch";
-import { sampleEvent, testConfig } from "./helpers";
+import { sampleEvent, testConfig } from "../support/delivery";
 
 const BROKER = "amqp://guest:guest@127.0.0.1:5672";
 const suffix = randomBytes(6).toString("hex");

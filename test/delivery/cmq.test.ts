@@ -10,7 +10,7 @@ import type { Deliverer } from "../../lib/delivery/deliverer";
 import { serializeEvent } from "../../lib/delivery/deliverer";
 import { check } from "../../lib/schemas/validate-watch";
 import { CredentialsError, type CredentialSource } from "../../lib/upstream/credentials";
-import { newSecret, sampleEvent, startReceiver, status, testConfig } from "./helpers";
+import { newSecret, sampleEvent, startReceiver, status, testConfig } from "../support/delivery";
 
 const TOKEN_ID = "AKIDtemporaryCMQtest000000000000000";
 const TOKEN_KEY = "temporary-secret-key-for-cmq-000000";

@@ -4,7 +4,7 @@ import { buildEvent, eventIdOf } from "../../lib/delivery/event";
 import { ValidationError } from "../../lib/schemas/validate";
 import { check } from "../../lib/schemas/validate-watch";
 import { newWatch } from "../../lib/watches/model";
-import { sampleEvent } from "./helpers";
+import { sampleEvent } from "../support/delivery";
 
 const NOW = Date.parse("2026-03-01T10:00:00Z");
 const watch = () => newWatch({ task: { api: "legacy", taskId: 1234, region: "sh" }, destination: { type: "cmq", queue: "results" } }, NOW, 3_600);

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { startInbox, type Inbox } from "../../scripts/inbox";
 import { createDeliverer } from "../../lib/delivery/create-deliverer";
 import type { Deliverer } from "../../lib/delivery/deliverer";
-import { newSecret, sampleEvent, testConfig } from "./helpers";
+import { newSecret, sampleEvent, testConfig } from "../support/delivery";
 
 const open: Array<Inbox | Deliverer> = [];
 afterEach(async () => {

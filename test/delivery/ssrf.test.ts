@@ -4,7 +4,7 @@ import { createDeliverer } from "../../lib/delivery/create-deliverer";
 import { checkDestination } from "../../lib/delivery/destination-policy";
 import { addressKind, type Resolver } from "../../lib/delivery/ssrf";
 import { createWebhookSender } from "../../lib/delivery/webhook";
-import { newSecret, sampleEvent, startReceiver, status, testConfig } from "./helpers";
+import { newSecret, sampleEvent, startReceiver, status, testConfig } from "../support/delivery";
 
 const open: Array<{ close(): unknown }> = [];
 afterEach(async () => {

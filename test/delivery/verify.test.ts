@@ -2,7 +2,7 @@ import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { serializeEvent } from "../../lib/delivery/deliverer";
 import { DeliveryVerificationError, verifyDelivery } from "../../lib/delivery/verify";
-import { newSecret, sampleEvent } from "./helpers";
+import { newSecret, sampleEvent } from "../support/delivery";
 
 /** Signs like a Standard Webhooks sender, with node:crypto alone. */
 function signedHeaders(body: string, id: string, secrets: string[], timestamp = Math.floor(Date.now() / 1000)) {

@@ -4,7 +4,7 @@ import type { Deliverer, DeliveryOutcome } from "../../lib/delivery/deliverer";
 import { nextAttemptDelay } from "../../lib/delivery/schedule";
 import { parseRetryAfter } from "../../lib/delivery/webhook";
 import type { WebhookDestination } from "../../lib/schemas/index";
-import { independentlyVerifiedSecrets, newSecret, sampleEvent, startReceiver, status, testConfig } from "./helpers";
+import { independentlyVerifiedSecrets, newSecret, sampleEvent, startReceiver, status, testConfig } from "../support/delivery";
 
 const open: Array<{ close(): unknown }> = [];
 afterEach(async () => {

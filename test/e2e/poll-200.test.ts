@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { loadConfig } from "../../lib/config";
 import { createRelay } from "../../lib/relay";
-import { startStack, WEBHOOK_SECRET, type Stack } from "../http/stack";
+import { startStack, WEBHOOK_SECRET, type Stack } from "../support/stack";
 
 const WATCHES = 200;
 const RATE = 20;

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { Client as TdmqClient } from "tencentcloud-sdk-nodejs/tencentcloud/services/tdmq/v20200217/tdmq_client.js";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, startEmulator, type Emulator } from "../../scripts/emulator/index";
-import { callLegacy } from "./legacy-client";
+import { callLegacy } from "../support/legacy-client";
 
 describe("admin HTTP API", () => {
   let emulator: Emulator;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { SEED_VPC_TASK, startEmulator, type Emulator, type EmulatorCredential } from "../../scripts/emulator/index";
-import { callApi3, codeOf, DEFAULT_CREDENTIAL, REQUEST_ID, sdkOutcome, vpcClient } from "./api3-client";
+import { callApi3, codeOf, DEFAULT_CREDENTIAL, REQUEST_ID, sdkOutcome, vpcClient } from "../support/api3-client";
 
 const temporary: EmulatorCredential = { secretId: "AKIDtemporaryVPCcredential00000001", secretKey: "temporary-vpc-key-0123456789abcd", token: "vpc-session-token+/=" };
 const TaskId = SEED_VPC_TASK.taskId;

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { SEED_EIP_TASK, SEED_VPC_TASK, startEmulator, type Emulator, type FaultSpec } from "../../scripts/emulator/index";
-import { fieldErrors } from "./field-errors";
-import { callLegacy, manualClock } from "./legacy-client";
-import { callApi3, codeOf, REQUEST_ID, sdkOutcome, vpcClient } from "./api3-client";
+import { fieldErrors } from "../support/field-errors";
+import { callLegacy, manualClock } from "../support/legacy-client";
+import { callApi3, codeOf, REQUEST_ID, sdkOutcome, vpcClient } from "../support/api3-client";
 
 const vpcQuery = { action: "DescribeVpcTaskResult", params: { TaskId: SEED_VPC_TASK.taskId } };
 const eipQuery = { action: "DescribeTaskResult", params: { TaskId: SEED_EIP_TASK.taskId } };

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { check } from "../../lib/schemas/validate";
 import { FAULT_KINDS, startEmulator, type Emulator, type FaultSpec } from "../../scripts/emulator/index";
-import { fieldErrors } from "./field-errors";
-import { callLegacy } from "./legacy-client";
+import { fieldErrors } from "../support/field-errors";
+import { callLegacy } from "../support/legacy-client";
 
 describe("legacy API: fault injection", () => {
   let emulator: Emulator;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { DEFAULT_SECRET_KEY, startEmulator, type Emulator, type EmulatorCredential } from "../../scripts/emulator/index";
-import { callLegacy, manualClock, send } from "./legacy-client";
+import { callLegacy, manualClock, send } from "../support/legacy-client";
 
 const temporary: EmulatorCredential = { secretId: "AKIDtemporaryEMULATORcredential0001", secretKey: "temporary-secret-key-abcdef012345", token: "session-token-with+and/chars=" };
 const permanent: EmulatorCredential = { secretId: "AKIDpermanentEMULATORcredential0002", secretKey: "permanent-secret-key-abcdef012345" };

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { check } from "../../lib/schemas/validate";
 import { startEmulator, type Emulator, type TaskSpec } from "../../scripts/emulator/index";
-import { fieldErrors } from "./field-errors";
-import { callLegacy, manualClock } from "./legacy-client";
+import { fieldErrors } from "../support/field-errors";
+import { callLegacy, manualClock } from "../support/legacy-client";
 
 const DOCUMENTED_297 = {
   code: 0,

@@ -2,8 +2,8 @@ import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import type { Emulator } from "../../scripts/emulator/index";
-import { sdkOutcome, vpcClient } from "./api3-client";
-import { callLegacy } from "./legacy-client";
+import { sdkOutcome, vpcClient } from "../support/api3-client";
+import { callLegacy } from "../support/legacy-client";
 
 const MAIN = fileURLToPath(new URL("../../scripts/emulator/main.ts", import.meta.url));
 

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, expect, it } from "vitest";
 import { ROOT } from "../../scripts/build";
-import { sdkOutcome, vpcClient } from "./api3-client";
+import { sdkOutcome, vpcClient } from "../support/api3-client";
 
 const SECRET_ID = "AKIDnpmSTARTsettings000000000000001";
 const SECRET_KEY = "npm-start-emulator-key-0123456789ab";

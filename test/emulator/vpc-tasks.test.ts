@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { SEED_EIP_TASK, SEED_VPC_TASK, startEmulator, type Emulator, type TaskSpec } from "../../scripts/emulator/index";
-import { fieldErrors } from "./field-errors";
-import { aheadClock, callApi3, codeOf, REQUEST_ID, sdkOutcome, vpcClient } from "./api3-client";
+import { fieldErrors } from "../support/field-errors";
+import { aheadClock, callApi3, codeOf, REQUEST_ID, sdkOutcome, vpcClient } from "../support/api3-client";
 
 const ASYNC_TASK_MS = 60_000;
 

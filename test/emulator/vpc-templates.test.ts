@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { SEED_ADDRESS_TEMPLATE, startEmulator, type Emulator } from "../../scripts/emulator/index";
-import { aheadClock, callApi3, REQUEST_ID, sdkOutcome, vpcClient } from "./api3-client";
+import { aheadClock, callApi3, REQUEST_ID, sdkOutcome, vpcClient } from "../support/api3-client";
 
 const ASYNC_TASK_MS = 60_000;
 const TENCENT_TIME = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/;

@@ -13,10 +13,10 @@ import { createHttpHandler } from "../../functions/http";
 import { createPollHandler } from "../../functions/poll";
 import { loadConfig } from "../../lib/config";
 import { createRuntime } from "../../lib/runtime";
-import { freePort } from "../free-port";
-import { API_TOKEN, startStack, type Stack } from "../http/stack";
-import { captureLogs } from "./capture-logs";
-import { fixture, httpEvent, lambdaContext, scfContext } from "./events";
+import { freePort } from "../support/free-port";
+import { API_TOKEN, startStack, type Stack } from "../support/stack";
+import { captureLogs } from "../support/capture-logs";
+import { fixture, httpEvent, lambdaContext, scfContext } from "../support/events";
 
 type Handler = (event: unknown, context: unknown) => Promise<any>;
 type ColdStart = { http: Handler; poll: Handler; restore: () => Promise<void> };

@@ -9,9 +9,9 @@ import { createHttpHandler, handler as deployed, main_handler, type HttpHandler 
 import { loadConfig } from "../../lib/config";
 import { MAX_BODY_BYTES } from "../../lib/http/body";
 import { createRuntime, type Runtime } from "../../lib/runtime";
-import { API_TOKEN, DOCUMENTED_297, startStack, WEBHOOK_SECRET, type Stack } from "../http/stack";
-import { captureLogs } from "./capture-logs";
-import { contextFor, fixture, httpEvent, HTTP_PLATFORMS, scfContext, type HttpPlatform, type RequestSpec } from "./events";
+import { API_TOKEN, DOCUMENTED_297, startStack, WEBHOOK_SECRET, type Stack } from "../support/stack";
+import { captureLogs } from "../support/capture-logs";
+import { contextFor, fixture, httpEvent, HTTP_PLATFORMS, scfContext, type HttpPlatform, type RequestSpec } from "../support/events";
 
 let stack: Stack;
 let runtime: Runtime;

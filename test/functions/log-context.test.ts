@@ -10,10 +10,10 @@ import { createHttpHandler } from "../../functions/http";
 import { createPollHandler } from "../../functions/poll";
 import { loadConfig } from "../../lib/config";
 import { createRuntime, type Runtime } from "../../lib/runtime";
-import { startReceiver, status } from "../delivery/helpers";
-import { API_TOKEN, startStack, WEBHOOK_SECRET, type Stack } from "../http/stack";
-import { captureLogs } from "./capture-logs";
-import { fixture, httpEvent, lambdaContext, scfContext } from "./events";
+import { startReceiver, status } from "../support/delivery";
+import { API_TOKEN, startStack, WEBHOOK_SECRET, type Stack } from "../support/stack";
+import { captureLogs } from "../support/capture-logs";
+import { fixture, httpEvent, lambdaContext, scfContext } from "../support/events";
 
 const SAFETY_MARGIN_MS = 200;
 

@@ -3,7 +3,7 @@ import { invocationOf } from "../../functions/platform/context";
 import { httpRequestOf, platformResponse } from "../../functions/platform/http-event";
 import { timerInvocationOf } from "../../functions/platform/timer-event";
 import { HttpProblem } from "../../lib/http/problem";
-import { fixture, httpEvent, HTTP_PLATFORMS, lambdaContext, scfContext } from "./events";
+import { fixture, httpEvent, HTTP_PLATFORMS, lambdaContext, scfContext } from "../support/events";
 
 describe("httpRequestOf", () => {
   it("reads each platform's fixture as the same request, with its source address", () => {

@@ -9,9 +9,9 @@ import { createPollHandler, handler as deployed, main_handler, type PollHandler 
 import { loadConfig } from "../../lib/config";
 import type { PollReport } from "../../lib/relay";
 import { createRuntime, type Runtime } from "../../lib/runtime";
-import { startStack, WEBHOOK_SECRET, type Stack } from "../http/stack";
-import { captureLogs } from "./capture-logs";
-import { fixture, lambdaContext, scfContext } from "./events";
+import { startStack, WEBHOOK_SECRET, type Stack } from "../support/stack";
+import { captureLogs } from "../support/capture-logs";
+import { fixture, lambdaContext, scfContext } from "../support/events";
 
 const SAFETY_MARGIN_MS = 400;
 const POLL_BUDGET_MS = 1_200;

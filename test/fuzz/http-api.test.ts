@@ -15,9 +15,9 @@ import { MAX_BODY_BYTES } from "../../lib/http/body";
 import { PROBLEM_TYPE_BASE } from "../../lib/http/problem";
 import { runtime } from "../../lib/runtime";
 import { SEED_EIP_TASK, SEED_VPC_TASK } from "../../scripts/emulator/index";
-import { contextFor, httpEvent, type HttpPlatform } from "../functions/events";
-import { API_TOKEN, startStack, type Stack } from "../http/stack";
-import { countBy, listCounts, printCounts } from "../chaos/tally";
+import { contextFor, httpEvent, type HttpPlatform } from "../support/events";
+import { API_TOKEN, startStack, type Stack } from "../support/stack";
+import { countBy, listCounts, printCounts } from "../support/tally";
 
 const RUNS = 1_000;
 const SEEDED_TASK = 297;

@@ -9,7 +9,7 @@ import { HttpProblem, problemSchema } from "../../lib/http/problem";
 import type { HttpRequest, HttpResponse } from "../../lib/http/types";
 import { createLogger, withLogContext } from "../../lib/log";
 import { createRelay, type Relay } from "../../lib/relay";
-import { API_TOKEN, DOCUMENTED_297, startStack, WEBHOOK_SECRET, type Stack } from "./stack";
+import { API_TOKEN, DOCUMENTED_297, startStack, WEBHOOK_SECRET, type Stack } from "../support/stack";
 
 let stack: Stack;
 let config: Config;

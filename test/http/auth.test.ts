@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { requireBearer } from "../../lib/http/auth";
-import { thrownProblem } from "./thrown-problem";
+import { thrownProblem } from "../support/thrown-problem";
 
 const TOKEN = "s3cr3t-api-token-0123456789";
 

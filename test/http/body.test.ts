@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { decodeBase64Body, MAX_BODY_BYTES, readJsonBody } from "../../lib/http/body";
 import type { HttpRequest } from "../../lib/http/types";
-import { thrownProblem } from "./thrown-problem";
+import { thrownProblem } from "../support/thrown-problem";
 
 const request = (body: string | undefined, contentType: string | null = "application/json"): HttpRequest => ({
   method: "POST",

@@ -15,7 +15,7 @@ import { ROOT } from "../../scripts/build";
 import { serveFunctionUrl, type FunctionUrlServer } from "../../scripts/local/function-url-server";
 import type { ScfHandler } from "../../scripts/local/scf";
 import { T0 } from "../watches/fixtures";
-import { API_TOKEN, startStack, WEBHOOK_SECRET, type Stack } from "./stack";
+import { API_TOKEN, startStack, WEBHOOK_SECRET, type Stack } from "../support/stack";
 
 let stack: Stack;
 let api: FunctionUrlServer;

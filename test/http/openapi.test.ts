@@ -7,7 +7,7 @@ import { newWatch } from "../../lib/watches/model";
 import { watchView } from "../../lib/http/watch-view";
 import { HttpProblem } from "../../lib/http/problem";
 import { taskResultSchema, watchRequestSchema } from "../../lib/schemas/index";
-import { DOCUMENTED_297 } from "./stack";
+import { DOCUMENTED_297 } from "../support/stack";
 
 type Json = Record<string, any>;
 const doc = openApiDocument(API_ROUTES) as Json;

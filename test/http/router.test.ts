@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { matchRoute } from "../../lib/http/router";
-import { thrownProblem } from "./thrown-problem";
+import { thrownProblem } from "../support/thrown-problem";
 
 const routes = [
   { method: "GET", path: "/healthz" },

@@ -7,8 +7,8 @@ import { spawn } from "node:child_process";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { loadConfig } from "../../lib/config";
 import { createRelay } from "../../lib/relay";
-import { startReceiver, unreadableByCloudEventsSdk } from "../delivery/helpers";
-import { startStack, WEBHOOK_SECRET, type Stack } from "../http/stack";
+import { startReceiver, unreadableByCloudEventsSdk } from "../support/delivery";
+import { startStack, WEBHOOK_SECRET, type Stack } from "../support/stack";
 
 let stack: Stack;
 beforeAll(async () => {
@@ -26,7 +26,7 @@ it("delivers the same event after the poller is killed mid-delivery", async () =
     const { watch } = await relay.registerWatch({ ...task, destination });
     expect(watch.state).toBe("pending");
 
-    const child = spawn(process.execPath, ["--import", "tsx", "test/relay/poll-child.ts"], { env: process.env, stdio: "ignore" });
+    const child = spawn(process.execPath, ["--import", "tsx", "test/support/poll-child.ts"], { env: process.env, stdio: "ignore" });
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on("exit", (_code, signal) => resolve(signal)));
     await waitFor(() => receiver.hits.length === 1, 15_000);
     child.kill("SIGKILL");

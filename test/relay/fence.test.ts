@@ -18,10 +18,10 @@ import { createRelay, type Relay } from "../../lib/relay";
 import { clientOptionsFromConfig, createTaskClient } from "../../lib/upstream/client";
 import { advanceWatch } from "../../lib/poll/advance";
 import { openStore } from "../../lib/watches/open-store";
-import { readCloudEvent, startReceiver, unreadableByCloudEventsSdk } from "../delivery/helpers";
-import { startStack, WEBHOOK_SECRET, type Stack } from "../http/stack";
-import { quietLogger } from "../security/capture";
-import { waitFor } from "../chaos/tally";
+import { readCloudEvent, startReceiver, unreadableByCloudEventsSdk } from "../support/delivery";
+import { startStack, WEBHOOK_SECRET, type Stack } from "../support/stack";
+import { quietLogger } from "../support/capture";
+import { waitFor } from "../support/tally";
 
 const REDIS = "redis://127.0.0.1:6379/0";
 const redisPrefix = `test:fence:${randomBytes(6).toString("hex")}:`;

@@ -9,8 +9,8 @@ import { ConflictError } from "../../lib/errors";
 import { createRelay, type Relay, type RelayParts } from "../../lib/relay";
 import { ValidationError } from "../../lib/schemas/validate";
 import { UpstreamError } from "../../lib/upstream/errors";
-import { startReceiver, status, unreadableByCloudEventsSdk } from "../delivery/helpers";
-import { startStack, WEBHOOK_SECRET, type Stack } from "../http/stack";
+import { startReceiver, status, unreadableByCloudEventsSdk } from "../support/delivery";
+import { startStack, WEBHOOK_SECRET, type Stack } from "../support/stack";
 
 let stack: Stack;
 const relays: Relay[] = [];

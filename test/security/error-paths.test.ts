@@ -12,12 +12,12 @@ import { handler as http } from "../../functions/http";
 import { handler as poll } from "../../functions/poll";
 import { runtime } from "../../lib/runtime";
 import { startEmulator, type Emulator } from "../../scripts/emulator/index";
-import { startReceiver, status } from "../delivery/helpers";
-import { captureLogs } from "../functions/capture-logs";
-import { fixture, httpEvent, scfContext, type RequestSpec } from "../functions/events";
-import { API_TOKEN, startStack, type Stack } from "../http/stack";
-import { recordOutput } from "./capture";
-import { findLeaks, OWN_SECRETS } from "./secrets";
+import { startReceiver, status } from "../support/delivery";
+import { captureLogs } from "../support/capture-logs";
+import { fixture, httpEvent, scfContext, type RequestSpec } from "../support/events";
+import { API_TOKEN, startStack, type Stack } from "../support/stack";
+import { recordOutput } from "../support/capture";
+import { findLeaks, OWN_SECRETS } from "../support/secrets";
 
 const TEMPORARY = { secretId: "AKIDleakTESTStemporary0000000000001", secretKey: OWN_SECRETS.temporarySecretKey, token: OWN_SECRETS.sessionToken };
 

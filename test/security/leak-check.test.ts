@@ -8,9 +8,9 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createLogger, redact } from "../../lib/log";
 import { DEFAULT_SECRET_KEY } from "../../scripts/emulator/credentials";
-import { API_TOKEN, WEBHOOK_SECRET } from "../http/stack";
-import { captureDir, quietLogger, recordOutput } from "./capture";
-import { findLeaks, OWN_SECRETS } from "./secrets";
+import { API_TOKEN, WEBHOOK_SECRET } from "../support/stack";
+import { captureDir, quietLogger, recordOutput } from "../support/capture";
+import { findLeaks, OWN_SECRETS } from "../support/secrets";
 
 const captured = () =>
   readdirSync(captureDir())
@@ -21,8 +21,8 @@ const captured = () =>
 describe("findLeaks", () => {
   it.each([
     ["the emulator SecretKey in an error", `error: bad key ${DEFAULT_SECRET_KEY}`, /emulator SecretKey/],
-    ["the API token in a header dump", `{"authorization":"Bearer ${API_TOKEN}"}`, /API token of test\/http\/stack/],
-    ["a webhook secret", `secret=${WEBHOOK_SECRET}`, /webhook secret of test\/http\/stack/],
+    ["the API token in a header dump", `{"authorization":"Bearer ${API_TOKEN}"}`, /API token of test\/support\/stack/],
+    ["a webhook secret", `secret=${WEBHOOK_SECRET}`, /webhook secret of test\/support\/stack/],
     ["a webhook secret's bare base64 key", `key ${WEBHOOK_SECRET.slice("whsec_".length)}`, /base64 key/],
     ["a session token", `Token=${OWN_SECRETS.sessionToken}&x=1`, /sessionToken/],
     ["a whsec_ secret no test declared", `whsec_${Buffer.alloc(24, 200).toString("base64")}`, /a whsec_ webhook secret/],

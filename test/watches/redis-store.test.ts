@@ -14,9 +14,9 @@ import { StoreConfigError } from "../../lib/watches/store";
 import type { Watch } from "../../lib/schemas/index";
 import type { Position } from "../../lib/watches/listing";
 import { toRow } from "../../lib/watches/row";
-import { freePort } from "../free-port";
+import { freePort } from "../support/free-port";
 import { deliveredWatch, expectValidWatch, listedWatch, newestFirst, previousReleaseRow, T0, watchesFor, watchFor } from "./fixtures";
-import { storeContract } from "./store-contract";
+import { storeContract } from "../support/store-contract";
 
 const SERVER = "redis://127.0.0.1:6379/0";
 const filePrefix = `test:watches:${randomBytes(6).toString("hex")}:`;

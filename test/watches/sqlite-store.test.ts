@@ -11,7 +11,7 @@ import type { Position } from "../../lib/watches/listing";
 import { toRow } from "../../lib/watches/row";
 import { SQL, SqliteWatchStore } from "../../lib/watches/sqlite-store";
 import { deliveredWatch, expectValidWatch, listedWatch, newestFirst, previousReleaseRow, T0, watchesFor } from "./fixtures";
-import { storeContract } from "./store-contract";
+import { storeContract } from "../support/store-contract";
 
 const scratch = mkdtempSync(join(tmpdir(), "nettask-sqlite-store-"));
 let spaces = 0;
@@ -140,7 +140,7 @@ describe("SqliteWatchStore", () => {
     const seed = new SqliteWatchStore(file);
     await seed.insertMany(watchesFor(1_000, (i) => T0 - i));
 
-    const script = fileURLToPath(new URL("./sqlite-poller.ts", import.meta.url));
+    const script = fileURLToPath(new URL("../support/sqlite-poller.ts", import.meta.url));
     const deliveries = new Map<string, number>();
     let lostSaves = 0;
     const pollers = Array.from({ length: 4 }, (_, i) => {

@@ -1,6 +1,6 @@
 /**
  * Realistic platform events and contexts for handler tests: each HTTP event starts from a
- * fixture captured in the platform's documented shape (events/*.json) and has its method,
+ * fixture captured in the platform's documented shape (test/fixtures/events/*.json) and has its method,
  * path, query, headers and body set the way that platform carries them.
  */
 import { readFileSync } from "node:fs";
@@ -10,7 +10,7 @@ export const HTTP_PLATFORMS = ["scf-function-url", "scf-api-gateway", "aws-http-
 export type HttpPlatform = (typeof HTTP_PLATFORMS)[number];
 
 export function fixture(name: string): Record<string, any> {
-  return JSON.parse(readFileSync(new URL(`./events/${name}.json`, import.meta.url), "utf8"));
+  return JSON.parse(readFileSync(new URL(`../fixtures/events/${name}.json`, import.meta.url), "utf8"));
 }
 
 export interface RequestSpec {

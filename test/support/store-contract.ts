@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { WATCH_STATES, type Destination, type Watch, type WatchState } from "../../lib/schemas/index";
 import { LIST_FILTER_NAMES, SCAN_BUDGET, type ListFilter, type ListQuery, type Position } from "../../lib/watches/listing";
 import type { ClaimOptions, WatchStore } from "../../lib/watches/store";
-import { deliveredWatch, expectValidWatch, FIXTURE_SECRET, listedWatch, newestFirst, T0, watchesFor, watchFor } from "./fixtures";
+import { deliveredWatch, expectValidWatch, FIXTURE_SECRET, listedWatch, newestFirst, T0, watchesFor, watchFor } from "../watches/fixtures";
 
 export interface StoreSpace {
   /** Another store instance (its own connection) on this space's data. */

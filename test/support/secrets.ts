@@ -4,7 +4,7 @@
  * here or are listed here, so the end-of-run check knows what must never be printed.
  */
 import { DEFAULT_SECRET_KEY } from "../../scripts/emulator/credentials";
-import { API_TOKEN, WEBHOOK_SECRET } from "../http/stack";
+import { API_TOKEN, WEBHOOK_SECRET } from "./stack";
 
 const whsec = (fill: number) => `whsec_${Buffer.alloc(32, fill).toString("base64")}`;
 
@@ -28,8 +28,8 @@ export const OWN_SECRETS = {
 /** Name → value of every secret the suite uses, by where it comes from. */
 const KNOWN: Record<string, string> = {
   "emulator SecretKey (DEFAULT_SECRET_KEY)": DEFAULT_SECRET_KEY,
-  "API token of test/http/stack.ts": API_TOKEN,
-  "webhook secret of test/http/stack.ts": WEBHOOK_SECRET,
+  "API token of test/support/stack.ts": API_TOKEN,
+  "webhook secret of test/support/stack.ts": WEBHOOK_SECRET,
   "API token of test/http/auth.test.ts": "s3cr3t-api-token-0123456789",
   "presented wrong API tokens (test/http, test/functions)": "wrong-token",
   "presented wrong API token (test/functions)": "not-the-token",

@@ -25,7 +25,7 @@ export default function setup(project: TestProject): () => Promise<void> {
     // Loaded only now: every test process imports TEST_MARK from here, and the list of secrets is heavy.
     const { findLeaks } = await import("./secrets");
     const files = readdirSync(dir);
-    if (files.length === 0) throw new Error(`secret-leak check: no test output was captured in ${dir}; is test/security/tee-output.ts in setupFiles?`);
+    if (files.length === 0) throw new Error(`secret-leak check: no test output was captured in ${dir}; is test/support/tee-output.ts in setupFiles?`);
     const leaks = files.flatMap((name) => {
       const text = readFileSync(join(dir, name), "utf8");
       const lines = text.split("\n");

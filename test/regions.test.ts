@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { regionName } from "../../lib/regions";
-import { REGION, REGION_CODES } from "../../lib/schemas/patterns";
+import { regionName } from "../lib/regions";
+import { REGION, REGION_CODES } from "../lib/schemas/patterns";
 
 describe("regionName", () => {
   it("maps legacy codes to API 3.0 names", () => {
