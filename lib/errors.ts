@@ -45,6 +45,7 @@ export class RelayError extends Error {
 
   static override [Symbol.hasInstance](value: unknown): boolean {
     const lineage: unknown = typeof value === "object" && value !== null ? (value as Record<symbol, unknown>)[LINEAGE] : undefined;
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class asked about (x instanceof ConflictError), not RelayError.
     return Array.isArray(lineage) && lineage.includes(this.errorName);
   }
 }

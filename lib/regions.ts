@@ -3,7 +3,7 @@
  * 3.0 only knows the ap-style names. Users may give either: every task and watch carries the
  * ap-style name (its canonical form), and the legacy request sends the short code.
  */
-import { REGION_CODES } from "./schemas/patterns";
+import type { REGION_CODES } from "./schemas/patterns";
 
 type RegionCode = (typeof REGION_CODES)[number];
 

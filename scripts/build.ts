@@ -111,7 +111,7 @@ async function buildFunction(name: FunctionName, outDir: string): Promise<BuiltF
         bundle({ entryPoints: { [chunk]: LAZY_CHUNKS[chunk]! }, outdir: join(dir, "chunks"), plugins: [lazyChunks(ROOT, used, "./"), ioredisSingleNode] }),
       ),
     );
-    pending.forEach((chunk, i) => chunks.set(chunk, results[i]!));
+    for (const [i, chunk] of pending.entries()) chunks.set(chunk, results[i]!);
   }
   const files = [main, ...chunks.values()].flatMap((result) => result.outputFiles!);
   // The repo's package.json says "type": "module"; this one makes Node load the bundle as CommonJS.

@@ -85,30 +85,31 @@ const OPTIONS_OF: Record<string, readonly string[]> = {
   redeliver: ["api-url"],
 };
 
-async function main(argv: string[], signal?: AbortSignal): Promise<number> {
-  let values, positionals;
+const CLI_OPTIONS = {
+    region: { type: "string" },
+    api: { type: "string" },
+    "max-wait": { type: "string" },
+    "min-delay": { type: "string" },
+    "max-delay": { type: "string" },
+    "api-url": { type: "string" },
+    state: { type: "string" },
+    "task-id": { type: "string" },
+    "destination-type": { type: "string" },
+    limit: { type: "string" },
+    json: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  } as const;
+
+function parseCommandLine(args: string[]) {
   try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        region: { type: "string" },
-        api: { type: "string" },
-        "max-wait": { type: "string" },
-        "min-delay": { type: "string" },
-        "max-delay": { type: "string" },
-        "api-url": { type: "string" },
-        state: { type: "string" },
-        "task-id": { type: "string" },
-        "destination-type": { type: "string" },
-        limit: { type: "string" },
-        json: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
+    return parseArgs({ args, allowPositionals: true, options: CLI_OPTIONS });
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+}
+
+async function main(argv: string[], signal?: AbortSignal): Promise<number> {
+  const { values, positionals } = parseCommandLine(argv);
   if (values.help) {
     console.log(USAGE);
     return 0;

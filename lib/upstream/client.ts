@@ -12,7 +12,7 @@ import { resolveCredentials, type CredentialSource, type Credentials } from "./c
 import { classifyError, httpError, malformedError, UpstreamError } from "./errors";
 import { kindOf, type KindSettings } from "./kinds/index";
 import type { RateLimiter } from "./rate-limit";
-import { AnswerTooLargeError, exchange } from "./transport";
+import { AnswerTooLargeError, exchange, type UpstreamAnswer } from "./transport";
 import { sleep as defaultSleep } from "../sleep";
 
 export interface TaskClientOptions {
@@ -76,7 +76,7 @@ export function createTaskClient(options: TaskClientOptions): TaskClient {
     const creds = await credentials();
     const request = kind.request(task, creds, settings, now());
     const timeout = AbortSignal.timeout(timeoutMs);
-    let answer;
+    let answer: UpstreamAnswer;
     try {
       answer = await exchange(request, signal ? AbortSignal.any([signal, timeout]) : timeout);
     } catch (error) {

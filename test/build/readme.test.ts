@@ -68,7 +68,7 @@ const sectionOf = (title: string) => {
   expect(section, `README.md has a section "${title}"`).toBeDefined();
   return section!;
 };
-const codeBlocks = (text: string, language: string) => [...text.matchAll(new RegExp("```" + language + "\\n([\\s\\S]*?)```", "g"))].map((m) => m[1]!);
+const codeBlocks = (text: string, language: string) => [...text.matchAll(new RegExp(`\`\`\`${language}\\n([\\s\\S]*?)\`\`\``, "g"))].map((m) => m[1]!);
 
 it("runs only npm scripts that exist", () => {
   const scripts = Object.keys(JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).scripts);

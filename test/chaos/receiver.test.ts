@@ -40,7 +40,10 @@ async function startGate(targetPort: number) {
         const target = connect(targetPort, "127.0.0.1");
         for (const socket of [client, target]) {
           sockets.add(socket);
-          socket.on("error", () => [client, target].forEach((s) => s.destroy())).on("close", () => sockets.delete(socket));
+          socket.on("error", () => {
+            client.destroy();
+            target.destroy();
+          }).on("close", () => sockets.delete(socket));
         }
         client.pipe(target).pipe(client);
       });

@@ -48,7 +48,7 @@ async function silentServer(sockets: Socket[] = []): Promise<number> {
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   open.push({
     close: () => {
-      sockets.forEach((s) => s.destroy());
+      for (const s of sockets) s.destroy();
       return new Promise<void>((r) => server.close(() => r()));
     },
   });
@@ -182,7 +182,10 @@ describe("AMQP delivery (RabbitMQ)", () => {
   it("checks a broker host name on the address it connects to, and passes none of the URL's query on", async () => {
     const asked: string[] = [];
     const table: Record<string, string> = { "broker.test": "127.0.0.1", "inside.test": "10.1.2.3" };
-    const resolve: Resolver = async (hostname) => (asked.push(hostname), [{ address: table[hostname]!, family: 4 }]);
+    const resolve: Resolver = async (hostname) => {
+      asked.push(hostname);
+      return [{ address: table[hostname]!, family: 4 }];
+    };
     const publisher = createAmqpPublisher({ defaultUrl: "", timeoutMs: 2_000, allow: ["127.0.0.1/32"], resolve });
     open.push(publisher);
     const event = sampleEvent();

@@ -73,7 +73,7 @@ async function silentServer(): Promise<{ port: number; stop: () => Promise<void>
   const stop = () =>
     new Promise<void>((done) => {
       server.close(() => done());
-      sockets.forEach((s) => s.destroy());
+      for (const s of sockets) s.destroy();
     });
   return { port: (server.address() as { port: number }).port, stop };
 }
@@ -95,7 +95,7 @@ async function cuttableRedis(): Promise<{ port: number; cut: () => Promise<void>
     cut: async () => {
       await new Promise<void>((done) => {
         server.close(() => done());
-        sockets.forEach((s) => s.destroy());
+        for (const s of sockets) s.destroy();
       });
     },
   };

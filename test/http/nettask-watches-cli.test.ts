@@ -66,7 +66,7 @@ describe("nettask watches", () => {
     expect(run.code, run.stderr).toBe(0);
     const lines = run.stdout.trim().split("\n");
     expect(lines.map((line) => line.split("  ")[0])).toEqual(newestFailedIds());
-    expect(lines[0]).toMatch(/^w_\S+ {2}failed {6}task 5 gz  \S+Z  webhook http:\/\/127\.0\.0\.1:\d+\/  last attempt: HTTP 503$/);
+    expect(lines[0]).toMatch(/^w_\S+ {2}failed {6}task 5 gz {2}\S+Z {2}webhook http:\/\/127\.0\.0\.1:\d+\/ {2}last attempt: HTTP 503$/);
     expect(run.stdout).not.toContain("whsec_");
   });
 

@@ -108,10 +108,12 @@ describe("RedisWatchStore", () => {
       expect(await admin.zcard(`${oldPrefix}list:all`)).toBe(2_300);
       expect(await admin.zcard(`${oldPrefix}list:state`)).toBe(2_300);
       const failed: string[] = [];
-      for (let after: Position | undefined, page; (page = await one.list({ filters: { state: "failed" }, limit: 100, after })); ) {
+      let after: Position | undefined;
+      do {
+        const page = await one.list({ filters: { state: "failed" }, limit: 100, after });
         failed.push(...page.watches.map((w) => w.id));
-        if (!(after = page.next ?? undefined)) break;
-      }
+        after = page.next ?? undefined;
+      } while (after);
       expect(failed).toEqual(newestFirst(stored.filter((w) => w.state === "failed")).map((w) => w.id));
       expect((await two.list({ filters: { taskId: "7", destinationType: "webhook" }, limit: 5 })).watches).toEqual([stored[6]]);
       await Promise.all([one.close(), two.close()]);

@@ -110,15 +110,19 @@ describe("SqliteWatchStore", () => {
       CREATE INDEX watches_state ON watches (state);`);
     const insert = old.prepare("INSERT INTO watches (id, version, state, due_at, lease_owner, lease_until, body) VALUES (@id, @version, @state, @dueAt, @leaseOwner, @leaseUntil, @body)");
     const stored = Array.from({ length: 2_500 }, (_, i) => ({ ...listedWatch(i + 1, { createdAt: T0 + (i % 700) }), ...(i % 5 === 0 ? { state: "failed" as const, dueAt: null } : {}) }));
-    old.transaction(() => stored.forEach((w) => insert.run(toRow(w))))();
+    old.transaction(() => {
+      for (const w of stored) insert.run(toRow(w));
+    })();
     old.close();
 
     const store = new SqliteWatchStore(file);
     const pages: Watch[] = [];
-    for (let after: Position | undefined, page; (page = await store.list({ filters: { state: "failed" }, limit: 100, after })); ) {
+    let after: Position | undefined;
+    do {
+      const page = await store.list({ filters: { state: "failed" }, limit: 100, after });
       pages.push(...page.watches);
-      if (!(after = page.next ?? undefined)) break;
-    }
+      after = page.next ?? undefined;
+    } while (after);
     expect(pages.map((w) => w.id)).toEqual(newestFirst(stored.filter((w) => w.state === "failed")).map((w) => w.id));
     expect((await store.list({ filters: { taskId: "7" }, limit: 5 })).watches).toEqual([stored[6]]);
     await store.close();

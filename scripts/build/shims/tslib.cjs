@@ -4,5 +4,5 @@
 // Crypto and more at a cold start for nothing; a view with the module as prototype reads the
 // same functions and touches nothing. The lazy chunks (the SDK's clients) keep the real tslib.
 "use strict";
-exports.__importDefault = (mod) => (mod && mod.__esModule ? mod : { default: mod });
-exports.__importStar = (mod) => (mod && mod.__esModule ? mod : Object.assign(Object.create(mod), { default: mod }));
+exports.__importDefault = (mod) => (mod?.__esModule ? mod : { default: mod });
+exports.__importStar = (mod) => (mod?.__esModule ? mod : Object.assign(Object.create(mod), { default: mod }));
