@@ -28,7 +28,9 @@ const PLATFORM_PACKAGES = ["@middy/", "aws-lambda", "@types/aws-lambda", "@aws-l
 const layerRules = LAYERS.map(([name, path], i) => ({
   name: `layer-${name}`,
   severity: "error",
-  comment: `lib/ ${name} may import only ${LAYERS.slice(0, i + 1).map(([n]) => n).join(", ")} (docs/architecture.md)`,
+  comment: `lib/ ${name} may import only ${LAYERS.slice(0, i + 1)
+    .map(([n]) => n)
+    .join(", ")} (docs/architecture.md)`,
   from: { path },
   to: { path: "^lib/", pathNot: LAYERS.slice(0, i + 1).map(([, p]) => p) },
 }));
@@ -46,7 +48,8 @@ module.exports = {
     {
       name: "lib-in-a-layer",
       severity: "error",
-      comment: "Every lib/ file belongs to a layer: add a new folder or file to LAYERS in .dependency-cruiser.cjs and to docs/architecture.md.",
+      comment:
+        "Every lib/ file belongs to a layer: add a new folder or file to LAYERS in .dependency-cruiser.cjs and to docs/architecture.md.",
       from: { path: "^lib/", pathNot: LAYERS.map(([, p]) => p) },
       to: {},
     },

@@ -51,7 +51,10 @@ async function relayCall(method: string, path: string, body?: unknown): Promise<
 
 let templateId = process.env.ADDRESS_TEMPLATE_ID;
 if (!templateId) {
-  const created = await vpc.CreateAddressTemplate({ AddressTemplateName: `nettask-example-${Date.now()}`, Addresses: ["10.0.0.1", "10.0.1.0/24"] });
+  const created = await vpc.CreateAddressTemplate({
+    AddressTemplateName: `nettask-example-${Date.now()}`,
+    Addresses: ["10.0.0.1", "10.0.1.0/24"],
+  });
   templateId = created.AddressTemplate!.AddressTemplateId!;
   console.log(`1. CreateAddressTemplate: ${templateId}`);
 }

@@ -32,7 +32,8 @@ const decodes = (text: string) => {
 /** Reads a broker URL; the reason never repeats the URL (it may hold a password). */
 export function parseBrokerUrl(text: string): BrokerUrl {
   const refused = (reason: string): BrokerUrl => ({ ok: false, reason });
-  if (!URL.canParse(text)) return refused("must be an amqp:// or amqps:// URL that parses (percent-encode any / ? # in the user name and password)");
+  if (!URL.canParse(text))
+    return refused("must be an amqp:// or amqps:// URL that parses (percent-encode any / ? # in the user name and password)");
   const url = new URL(text);
   const scheme = url.protocol.slice(0, -1);
   if (scheme !== "amqp" && scheme !== "amqps") return refused("must be an amqp:// or amqps:// URL");
@@ -40,7 +41,8 @@ export function parseBrokerUrl(text: string): BrokerUrl {
   if (!hostname) return refused("must name the broker's host");
   if (url.search || url.hash) return refused("must not have query parameters or a fragment: the relay sets the connection options itself");
   const path = url.pathname.slice(1);
-  if (![url.username, url.password, path].every(decodes)) return refused("has a malformed percent-encoding (%) in its user name, password or vhost");
+  if (![url.username, url.password, path].every(decodes))
+    return refused("has a malformed percent-encoding (%) in its user name, password or vhost");
   const credentials = url.username !== "" || url.password !== "";
   return {
     ok: true,

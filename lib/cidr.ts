@@ -23,6 +23,7 @@ export function parseCidr(cidr: string): [string, number, Family] | undefined {
 export function allowEntryProblem(cidr: string): { reason: string; got: string } | undefined {
   const parsed = parseCidr(cidr);
   if (!parsed) return { reason: "must be a comma-separated list of CIDRs such as 127.0.0.1/32", got: `"${cidr}" is not one` };
-  if (parsed[1] === 0) return { reason: "must not allow every address: list the networks destinations may reach", got: `"${cidr}" allows them all` };
+  if (parsed[1] === 0)
+    return { reason: "must not allow every address: list the networks destinations may reach", got: `"${cidr}" allows them all` };
   return undefined;
 }

@@ -90,7 +90,12 @@ export async function createRelay(config: Config, parts: RelayParts = {}): Promi
   const now = parts.now ?? (() => storeInUse?.now?.() ?? Date.now());
   // A Redis store shares one limit among all instances; otherwise each process keeps its own.
   const shared = parts.store ? parts.store.sharedRateLimiter !== undefined : sharesRateLimit(config.storeUrl);
-  const reader = parts.reader ?? createTaskReader(config, { logger, ...(shared && { sharedLimit: async () => (await openedStore()).sharedRateLimiter!(config.pollRateLimit) }) });
+  const reader =
+    parts.reader ??
+    createTaskReader(config, {
+      logger,
+      ...(shared && { sharedLimit: async () => (await openedStore()).sharedRateLimiter!(config.pollRateLimit) }),
+    });
   const { client } = reader;
   const delivery = lazy(() => import("./delivery/index"));
   const deliverer = parts.deliverer ?? lazyDeliverer(async () => (await delivery()).createDeliverer(config, { logger }));
@@ -132,7 +137,11 @@ export async function createRelay(config: Config, parts: RelayParts = {}): Promi
 
     const work = await workParts();
     const { store } = work;
-    const fresh = newWatch({ task, destination: valid.destination, deadlineSeconds: valid.deadlineSeconds }, now(), config.defaultDeadlineSeconds);
+    const fresh = newWatch(
+      { task, destination: valid.destination, deadlineSeconds: valid.deadlineSeconds },
+      now(),
+      config.defaultDeadlineSeconds,
+    );
     const existing = await store.get(fresh.id);
     if (existing) return { watch: existing, created: false };
 
@@ -208,7 +217,9 @@ export async function createRelay(config: Config, parts: RelayParts = {}): Promi
         try {
           if ((await registerWatch(request, signal)).created) report.registered++;
         } catch (error) {
-          report.problems.push(`timer argument watches[${i}] (taskId ${request.taskId}, region ${request.region}): ${describeError(error).message}`);
+          report.problems.push(
+            `timer argument watches[${i}] (taskId ${request.taskId}, region ${request.region}): ${describeError(error).message}`,
+          );
         }
       }
       await runPoll(await workParts(), { budgetMs: Math.max(0, budgetMs - (now() - started)), owner: newOwner(), signal, report });

@@ -34,7 +34,10 @@ export function createTaskReader(config: Config, options: TaskReaderOptions = {}
   const { sharedLimit } = options;
   const limiter: () => Promise<RateLimiter> = sharedLimit
     ? lazy(sharedLimit)
-    : ((own) => async () => own)(createRateLimiter(config.pollRateLimit));
+    : (
+        (own) => async () =>
+          own
+      )(createRateLimiter(config.pollRateLimit));
   let requests = 0;
   const counted: RateLimiter = {
     async acquire(signal) {
@@ -42,7 +45,11 @@ export function createTaskReader(config: Config, options: TaskReaderOptions = {}
       requests++;
     },
   };
-  const client = createTaskClient({ ...clientOptionsFromConfig(config), rateLimiter: counted, ...(options.logger && { logger: options.logger }) });
+  const client = createTaskClient({
+    ...clientOptionsFromConfig(config),
+    rateLimiter: counted,
+    ...(options.logger && { logger: options.logger }),
+  });
   return {
     client,
     requests: () => requests,

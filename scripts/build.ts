@@ -100,7 +100,9 @@ async function buildFunction(name: FunctionName, outDir: string): Promise<BuiltF
     (input) => LAZY_PACKAGES.some((p) => input.startsWith(`node_modules/${p}/`)) && !MAIN_BUNDLE_EXCEPTIONS.includes(input),
   );
   if (leaked.length > 0) {
-    throw new Error(`${name}: ${leaked[0]} (and ${leaked.length - 1} more) ended up in the main bundle; import it only through a module of LAZY_CHUNKS`);
+    throw new Error(
+      `${name}: ${leaked[0]} (and ${leaked.length - 1} more) ended up in the main bundle; import it only through a module of LAZY_CHUNKS`,
+    );
   }
   // A chunk may load chunks of its own (delivery loads the TDMQ client and amqplib): build
   // until every chunk referred to is built.
@@ -108,7 +110,11 @@ async function buildFunction(name: FunctionName, outDir: string): Promise<BuiltF
   for (let pending = [...used]; pending.length > 0; pending = [...used].filter((chunk) => !chunks.has(chunk))) {
     const results = await Promise.all(
       pending.map((chunk) =>
-        bundle({ entryPoints: { [chunk]: LAZY_CHUNKS[chunk]! }, outdir: join(dir, "chunks"), plugins: [lazyChunks(ROOT, used, "./"), ioredisSingleNode] }),
+        bundle({
+          entryPoints: { [chunk]: LAZY_CHUNKS[chunk]! },
+          outdir: join(dir, "chunks"),
+          plugins: [lazyChunks(ROOT, used, "./"), ioredisSingleNode],
+        }),
       ),
     );
     for (const [i, chunk] of pending.entries()) chunks.set(chunk, results[i]!);

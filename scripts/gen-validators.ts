@@ -52,7 +52,10 @@ export function generateValidators(group: Group): string {
   code = code.replace(/require\("(ajv\/dist\/runtime\/[a-z0-9_]+)"\)\.default/g, (_m, mod: string) => {
     const local = `__rt_${mod.split("/").pop()}`;
     // Node's ESM loader hands over the CJS exports object, bundlers its `default`: accept both.
-    imports.set(local, `import ${local}_m from "${mod}.js";\nconst ${local} = typeof ${local}_m === "function" ? ${local}_m : ${local}_m.default;`);
+    imports.set(
+      local,
+      `import ${local}_m from "${mod}.js";\nconst ${local} = typeof ${local}_m === "function" ? ${local}_m : ${local}_m.default;`,
+    );
     return local;
   });
   if (/\brequire\(/.test(code)) throw new Error("standalone validators still contain require()");
@@ -67,7 +70,10 @@ export function writeValidators(): string[] {
   const groups = Object.keys(validatedSchemas) as Group[];
   for (const group of groups) {
     const out = outOf(group);
-    for (const [file, text] of [[out, generateValidators(group)], [out.replace(/\.js$/, ".d.ts"), generateDeclarations(group)]] as const) {
+    for (const [file, text] of [
+      [out, generateValidators(group)],
+      [out.replace(/\.js$/, ".d.ts"), generateDeclarations(group)],
+    ] as const) {
       if (existsSync(file) && readFileSync(file, "utf8") === text) continue;
       const temporary = `${file}.${process.pid}.tmp`;
       writeFileSync(temporary, text);

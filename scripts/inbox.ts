@@ -117,7 +117,9 @@ async function main(): Promise<void> {
   const port = wholeNumber(process.env, "INBOX_PORT", 8787, 65_535);
   const secret = process.env.INBOX_SECRET || undefined;
   const inbox = await startInbox({ port, ...(secret && { secret }) });
-  console.log(`inbox listening on ${inbox.url} (${secret ? "verifying signatures" : "no INBOX_SECRET: deliveries are not verified"}); GET ${inbox.url} lists deliveries`);
+  console.log(
+    `inbox listening on ${inbox.url} (${secret ? "verifying signatures" : "no INBOX_SECRET: deliveries are not verified"}); GET ${inbox.url} lists deliveries`,
+  );
   const stop = () => void inbox.close().then(() => process.exit(0));
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);

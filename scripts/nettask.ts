@@ -47,7 +47,12 @@ const EXIT = { succeeded: 0, failed: 1, timedOut: 2, error: 3, interrupted: 130 
 
 class UsageError extends Error {}
 
-const WAIT_EXIT: Record<WaiterState, number> = { SUCCESS: EXIT.succeeded, FAILURE: EXIT.failed, TIMEOUT: EXIT.timedOut, ABORTED: EXIT.interrupted };
+const WAIT_EXIT: Record<WaiterState, number> = {
+  SUCCESS: EXIT.succeeded,
+  FAILURE: EXIT.failed,
+  TIMEOUT: EXIT.timedOut,
+  ABORTED: EXIT.interrupted,
+};
 
 function seconds(raw: string | undefined, flag: string, fallback: number): number {
   if (raw === undefined) return fallback;
@@ -86,19 +91,19 @@ const OPTIONS_OF: Record<string, readonly string[]> = {
 };
 
 const CLI_OPTIONS = {
-    region: { type: "string" },
-    api: { type: "string" },
-    "max-wait": { type: "string" },
-    "min-delay": { type: "string" },
-    "max-delay": { type: "string" },
-    "api-url": { type: "string" },
-    state: { type: "string" },
-    "task-id": { type: "string" },
-    "destination-type": { type: "string" },
-    limit: { type: "string" },
-    json: { type: "boolean" },
-    help: { type: "boolean", short: "h" },
-  } as const;
+  region: { type: "string" },
+  api: { type: "string" },
+  "max-wait": { type: "string" },
+  "min-delay": { type: "string" },
+  "max-delay": { type: "string" },
+  "api-url": { type: "string" },
+  state: { type: "string" },
+  "task-id": { type: "string" },
+  "destination-type": { type: "string" },
+  limit: { type: "string" },
+  json: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
 
 function parseCommandLine(args: string[]) {
   try {
@@ -120,13 +125,17 @@ async function main(argv: string[], signal?: AbortSignal): Promise<number> {
   if (!allowed) throw new UsageError(`unknown command "${command}"`);
   const misplaced = Object.keys(values).find((name) => !allowed.includes(name));
   if (misplaced) throw new UsageError(`--${misplaced} does not apply to ${command}`);
-  if (extra.length > 0 || (command === "watches" && argument !== undefined)) throw new UsageError(`unexpected argument "${extra[0] ?? argument}"`);
+  if (extra.length > 0 || (command === "watches" && argument !== undefined))
+    throw new UsageError(`unexpected argument "${extra[0] ?? argument}"`);
   if (command === "watches") return listWatches(relayApi(values["api-url"], signal), values);
   if (argument === undefined) throw new UsageError(command === "redeliver" ? "a watch id is required" : "a taskId is required");
   if (command === "redeliver") return redeliver(relayApi(values["api-url"], signal), argument);
   let task: TaskRef;
   try {
-    task = resolveTask({ taskId: taskIdArgument(argument), region: values.region, ...(values.api === undefined ? {} : { api: values.api }) }, "arguments");
+    task = resolveTask(
+      { taskId: taskIdArgument(argument), region: values.region, ...(values.api === undefined ? {} : { api: values.api }) },
+      "arguments",
+    );
   } catch (error) {
     throw error instanceof ValidationError ? new UsageError(error.message) : error;
   }
@@ -170,8 +179,14 @@ function relayApi(flag: string | undefined, signal?: AbortSignal): RelayApi {
   const token = process.env.API_TOKEN;
   if (!token) throw new UsageError("API_TOKEN is not set (npm start prints it)");
   return async (method, path) => {
-    const response = await fetch(new URL(path, base.endsWith("/") ? base : `${base}/`), { method, headers: { authorization: `Bearer ${token}` }, signal });
-    const body = (await response.json().catch(() => undefined)) as { detail?: string; errors?: { field: string; message: string }[] } | undefined;
+    const response = await fetch(new URL(path, base.endsWith("/") ? base : `${base}/`), {
+      method,
+      headers: { authorization: `Bearer ${token}` },
+      signal,
+    });
+    const body = (await response.json().catch(() => undefined)) as
+      | { detail?: string; errors?: { field: string; message: string }[] }
+      | undefined;
     if (response.ok) return body;
     const fields = (body?.errors ?? []).map((e) => `${e.field} ${e.message}`).join("; ");
     throw new Error(`${method} ${path}: ${response.status} ${body?.detail ?? response.statusText}${fields ? ` (${fields})` : ""}`);
@@ -202,17 +217,31 @@ function lastAttempt(watch: ListedWatch): string {
 }
 
 /** `watches`: the API's pages, newest first, until --limit watches are shown. */
-async function listWatches(api: RelayApi, values: { state?: string; "task-id"?: string; "destination-type"?: string; limit?: string; json?: boolean }): Promise<number> {
+async function listWatches(
+  api: RelayApi,
+  values: { state?: string; "task-id"?: string; "destination-type"?: string; limit?: string; json?: boolean },
+): Promise<number> {
   const wanted = values.limit === undefined ? 50 : Number(values.limit);
-  if (!/^\d+$/.test(values.limit ?? "50") || wanted < 1) throw new UsageError(`--limit must be a whole number above 0, got "${values.limit}"`);
+  if (!/^\d+$/.test(values.limit ?? "50") || wanted < 1)
+    throw new UsageError(`--limit must be a whole number above 0, got "${values.limit}"`);
   const filters = { state: values.state, taskId: values["task-id"], destinationType: values["destination-type"] };
   let shown = 0;
   let cursor: string | null = null;
   do {
-    const query = new URLSearchParams(Object.entries({ ...filters, limit: String(Math.min(100, wanted - shown)), cursor }).filter((e): e is [string, string] => typeof e[1] === "string"));
+    const query = new URLSearchParams(
+      Object.entries({ ...filters, limit: String(Math.min(100, wanted - shown)), cursor }).filter(
+        (e): e is [string, string] => typeof e[1] === "string",
+      ),
+    );
     const page = (await api("GET", `watches?${query}`)) as { data: ListedWatch[]; next: string | null };
     for (const watch of page.data) {
-      console.log(values.json ? JSON.stringify(watch) : [watch.id, watch.state.padEnd(10), `task ${watch.taskId} ${watch.region}`, watch.createdAt, whereTo(watch), lastAttempt(watch)].join("  ").trimEnd());
+      console.log(
+        values.json
+          ? JSON.stringify(watch)
+          : [watch.id, watch.state.padEnd(10), `task ${watch.taskId} ${watch.region}`, watch.createdAt, whereTo(watch), lastAttempt(watch)]
+              .join("  ")
+              .trimEnd(),
+      );
     }
     shown += page.data.length;
     cursor = page.next;

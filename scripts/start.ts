@@ -55,7 +55,8 @@ const sqliteFile = (storeUrl: string) => (storeUrl.startsWith("sqlite:") ? store
  */
 function inboxSecret(env: Env, file: string): { secret: string; from: string } {
   const valid = (secret: string, from: string) => {
-    if (!new RegExp(WEBHOOK_SECRET).test(secret)) throw new Error(`${from} must hold a Standard Webhooks secret (whsec_ followed by base64 of 24 to 64 bytes)`);
+    if (!new RegExp(WEBHOOK_SECRET).test(secret))
+      throw new Error(`${from} must hold a Standard Webhooks secret (whsec_ followed by base64 of 24 to 64 bytes)`);
     return { secret, from };
   };
   if (env.INBOX_SECRET) return valid(env.INBOX_SECRET, "INBOX_SECRET");
@@ -70,7 +71,8 @@ function inboxSecret(env: Env, file: string): { secret: string; from: string } {
 /** `--reset`: removes the SQLite store (and its WAL files) before anything opens it. */
 function resetStore(storeUrl: string): string {
   const file = sqliteFile(storeUrl);
-  if (file === undefined) throw new Error("--reset only empties a SQLite store; with Redis, delete the keys under STORE_URL's prefix yourself");
+  if (file === undefined)
+    throw new Error("--reset only empties a SQLite store; with Redis, delete the keys under STORE_URL's prefix yourself");
   for (const suffix of ["", "-wal", "-shm"]) rmSync(`${file}${suffix}`, { force: true });
   return file;
 }
@@ -97,7 +99,8 @@ interface TryIt {
 function tryItCommands({ api, token, inbox, secret, emulator, emulatorKeys }: TryIt): string[] {
   const auth = `-H 'authorization: Bearer ${token}'`;
   const destination = { type: "webhook", url: inbox, secret };
-  const watch = (task: object) => `curl -s -X POST ${auth} -H 'content-type: application/json' -d ${json({ ...task, destination })} ${api}/watches`;
+  const watch = (task: object) =>
+    `curl -s -X POST ${auth} -H 'content-type: application/json' -d ${json({ ...task, destination })} ${api}/watches`;
   const read = (path: string) => `curl -s ${auth} '${api}${path}'`;
   // A fresh RequestId each run: the emulator forgets its tasks on restart, the store does not.
   const requestId = emulator ? randomUUID() : "<RequestId>";
@@ -106,7 +109,9 @@ function tryItCommands({ api, token, inbox, secret, emulator, emulatorKeys }: Tr
   if (emulator) {
     lines.push(
       "# 1. an emulated asynchronous call that runs for 5 s, watched by its RequestId: the inbox gets com.tencentcloud.vpc.task.succeeded",
-      `curl -s -X POST -H 'content-type: application/json' -d ${json({ api: "vpc", region: "ap-guangzhou", taskId: requestId, durationMs: 5_000 })} ${emulator.url}/admin/tasks && ${watch({ taskId: requestId, region: "ap-guangzhou" })}`,
+      `curl -s -X POST -H 'content-type: application/json' ` +
+        `-d ${json({ api: "vpc", region: "ap-guangzhou", taskId: requestId, durationMs: 5_000 })} ${emulator.url}/admin/tasks && ` +
+        watch({ taskId: requestId, region: "ap-guangzhou" }),
     );
   } else {
     lines.push("# 1. watch the RequestId of one of your asynchronous VPC calls", watch({ taskId: requestId, region: "ap-guangzhou" }));
@@ -123,10 +128,15 @@ function tryItCommands({ api, token, inbox, secret, emulator, emulatorKeys }: Tr
       WEBHOOK_SECRET: secret,
     };
     lines.push(
-      "# 3. the README's worked example through the official SDK: CreateAddressTemplate, DescribeAddressTemplateInstances, watch its RequestId",
-      `${Object.entries(env).map(([name, value]) => `${name}=${value}`).join(" ")} npx tsx examples/watch-template-instances.ts`,
+      "# 3. the README's worked example through the official SDK: CreateAddressTemplate, " +
+        "DescribeAddressTemplateInstances, watch its RequestId",
+      `${Object.entries(env)
+        .map(([name, value]) => `${name}=${value}`)
+        .join(" ")} npx tsx examples/watch-template-instances.ts`,
       "# 4. an emulated EIP task (AllocateAddresses answers a TaskId; DescribeTaskResult reads it), watched with api eip",
-      `curl -s -X POST -H 'content-type: application/json' -d ${json({ api: "eip", region: "ap-guangzhou", taskId: eipTaskId, durationMs: 3_000 })} ${emulator.url}/admin/tasks && ${watch({ api: "eip", taskId: eipTaskId, region: "ap-guangzhou" })}`,
+      `curl -s -X POST -H 'content-type: application/json' ` +
+        `-d ${json({ api: "eip", region: "ap-guangzhou", taskId: eipTaskId, durationMs: 3_000 })} ${emulator.url}/admin/tasks && ` +
+        watch({ api: "eip", taskId: eipTaskId, region: "ap-guangzhou" }),
     );
   }
   lines.push(
@@ -181,12 +191,16 @@ async function main(): Promise<void> {
   // Only its owner may read the store: it holds webhook secrets and broker passwords.
   if (storeFile !== undefined) mkdirSync(dirname(storeFile), { recursive: true, mode: 0o700 });
 
-  const { secret: webhookSecret, from: secretFrom } = inboxSecret(env, join(storeFile === undefined ? join(ROOT, ".data") : dirname(storeFile), "inbox-secret"));
+  const { secret: webhookSecret, from: secretFrom } = inboxSecret(
+    env,
+    join(storeFile === undefined ? join(ROOT, ".data") : dirname(storeFile), "inbox-secret"),
+  );
   const inbox = await startInbox({ port: settings.inboxPort, secret: webhookSecret, log: (line) => console.log(`inbox: ${line}`) });
   const bundleOf = (name: FunctionName) => built.find((fn) => fn.name === name)!.bundle;
   const load = createRequire(import.meta.url);
   const handlerOf = (name: FunctionName) => (load(bundleOf(name)) as { main_handler: ScfHandler }).main_handler;
-  const reportFailure = (name: string) => (error: unknown) => console.error(`${name} function failed: ${error instanceof Error ? error.message : String(error)}`);
+  const reportFailure = (name: string) => (error: unknown) =>
+    console.error(`${name} function failed: ${error instanceof Error ? error.message : String(error)}`);
   const api = await serveFunctionUrl({
     handler: handlerOf("http"),
     functionName: "nettask-relay-http",
@@ -206,7 +220,9 @@ async function main(): Promise<void> {
 
   // A key given through the environment may be a real one: only the public dev pair is printed.
   const emulatorKeys = emulator && emulatorConfig.secretKey === DEFAULT_SECRET_KEY ? emulatorConfig : undefined;
-  const upstream = emulator ? `emulator ${emulator.url} (admin API: POST /admin/tasks, GET /admin/requests)` : `${config.vpcEndpoint} (Tencent Cloud; legacy: ${config.endpoint})`;
+  const upstream = emulator
+    ? `emulator ${emulator.url} (admin API: POST /admin/tasks, GET /admin/requests)`
+    : `${config.vpcEndpoint} (Tencent Cloud; legacy: ${config.endpoint})`;
   console.log(
     [
       "",
@@ -220,7 +236,9 @@ async function main(): Promise<void> {
       `  inbox secret ${webhookSecret}  (from ${secretFrom})`,
       "",
       "Try it:",
-      ...tryItCommands({ api: api.url, token: env.API_TOKEN, inbox: inbox.url, secret: webhookSecret, emulator, emulatorKeys }).map((line) => `  ${line}`),
+      ...tryItCommands({ api: api.url, token: env.API_TOKEN, inbox: inbox.url, secret: webhookSecret, emulator, emulatorKeys }).map(
+        (line) => `  ${line}`,
+      ),
       "",
       "Point `npm run nettask` at this stack (in another terminal):",
       ...cliExports(api.url, env.API_TOKEN, emulator, emulatorKeys).map((line) => `  ${line}`),

@@ -14,7 +14,11 @@ const DEPCRUISE = join(ROOT, "node_modules/dependency-cruiser/bin/dependency-cru
 /** `npm run lint:deps` in `cwd`: its exit code (the number of violations, with an `err` output type) and its output. */
 async function depcruise(cwd: string, outputType: string): Promise<{ code: number; output: string }> {
   try {
-    const { stdout } = await promisify(execFile)(process.execPath, [DEPCRUISE, "lib", "functions", "--config", CONFIG, "--output-type", outputType], { cwd, maxBuffer: 64 << 20 });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [DEPCRUISE, "lib", "functions", "--config", CONFIG, "--output-type", outputType],
+      { cwd, maxBuffer: 64 << 20 },
+    );
     return { code: 0, output: stdout };
   } catch (error) {
     const { code, stdout, stderr } = error as { code?: unknown; stdout?: string; stderr?: string };
@@ -30,10 +34,14 @@ describe("the dependency rule", () => {
     expect(output).toMatch(/no dependency violations found \(\d+ modules/);
   });
 
-  it("catches a cycle (through a dynamic or a type-only import), an import up the layers, an unlayered file, and imports lib/ must not make", { timeout: 60_000 }, async () => {
+  it("catches a cycle (through a dynamic or a type-only import), an import up the layers, an unlayered file, and imports lib/ must not make", {
+    timeout: 60_000,
+  }, async () => {
     const { output } = await depcruise(join(ROOT, "test/fixtures/layers"), "json");
     const { summary } = JSON.parse(output) as { summary: { violations: { from: string; to: string; rule: { name: string } }[] } };
-    const found = summary.violations.map(({ rule, from, to }) => `${rule.name}: ${from} → ${to.replace(/^.*node_modules\//, "node_modules/")}`).sort();
+    const found = summary.violations
+      .map(({ rule, from, to }) => `${rule.name}: ${from} → ${to.replace(/^.*node_modules\//, "node_modules/")}`)
+      .sort();
     expect(found).toEqual([
       "layer-config: lib/config.ts → lib/upstream/sign.ts",
       "layer-poll: lib/poll/run.ts → lib/relay.ts",

@@ -39,7 +39,10 @@ describe("RelayError", () => {
     const { problemForError } = await import("../lib/http/error-problem");
     expect(new ConflictError("x").kind).toBe("conflict");
     expect(new RelayError("x").kind).toBe("internal");
-    expect(problemForError(new ConflictError("watch w_x has no outcome to deliver yet"))).toMatchObject({ status: 409, detail: "watch w_x has no outcome to deliver yet" });
+    expect(problemForError(new ConflictError("watch w_x has no outcome to deliver yet"))).toMatchObject({
+      status: 409,
+      detail: "watch w_x has no outcome to deliver yet",
+    });
     expect(problemForError(new other.RelayError("x"))).toBeUndefined();
   });
 

@@ -13,6 +13,7 @@ export function invocationOf(context: unknown): Invocation {
   const c = fieldsOf(context) ?? {};
   const requestId = textOf(c.request_id) || textOf(c.awsRequestId) || randomUUID();
   // SCF's time_limit_in_ms is the whole limit, the best estimate when nothing counts down.
-  const remaining: unknown = typeof c.getRemainingTimeInMillis === "function" ? c.getRemainingTimeInMillis.call(context) : c.time_limit_in_ms;
+  const remaining: unknown =
+    typeof c.getRemainingTimeInMillis === "function" ? c.getRemainingTimeInMillis.call(context) : c.time_limit_in_ms;
   return typeof remaining === "number" && Number.isFinite(remaining) ? { requestId, remainingMs: Math.max(0, remaining) } : { requestId };
 }

@@ -84,7 +84,9 @@ export function httpRequestOf(event: unknown, requestId: string): HttpRequest {
   if (e && e.version === "2.0" && http) return fromPayloadV2(e, http, requestId);
   const method = textOf(e?.httpMethod);
   if (e && method) return fromHttpMethodEvent(e, method, requestId);
-  throw new HttpProblem("bad-request", "The function was invoked with an event that is not an HTTP request (SCF Function URL or API gateway, AWS API Gateway).", [
-    { field: "event", rule: "httpEvent", message: "must be an HTTP trigger event" },
-  ]);
+  throw new HttpProblem(
+    "bad-request",
+    "The function was invoked with an event that is not an HTTP request (SCF Function URL or API gateway, AWS API Gateway).",
+    [{ field: "event", rule: "httpEvent", message: "must be an HTTP trigger event" }],
+  );
 }

@@ -20,5 +20,8 @@ export function timerInvocationOf(event: unknown): TimerInvocation {
   if (e?.["detail-type"] === "Scheduled Event" && e.source === "aws.events") return { source: "eventbridge-schedule" };
   if (event === undefined || event === null) return { source: "constant-input" };
   // Anything else is the schedule's constant input; the relay validates it and reports problems.
-  return { source: "constant-input", timerArgument: typeof event === "object" || typeof event === "string" ? event : JSON.stringify(event) };
+  return {
+    source: "constant-input",
+    timerArgument: typeof event === "object" || typeof event === "string" ? event : JSON.stringify(event),
+  };
 }

@@ -109,10 +109,16 @@ export function createAmqpPublisher(options: AmqpPublisherOptions): AmqpPublishe
         const returned = link.returned.get(key);
         link.returned.delete(key);
         if (error) {
-          if (link.closedBy?.code === NOT_FOUND) return reject(new Error(`exchange ${JSON.stringify(exchange)} does not exist (${link.closedBy.message})`));
+          if (link.closedBy?.code === NOT_FOUND)
+            return reject(new Error(`exchange ${JSON.stringify(exchange)} does not exist (${link.closedBy.message})`));
           return reject(new Error(link.closedBy?.message ?? messageOf(error)));
         }
-        if (returned) return reject(new Error(`the broker returned the message as unroutable (${returned}): no queue is bound to exchange ${JSON.stringify(exchange)} with routing key ${JSON.stringify(routingKey)}`));
+        if (returned)
+          return reject(
+            new Error(
+              `the broker returned the message as unroutable (${returned}): no queue is bound to exchange ${JSON.stringify(exchange)} with routing key ${JSON.stringify(routingKey)}`,
+            ),
+          );
         resolve();
       };
       link.channel.publish(
@@ -161,10 +167,18 @@ export function createAmqpPublisher(options: AmqpPublisherOptions): AmqpPublishe
         if (link) forget(key, link);
         attempt.catch(() => {});
         if (error instanceof RefusedDestinationError) return outcome({ ok: false, permanent: true, error: error.message });
-        if (timeout.aborted) return outcome({ ok: false, error: `AMQP publish to ${hostOf(broker)} failed: no answer from the broker within ${options.timeoutMs} ms` });
+        if (timeout.aborted)
+          return outcome({
+            ok: false,
+            error: `AMQP publish to ${hostOf(broker)} failed: no answer from the broker within ${options.timeoutMs} ms`,
+          });
         if (signal?.aborted) return outcome({ ok: false, error: "delivery aborted" });
         const { code } = error as NodeJS.ErrnoException;
-        return outcome({ ok: false, error: `AMQP publish to ${hostOf(broker)} failed: ${messageOf(error)}`, ...(typeof code === "string" && { code }) });
+        return outcome({
+          ok: false,
+          error: `AMQP publish to ${hostOf(broker)} failed: ${messageOf(error)}`,
+          ...(typeof code === "string" && { code }),
+        });
       }
     },
 

@@ -19,7 +19,7 @@ export interface CmqSender {
   send(event: CloudEvent, destination: CmqDestination, signal?: AbortSignal): Promise<DeliveryOutcome>;
 }
 
-type TdmqClient = InstanceType<(typeof import("./cmq-sdk"))["TdmqClient"]>;
+type TdmqClient = InstanceType<typeof import("./cmq-sdk")["TdmqClient"]>;
 
 /** What the SDK throws: API errors carry `code`, non-200 answers `httpCode`. */
 interface SdkError {
@@ -61,7 +61,11 @@ export function createCmqSender(options: CmqSenderOptions): CmqSender {
       const body = serializeEvent(event);
       const size = Buffer.byteLength(body);
       if (size > MAX_CMQ_MESSAGE_BYTES) {
-        return outcome({ ok: false, permanent: true, error: `event is ${size} bytes; CMQ messages are limited to ${MAX_CMQ_MESSAGE_BYTES} bytes (1 MB)` });
+        return outcome({
+          ok: false,
+          permanent: true,
+          error: `event is ${size} bytes; CMQ messages are limited to ${MAX_CMQ_MESSAGE_BYTES} bytes (1 MB)`,
+        });
       }
       const timeout = AbortSignal.timeout(options.timeoutMs);
       try {
@@ -77,7 +81,10 @@ export function createCmqSender(options: CmqSenderOptions): CmqSender {
         if (signal?.aborted) return outcome({ ok: false, error: "delivery aborted" });
         const error = caught as SdkError;
         const code = error.code ?? (error.httpCode ? `HTTP ${error.httpCode}` : undefined);
-        return outcome({ ok: false, error: redact(`SendCmqMsg failed${code ? ` (${code})` : ""}: ${error.message ?? String(caught)}`) as string });
+        return outcome({
+          ok: false,
+          error: redact(`SendCmqMsg failed${code ? ` (${code})` : ""}: ${error.message ?? String(caught)}`) as string,
+        });
       }
     },
   };

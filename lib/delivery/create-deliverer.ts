@@ -20,8 +20,17 @@ export interface DelivererOptions {
 export function createDeliverer(config: Config, options: DelivererOptions = {}): Deliverer {
   const timeoutMs = config.webhookTimeoutMs;
   const webhook = createWebhookSender({ timeoutMs, allow: config.webhookAllow });
-  const cmq = createCmqSender({ endpoint: config.cmqEndpoint, credentials: options.credentials ?? resolveCredentials({ env: config.credentialEnv }), timeoutMs });
-  const amqp = createAmqpPublisher({ defaultUrl: config.amqpUrl, timeoutMs, allow: config.webhookAllow, ...(options.logger && { logger: options.logger }) });
+  const cmq = createCmqSender({
+    endpoint: config.cmqEndpoint,
+    credentials: options.credentials ?? resolveCredentials({ env: config.credentialEnv }),
+    timeoutMs,
+  });
+  const amqp = createAmqpPublisher({
+    defaultUrl: config.amqpUrl,
+    timeoutMs,
+    allow: config.webhookAllow,
+    ...(options.logger && { logger: options.logger }),
+  });
 
   return {
     async deliver(event, destination, signal) {

@@ -14,7 +14,11 @@ import { addressPolicy, fixedAddress, literalAddress, systemResolver, type Addre
 const refusedUrl = (message: string): FieldError[] => [{ field: "destination.url", rule: "destination", message }];
 
 /** Why `destination` cannot be delivered to with this configuration; empty when it can. */
-export async function checkDestination(destination: Destination, config: Config, resolve: Resolver = systemResolver): Promise<FieldError[]> {
+export async function checkDestination(
+  destination: Destination,
+  config: Config,
+  resolve: Resolver = systemResolver,
+): Promise<FieldError[]> {
   const policy = addressPolicy(config.webhookAllow);
   switch (destination.type) {
     case "webhook": {
@@ -24,7 +28,10 @@ export async function checkDestination(destination: Destination, config: Config,
     }
     case "amqp": {
       // AMQP_URL is the operator's own broker, trusted like STORE_URL; a destination's url is not.
-      if (destination.url === undefined) return config.amqpUrl ? [] : [{ field: "destination.url", rule: "required", message: "is required because AMQP_URL is not configured" }];
+      if (destination.url === undefined)
+        return config.amqpUrl
+          ? []
+          : [{ field: "destination.url", rule: "required", message: "is required because AMQP_URL is not configured" }];
       const parsed = parseBrokerUrl(destination.url);
       if (!parsed.ok) return refusedUrl(parsed.reason);
       return checkHost(parsed.broker.hostname, parsed.broker.protocol === "amqp" ? "amqp" : undefined, policy, resolve);
@@ -34,7 +41,12 @@ export async function checkDestination(destination: Destination, config: Config,
   }
 }
 
-async function checkHost(hostname: string, plain: PlainScheme | undefined, policy: AddressPolicy, resolve: Resolver): Promise<FieldError[]> {
+async function checkHost(
+  hostname: string,
+  plain: PlainScheme | undefined,
+  policy: AddressPolicy,
+  resolve: Resolver,
+): Promise<FieldError[]> {
   const host = hostname.replace(/\.$/, "");
   const address = fixedAddress(host);
   if (address !== undefined) {
@@ -51,5 +63,7 @@ async function checkHost(hostname: string, plain: PlainScheme | undefined, polic
   }
   const reasons = addresses.map(({ address }) => policy.refusal(host, address, plain));
   if (reasons.some((why) => why === undefined)) return [];
-  return refusedUrl(reasons[0] ?? `refused: plain ${plain} is allowed only to addresses in WEBHOOK_ALLOW and ${host} does not resolve; use ${plain}s`);
+  return refusedUrl(
+    reasons[0] ?? `refused: plain ${plain} is allowed only to addresses in WEBHOOK_ALLOW and ${host} does not resolve; use ${plain}s`,
+  );
 }

@@ -9,7 +9,12 @@ export const MAX_RETRY_AFTER_MS = 24 * 3_600_000;
  * (so receivers that failed together are not retried in lockstep), and at least the
  * receiver's Retry-After. `null` when the schedule is used up: the watch becomes failed.
  */
-export function nextAttemptDelay(attemptsMade: number, schedule: readonly number[], retryAfterMs?: number, random: () => number = Math.random): number | null {
+export function nextAttemptDelay(
+  attemptsMade: number,
+  schedule: readonly number[],
+  retryAfterMs?: number,
+  random: () => number = Math.random,
+): number | null {
   const base = schedule[attemptsMade];
   if (base === undefined) return null;
   const jittered = Math.round(base * (1 + JITTER * (2 * random() - 1)));

@@ -10,7 +10,16 @@ import { allowEntryProblem, parseCidr, type Family } from "../cidr";
 import { ConfigError } from "../config";
 import { RelayError } from "../errors";
 
-export type AddressKind = "loopback" | "unspecified" | "private" | "link-local" | "CGNAT" | "unique-local" | "multicast" | "documentation" | "reserved";
+export type AddressKind =
+  | "loopback"
+  | "unspecified"
+  | "private"
+  | "link-local"
+  | "CGNAT"
+  | "unique-local"
+  | "multicast"
+  | "documentation"
+  | "reserved";
 
 // Order matters where ranges nest (::1 inside ::/96): the first match names the kind.
 // IPv4 rules also match IPv4-mapped IPv6 forms (::ffff:127.0.0.1): BlockList does that itself.
@@ -121,11 +130,14 @@ export function addressPolicy(allowCidrs: readonly string[]): AddressPolicy {
     allowsNothing: allowCidrs.length === 0,
     refusal(host, address, plain) {
       const resolved = host === address ? "" : ` (${address})`;
-      if (METADATA.check(address, familyOf(address))) return `refused: ${host} resolves to a cloud metadata address${resolved}, which destinations may never reach`;
+      if (METADATA.check(address, familyOf(address)))
+        return `refused: ${host} resolves to a cloud metadata address${resolved}, which destinations may never reach`;
       if (allowed.check(address, familyOf(address))) return undefined;
       const kind = addressKind(address);
-      if (kind) return `refused: ${host} resolves to a ${kind} address${resolved}; destinations may reach internal addresses only when WEBHOOK_ALLOW includes them`;
-      if (plain) return `refused: plain ${plain} is allowed only to addresses in WEBHOOK_ALLOW and ${host} is not one${resolved}; use ${plain}s`;
+      if (kind)
+        return `refused: ${host} resolves to a ${kind} address${resolved}; destinations may reach internal addresses only when WEBHOOK_ALLOW includes them`;
+      if (plain)
+        return `refused: plain ${plain} is allowed only to addresses in WEBHOOK_ALLOW and ${host} is not one${resolved}; use ${plain}s`;
       return undefined;
     },
   };

@@ -44,7 +44,8 @@ export function verifyDelivery(body: string, headers: Headers, secret: string | 
     } catch (error) {
       if (!(error instanceof WebhookVerificationError)) throw new DeliveryVerificationError("the secret is not a valid whsec_ secret");
       // A stale or future timestamp fails the same way for every secret.
-      if (error.message !== "No matching signature found") throw new DeliveryVerificationError(`webhook-timestamp rejected: ${error.message}`);
+      if (error.message !== "No matching signature found")
+        throw new DeliveryVerificationError(`webhook-timestamp rejected: ${error.message}`);
     }
   }
   if (!matched) throw new DeliveryVerificationError("webhook-signature matches none of the secrets");

@@ -43,7 +43,10 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
 
 /** The webhook-signature header: one `v1,<base64>` per secret, space-separated. */
 function signatureHeader(secret: string | string[], id: string, timestamp: Date, body: string): string {
-  return [secret].flat().map((s) => new Webhook(s).sign(id, timestamp, body)).join(" ");
+  return [secret]
+    .flat()
+    .map((s) => new Webhook(s).sign(id, timestamp, body))
+    .join(" ");
 }
 
 export function createWebhookSender(options: WebhookSenderOptions): WebhookSender {
@@ -67,7 +70,8 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
     const why = fixed && policy.refusal(url.hostname, fixed, url.protocol === "http:" ? "http" : undefined);
     if (why) return refused(why);
     // Watches registered before secrets were required may have none.
-    if (destination.secret === undefined) return refused("webhook has no secret: every delivery is signed; register the watch again with destination.secret");
+    if (destination.secret === undefined)
+      return refused("webhook has no secret: every delivery is signed; register the watch again with destination.secret");
 
     const body = serializeEvent(event);
     const timestamp = new Date();
@@ -89,8 +93,20 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
       const response = await post(url, body, headers, agents[url.protocol], signal ? AbortSignal.any([signal, timeout]) : timeout);
       const status = response.statusCode;
       if (status >= 200 && status < 300) return outcome({ ok: true, status });
-      if (status === 410) return outcome({ ok: false, status, disable: true, error: "receiver answered 410 Gone: this watch is not delivered again unless redelivered" });
-      if (status >= 300 && status < 400) return outcome({ ok: false, status, permanent: true, error: `receiver answered a redirect (${status}); redirects are not followed, register the final URL` });
+      if (status === 410)
+        return outcome({
+          ok: false,
+          status,
+          disable: true,
+          error: "receiver answered 410 Gone: this watch is not delivered again unless redelivered",
+        });
+      if (status >= 300 && status < 400)
+        return outcome({
+          ok: false,
+          status,
+          permanent: true,
+          error: `receiver answered a redirect (${status}); redirects are not followed, register the final URL`,
+        });
       const retryAfterMs = RETRY_AFTER_STATUSES.has(status) ? parseRetryAfter(response.retryAfter) : undefined;
       return outcome({ ok: false, status, error: `receiver answered HTTP ${status}`, ...(retryAfterMs !== undefined && { retryAfterMs }) });
     } catch (error) {
@@ -98,7 +114,11 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
       if (timeout.aborted) return outcome({ ok: false, error: `no answer within ${options.timeoutMs} ms` });
       if (signal?.aborted) return outcome({ ok: false, error: "delivery aborted" });
       const { code } = error as NodeJS.ErrnoException;
-      return outcome({ ok: false, error: `webhook request failed: ${(error as Error).message}`, ...(typeof code === "string" && { code }) });
+      return outcome({
+        ok: false,
+        error: `webhook request failed: ${(error as Error).message}`,
+        ...(typeof code === "string" && { code }),
+      });
     }
   }
 

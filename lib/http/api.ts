@@ -57,7 +57,9 @@ async function within<T>(ms: number, work: Promise<T>, timedOut: () => Error): P
   }
 }
 
-const listQueryDoc = Object.fromEntries(Object.entries(watchListQuerySchema.properties).map(([name, schema]) => [name, { schema, required: false }]));
+const listQueryDoc = Object.fromEntries(
+  Object.entries(watchListQuerySchema.properties).map(([name, schema]) => [name, { schema, required: false }]),
+);
 
 export const API_ROUTES: readonly ApiRoute[] = [
   {
@@ -73,7 +75,11 @@ export const API_ROUTES: readonly ApiRoute[] = [
     handle: async ({ config, relay }) => {
       config();
       const timedOut = () => new StoreUnavailableError(`the store did not answer within ${HEALTH_STORE_TIMEOUT_MS} ms`);
-      await within(HEALTH_STORE_TIMEOUT_MS, relay().then((r) => r.checkStore()), timedOut);
+      await within(
+        HEALTH_STORE_TIMEOUT_MS,
+        relay().then((r) => r.checkStore()),
+        timedOut,
+      );
       return jsonResponse(200, { status: "ok" });
     },
   },
@@ -81,7 +87,12 @@ export const API_ROUTES: readonly ApiRoute[] = [
     method: "GET",
     path: "/openapi.json",
     auth: false,
-    doc: { operationId: "openapi", summary: "This document.", responses: { 200: { description: "OpenAPI 3.1 document.", schema: { type: "object" } } }, problems: [] },
+    doc: {
+      operationId: "openapi",
+      summary: "This document.",
+      responses: { 200: { description: "OpenAPI 3.1 document.", schema: { type: "object" } } },
+      problems: [],
+    },
     handle: () => jsonResponse(200, openApi()),
   },
   {
@@ -97,7 +108,10 @@ export const API_ROUTES: readonly ApiRoute[] = [
     },
     handle: ({ params }) => {
       const page = problemPage(params.kind ?? "");
-      if (page === undefined) throw new HttpProblem("not-found", `No problem kind ${params.kind}.`, [{ field: "kind", rule: "enum", message: `must be one of: ${PROBLEM_KIND_NAMES.join(", ")}` }]);
+      if (page === undefined)
+        throw new HttpProblem("not-found", `No problem kind ${params.kind}.`, [
+          { field: "kind", rule: "enum", message: `must be one of: ${PROBLEM_KIND_NAMES.join(", ")}` },
+        ]);
       return { statusCode: 200, headers: { "content-type": "text/html; charset=utf-8" }, body: page };
     },
   },
@@ -136,7 +150,6 @@ export const API_ROUTES: readonly ApiRoute[] = [
       problems: [400, 404, 413, 415, 422, 502, 503, 504],
     },
     handle: async (call) => (await watchRoutes()).registerWatch(call),
-
   },
   {
     method: "GET",
@@ -150,7 +163,6 @@ export const API_ROUTES: readonly ApiRoute[] = [
       problems: [422, 503],
     },
     handle: async (call) => (await watchRoutes()).listWatches(call),
-
   },
   {
     method: "GET",
@@ -163,15 +175,19 @@ export const API_ROUTES: readonly ApiRoute[] = [
       problems: [503],
     },
     handle: async (call) => (await watchRoutes()).watchStats(call),
-
   },
   {
     method: "GET",
     path: "/watches/{id}",
     auth: true,
-    doc: { operationId: "getWatch", summary: "A watch and its progress.", pathParams: { id: watchIdParam }, responses: { 200: watchResponse }, problems: [404] },
+    doc: {
+      operationId: "getWatch",
+      summary: "A watch and its progress.",
+      pathParams: { id: watchIdParam },
+      responses: { 200: watchResponse },
+      problems: [404],
+    },
     handle: async (call) => (await watchRoutes()).getWatch(call),
-
   },
   {
     method: "DELETE",
@@ -186,7 +202,6 @@ export const API_ROUTES: readonly ApiRoute[] = [
       problems: [404, 409],
     },
     handle: async (call) => (await watchRoutes()).cancelWatch(call),
-
   },
   {
     method: "POST",
@@ -201,7 +216,6 @@ export const API_ROUTES: readonly ApiRoute[] = [
       problems: [404, 409],
     },
     handle: async (call) => (await watchRoutes()).redeliverWatch(call),
-
   },
 ];
 

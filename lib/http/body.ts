@@ -31,14 +31,18 @@ export function readJsonBody(request: HttpRequest): unknown {
   }
   const contentType = request.headers["content-type"];
   if (contentType === undefined || !JSON_MEDIA_TYPE.test(contentType)) {
-    throw new HttpProblem("unsupported-media-type", `The body must be JSON, sent as Content-Type: application/json${contentType ? `, not ${contentType}` : ""}.`, [
-      { field: "content-type", rule: "mediaType", message: "must be application/json (UTF-8)" },
-    ]);
+    throw new HttpProblem(
+      "unsupported-media-type",
+      `The body must be JSON, sent as Content-Type: application/json${contentType ? `, not ${contentType}` : ""}.`,
+      [{ field: "content-type", rule: "mediaType", message: "must be application/json (UTF-8)" }],
+    );
   }
   if (LONE_SURROGATE.test(body)) throw notUtf8();
   try {
     return JSON.parse(body);
   } catch {
-    throw new HttpProblem("bad-request", "The request body is not valid JSON.", [{ field: "body", rule: "json", message: "must be valid JSON" }]);
+    throw new HttpProblem("bad-request", "The request body is not valid JSON.", [
+      { field: "body", rule: "json", message: "must be valid JSON" },
+    ]);
   }
 }

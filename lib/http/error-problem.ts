@@ -21,10 +21,15 @@ const RETRY_AFTER_SECONDS = "1";
 export function problemForError(error: unknown): HttpProblem | undefined {
   if (error instanceof HttpProblem) return error;
   // The function ran out of time (middy's timeoutEarly) before the work was done.
-  if (error instanceof Error && error.name === "TimeoutError") return new HttpProblem("upstream-timeout", "The request did not finish within the function's time limit.");
+  if (error instanceof Error && error.name === "TimeoutError")
+    return new HttpProblem("upstream-timeout", "The request did not finish within the function's time limit.");
   if (!(error instanceof RelayError) || error.kind === "internal") return undefined;
   if (error instanceof ValidationError) {
-    return new HttpProblem(error.kind, `Invalid ${error.subject}.`, error.errors.map((e) => ({ ...e, field: e.field || "body" })));
+    return new HttpProblem(
+      error.kind,
+      `Invalid ${error.subject}.`,
+      error.errors.map((e) => ({ ...e, field: e.field || "body" })),
+    );
   }
   if (error instanceof UpstreamError) return upstreamProblem(error);
   // The deployment cannot serve: say which variable or part, never its value (the logs have it).
@@ -59,7 +64,9 @@ export function errorResponse(error: unknown, logger: Logger, requestId: string)
 }
 
 function cannotServe(variable: string, reason: string, sentence: string): HttpProblem {
-  return new HttpProblem("unavailable", `The relay cannot serve: ${sentence}.`, [{ field: variable, rule: "configuration", message: reason }]);
+  return new HttpProblem("unavailable", `The relay cannot serve: ${sentence}.`, [
+    { field: variable, rule: "configuration", message: reason },
+  ]);
 }
 
 /** The kind is the failure's or the code's category's; the wording says whose fault it is. */
@@ -72,7 +79,11 @@ function upstreamProblem(error: UpstreamError): HttpProblem {
       ]);
     case "invalid-input":
       return new HttpProblem(error.kind, `The upstream refused the parameters (${what}).`, [
-        { field: describeCode(error.code ?? "").field ?? "taskId", rule: "upstream", message: "was refused by the upstream as a parameter error" },
+        {
+          field: describeCode(error.code ?? "").field ?? "taskId",
+          rule: "upstream",
+          message: "was refused by the upstream as a parameter error",
+        },
       ]);
     case "upstream-busy":
       return new HttpProblem(error.kind, `${what}; try again shortly.`, undefined, { "retry-after": RETRY_AFTER_SECONDS });

@@ -53,7 +53,10 @@ const refOf = new Map<object, string>(Object.entries(COMPONENTS).map(([name, s])
 /** A copy of `node` with named pieces as `$ref`s; a discriminator gets the mapping OpenAPI needs to find its branches. */
 function hoist(node: unknown, self?: object): unknown {
   return withRefs(node, refOf, self, (original, copy) => {
-    const { discriminator, oneOf } = original as { discriminator?: { propertyName: string }; oneOf?: { properties: Record<string, { const: string }> }[] };
+    const { discriminator, oneOf } = original as {
+      discriminator?: { propertyName: string };
+      oneOf?: { properties: Record<string, { const: string }> }[];
+    };
     if (!discriminator || !oneOf) return;
     const mapping: Record<string, string> = {};
     for (const branch of oneOf) {
@@ -80,12 +83,18 @@ function operation(route: DocumentedRoute): object {
   ];
   const responses: Record<string, unknown> = {};
   for (const [status, r] of Object.entries(doc.responses)) {
-    const headers = Object.fromEntries(Object.entries(r.headers ?? {}).map(([name, description]) => [name, { description, schema: { type: "string" } }]));
+    const headers = Object.fromEntries(
+      Object.entries(r.headers ?? {}).map(([name, description]) => [name, { description, schema: { type: "string" } }]),
+    );
     responses[status] = { description: r.description, ...(r.headers ? { headers } : {}), ...json(r.schema, r.mediaType) };
   }
   // Every path answers 405 (with Allow) to a method it does not serve.
   const problems = [...new Set([...(route.auth ? [401] : []), ...doc.problems, 405, 500])].sort((a, b) => a - b);
-  for (const status of problems) responses[status] = { description: PROBLEM_DESCRIPTIONS[status] ?? STATUS_CODES[status] ?? "Problem", ...json(problemSchema, "application/problem+json") };
+  for (const status of problems)
+    responses[status] = {
+      description: PROBLEM_DESCRIPTIONS[status] ?? STATUS_CODES[status] ?? "Problem",
+      ...json(problemSchema, "application/problem+json"),
+    };
   return {
     operationId: doc.operationId,
     summary: doc.summary,
@@ -107,7 +116,9 @@ export function openApiDocument(routes: readonly DocumentedRoute[]): object {
       version: "1.0.0",
       license: { name: "Apache-2.0", identifier: "Apache-2.0" },
       description:
-        "Reads the result of Tencent Cloud VPC asynchronous tasks (DescribeVpcTaskResult, DescribeTaskResult for EIPs, and the legacy DescribeNetTaskResult) and watches tasks until they finish, delivering each outcome once per watch as a CloudEvent to a webhook or a queue. Errors are RFC 9457 problem details.",
+        "Reads the result of Tencent Cloud VPC asynchronous tasks (DescribeVpcTaskResult, DescribeTaskResult " +
+        "for EIPs, and the legacy DescribeNetTaskResult) and watches tasks until they finish, delivering each " +
+        "outcome once per watch as a CloudEvent to a webhook or a queue. Errors are RFC 9457 problem details.",
     },
     // Relative: the API describes itself wherever it is deployed.
     servers: [{ url: "/" }],

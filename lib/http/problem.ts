@@ -22,17 +22,25 @@ const PROBLEM_KINDS = {
   "bad-request": {
     status: 400,
     title: "Malformed request",
-    doc: "The request body could not be read: it is not valid JSON, or not valid UTF-8. `errors` names `body` and the rule it broke (`json`, `utf8`). Nothing was stored.",
+    doc:
+      "The request body could not be read: it is not valid JSON, or not valid UTF-8. `errors` names `body` " +
+      "and the rule it broke (`json`, `utf8`). Nothing was stored.",
   },
   unauthorized: {
     status: 401,
     title: "Authentication required",
-    doc: "Every route but `/healthz`, `/openapi.json` and `/problems/…` needs `Authorization: Bearer <API_TOKEN>`. The token was missing or is not the deployment's (a deployment with an empty `API_TOKEN` refuses every authenticated route). The `WWW-Authenticate` header says which.",
+    doc:
+      "Every route but `/healthz`, `/openapi.json` and `/problems/…` needs `Authorization: Bearer " +
+      "<API_TOKEN>`. The token was missing or is not the deployment's (a deployment with an empty " +
+      "`API_TOKEN` refuses every authenticated route). The `WWW-Authenticate` header says which.",
   },
   "not-found": {
     status: 404,
     title: "Not found",
-    doc: "No such route, watch or problem page; or, on `GET /tasks/{taskId}` and `POST /watches`, the upstream knows no such task in that region (module code 29258). `errors` names the field when one is to blame.",
+    doc:
+      "No such route, watch or problem page; or, on `GET /tasks/{taskId}` and `POST /watches`, the upstream " +
+      "knows no such task in that region (module code 29258). `errors` names the field when one is to " +
+      "blame.",
   },
   "method-not-allowed": {
     status: 405,
@@ -42,7 +50,9 @@ const PROBLEM_KINDS = {
   conflict: {
     status: 409,
     title: "Conflict with the watch's state",
-    doc: "The watch cannot do this in its current state: redelivering a watch whose task has no outcome yet, or a watch changing too fast to update (try again).",
+    doc:
+      "The watch cannot do this in its current state: redelivering a watch whose task has no outcome yet, " +
+      "or a watch changing too fast to update (try again).",
   },
   "payload-too-large": {
     status: 413,
@@ -57,17 +67,25 @@ const PROBLEM_KINDS = {
   "invalid-input": {
     status: 422,
     title: "Invalid input",
-    doc: "A parameter, query parameter or body field broke a rule of the API's JSON Schemas or policies (for example a webhook URL that reaches a private address). `errors` lists every offending field as `{field, rule, message}`. Nothing was stored.",
+    doc:
+      "A parameter, query parameter or body field broke a rule of the API's JSON Schemas or policies (for " +
+      "example a webhook URL that reaches a private address). `errors` lists every offending field as " +
+      "`{field, rule, message}`. Nothing was stored.",
   },
   internal: {
     status: 500,
     title: "Internal error",
-    doc: "Something unexpected failed inside the relay. The details are in the function's logs under the correlation id the `detail` quotes.",
+    doc:
+      "Something unexpected failed inside the relay. The details are in the function's logs under the " +
+      "correlation id the `detail` quotes.",
   },
   "upstream-failed": {
     status: 502,
     title: "Upstream request failed",
-    doc: "Tencent Cloud refused or garbled the request: an error code that is not the request's fault (the `detail` names it and its meaning), a malformed answer, an HTTP error, or the relay's own credentials being refused.",
+    doc:
+      "Tencent Cloud refused or garbled the request: an error code that is not the request's fault (the " +
+      "`detail` names it and its meaning), a malformed answer, an HTTP error, or the relay's own " +
+      "credentials being refused.",
   },
   "upstream-busy": {
     status: 503,
@@ -77,7 +95,11 @@ const PROBLEM_KINDS = {
   unavailable: {
     status: 503,
     title: "Service unavailable",
-    doc: "The relay cannot serve: a setting is not valid, a part it needs does not answer (the watch store, named by `STORE_URL`), or it has no Tencent Cloud credentials. `detail` and `errors` name the variable or the part and why, never its value; the logs have the rest. `GET /healthz` answers the same while it lasts.",
+    doc:
+      "The relay cannot serve: a setting is not valid, a part it needs does not answer (the watch store, " +
+      "named by `STORE_URL`), or it has no Tencent Cloud credentials. `detail` and `errors` name the " +
+      "variable or the part and why, never its value; the logs have the rest. `GET /healthz` answers the " +
+      "same while it lasts.",
   },
   "upstream-timeout": {
     status: 504,
@@ -160,7 +182,10 @@ const fieldError = {
   required: ["field", "rule", "message"],
   properties: {
     field: { type: "string", description: "Dotted path of the offending field, e.g. `destination.url`; `body` for the body as a whole." },
-    rule: { type: "string", description: "The rule it broke (JSON Schema keyword such as `pattern`, or `json`, `utf8`, `maxBytes`, `ssrf`)." },
+    rule: {
+      type: "string",
+      description: "The rule it broke (JSON Schema keyword such as `pattern`, or `json`, `utf8`, `maxBytes`, `ssrf`).",
+    },
     message: { type: "string" },
   },
 } as const;

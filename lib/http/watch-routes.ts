@@ -20,7 +20,9 @@ const WATCH_ID_PATTERN = new RegExp(WATCH_ID);
 function watchIdOf(params: Record<string, string>): string {
   const id = params.id ?? "";
   if (WATCH_ID_PATTERN.test(id)) return id;
-  throw new HttpProblem("not-found", "No such watch.", [{ field: "id", rule: "pattern", message: patternHint(WATCH_ID) ?? "must be a watch id" }]);
+  throw new HttpProblem("not-found", "No such watch.", [
+    { field: "id", rule: "pattern", message: patternHint(WATCH_ID) ?? "must be a watch id" },
+  ]);
 }
 
 const shownOrMissing = (status: number, id: string, watch: Watch | undefined) => {
@@ -30,10 +32,16 @@ const shownOrMissing = (status: number, id: string, watch: Watch | undefined) =>
 
 /** The listing's query, checked: filters, page size, and the position the cursor stands for. */
 function listQueryOf(query: Record<string, string>) {
-  const { cursor, limit = LIST_LIMIT.default, ...filters } = validate("watchListQuery", { ...query, ...(query.limit === undefined ? {} : { limit: numeric(query.limit) }) }, "query");
+  const {
+    cursor,
+    limit = LIST_LIMIT.default,
+    ...filters
+  } = validate("watchListQuery", { ...query, ...(query.limit === undefined ? {} : { limit: numeric(query.limit) }) }, "query");
   const after = cursor === undefined ? undefined : decodeCursor(cursor);
   if (cursor !== undefined && !after) {
-    throw new HttpProblem("invalid-input", "Invalid query.", [{ field: "cursor", rule: "cursor", message: patternHint(watchListQuerySchema.properties.cursor.pattern)! }]);
+    throw new HttpProblem("invalid-input", "Invalid query.", [
+      { field: "cursor", rule: "cursor", message: patternHint(watchListQuerySchema.properties.cursor.pattern)! },
+    ]);
   }
   return { filters, limit, after };
 }

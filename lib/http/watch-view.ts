@@ -3,7 +3,18 @@
  * bookkeeping (`version`, `lease`, `dueAt`, `sending`).
  */
 import { redact } from "../log";
-import { amqpDestination, cmqDestination, webhookDestination, WATCH_STATES, watchSchema, type AmqpDestination, type CmqDestination, type Watch, type WatchState, type WebhookDestination } from "../schemas/index";
+import {
+  amqpDestination,
+  cmqDestination,
+  webhookDestination,
+  WATCH_STATES,
+  watchSchema,
+  type AmqpDestination,
+  type CmqDestination,
+  type Watch,
+  type WatchState,
+  type WebhookDestination,
+} from "../schemas/index";
 
 const HIDDEN: readonly string[] = ["version", "lease", "dueAt", "sending"];
 
@@ -32,7 +43,8 @@ export const watchViewSchema = {
   type: "object",
   additionalProperties: false,
   description:
-    "A watch. A webhook destination's `secret` is never returned (the property is omitted), and the user name and password inside a URL are shown as `***`.",
+    "A watch. A webhook destination's `secret` is never returned (the property is omitted), and the user " +
+    "name and password inside a URL are shown as `***`.",
   required: watchSchema.required.filter((name) => !HIDDEN.includes(name)),
   properties: { ...shown, destination: destinationViewSchema },
 } as const;
@@ -73,12 +85,17 @@ export const watchPageSchema = {
     next: {
       anyOf: [{ type: "string" }, { type: "null" }],
       description:
-        "Pass as `cursor` for the next page; null when no more watches match. Watches registered meanwhile are newer than the cursor, so paging never shows one twice or skips one. With several filters a page may hold fewer than `limit` watches while more follow: keep going until `next` is null.",
+        "Pass as `cursor` for the next page; null when no more watches match. Watches registered meanwhile " +
+        "are newer than the cursor, so paging never shows one twice or skips one. With several filters a page " +
+        "may hold fewer than `limit` watches while more follow: keep going until `next` is null.",
     },
   },
 } as const;
 
-const stateCounts = Object.fromEntries(WATCH_STATES.map((state) => [state, { type: "integer", minimum: 0 }])) as Record<WatchState, { type: "integer"; minimum: 0 }>;
+const stateCounts = Object.fromEntries(WATCH_STATES.map((state) => [state, { type: "integer", minimum: 0 }])) as Record<
+  WatchState,
+  { type: "integer"; minimum: 0 }
+>;
 
 /** `GET /watches/stats`: how many watches are in each state. */
 export const watchStatsSchema = {
@@ -86,7 +103,13 @@ export const watchStatsSchema = {
   additionalProperties: false,
   required: ["states", "total"],
   properties: {
-    states: { type: "object", additionalProperties: false, required: [...WATCH_STATES], properties: stateCounts, description: "Watches per state; `failed` counts the dead letters." },
+    states: {
+      type: "object",
+      additionalProperties: false,
+      required: [...WATCH_STATES],
+      properties: stateCounts,
+      description: "Watches per state; `failed` counts the dead letters.",
+    },
     total: { type: "integer", minimum: 0 },
   },
 } as const;

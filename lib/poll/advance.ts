@@ -82,7 +82,9 @@ export async function pollOnce(watch: Watch, parts: WorkParts, signal?: AbortSig
     polled = { next: recordResult(watch, result, now(), backoff), finished: outcomeOf(result) };
   } catch (error) {
     if (signal?.aborted) throw error;
-    const described = lease?.aborted ? { message: "the upstream did not answer before the watch's lease (POLL_LEASE_MS) ran out" } : describeError(error);
+    const described = lease?.aborted
+      ? { message: "the upstream did not answer before the watch's lease (POLL_LEASE_MS) ran out" }
+      : describeError(error);
     polled = { next: recordPollError(watch, described, now(), backoff), error };
     parts.logger.warn("poll failed", { watchId: watch.id, api: watch.api, taskId: watch.taskId, region: watch.region, error: described });
   }
@@ -149,9 +151,20 @@ export async function deliverHeld(watch: Watch, parts: WorkParts, signal?: Abort
   if (signal?.aborted && !outcome.ok) throw signal.reason;
   const next = recordAttempt(watch, outcome, now(), config.deliverySchedule, parts.random);
   if (!outcome.ok) {
-    parts.logger.warn("delivery attempt failed", { watchId: watch.id, eventId: watch.event.id, status: outcome.status, error: outcome.error, next: next.state });
+    parts.logger.warn("delivery attempt failed", {
+      watchId: watch.id,
+      eventId: watch.event.id,
+      status: outcome.status,
+      error: outcome.error,
+      next: next.state,
+    });
   }
   const saved = await store.save(next);
-  if (!saved) parts.logger.warn("delivery attempt not recorded: the watch was taken over after its attempt window", { watchId: watch.id, eventId: watch.event.id, ok: outcome.ok });
+  if (!saved)
+    parts.logger.warn("delivery attempt not recorded: the watch was taken over after its attempt window", {
+      watchId: watch.id,
+      eventId: watch.event.id,
+      ok: outcome.ok,
+    });
   return { watch: saved, delivered: outcome.ok };
 }

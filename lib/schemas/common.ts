@@ -10,7 +10,8 @@ export const api = {
   enum: API_KINDS,
   description:
     "Which API reads the task: `vpc` DescribeVpcTaskResult (API 3.0; the task id is the RequestId of the asynchronous call), " +
-    "`eip` DescribeTaskResult (API 3.0; the integer TaskId of an EIP call), `legacy` DescribeNetTaskResult (API 2.0, shut down by Tencent Cloud).",
+    "`eip` DescribeTaskResult (API 3.0; the integer TaskId of an EIP call), `legacy` " +
+    "DescribeNetTaskResult (API 2.0, shut down by Tencent Cloud).",
 } as const;
 
 export const vpcTaskId = {

@@ -19,7 +19,13 @@ export const watchListQuerySchema = {
     state: { enum: WATCH_STATES, description: "Only watches in this state: `failed` lists the dead letters." },
     destinationType: { enum: ["webhook", "cmq", "amqp"], description: "Only watches delivering to this kind of destination." },
     api: { ...api, description: "Only watches of this kind of task: vpc, eip or legacy." },
-    limit: { type: "integer", minimum: LIST_LIMIT.min, maximum: LIST_LIMIT.max, default: LIST_LIMIT.default, description: "Watches per page." },
+    limit: {
+      type: "integer",
+      minimum: LIST_LIMIT.min,
+      maximum: LIST_LIMIT.max,
+      default: LIST_LIMIT.default,
+      description: "Watches per page.",
+    },
     cursor: { type: "string", pattern: LIST_CURSOR, description: "The `next` of the previous page; absent for the newest watches." },
   },
 } as const;

@@ -16,8 +16,30 @@ export function patternHint(pattern: string): string | undefined {
 
 /** Legacy short region codes accepted by the v2 API (the `Region` common parameter). */
 export const REGION_CODES = [
-  "bj", "sh", "gz", "cd", "cq", "nj", "hk", "tpe", "sg", "th", "jkt", "in", "kr", "jp",
-  "ca", "usw", "use", "de", "ru", "sao", "szjr", "shjr", "bjjr", "shadc",
+  "bj",
+  "sh",
+  "gz",
+  "cd",
+  "cq",
+  "nj",
+  "hk",
+  "tpe",
+  "sg",
+  "th",
+  "jkt",
+  "in",
+  "kr",
+  "jp",
+  "ca",
+  "usw",
+  "use",
+  "de",
+  "ru",
+  "sao",
+  "szjr",
+  "shjr",
+  "bjjr",
+  "shadc",
 ] as const;
 
 export const REGION = hinted(

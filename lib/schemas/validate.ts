@@ -76,7 +76,10 @@ const TAG_VALUES: Record<string, readonly string[]> = {
 };
 
 function fieldOf(instancePath: string, child?: string): string {
-  const parts = instancePath.split("/").slice(1).map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
+  const parts = instancePath
+    .split("/")
+    .slice(1)
+    .map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
   if (child !== undefined) parts.push(child);
   return parts.reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), "");
 }
@@ -135,6 +138,7 @@ export function describeErrors(errors: readonly AjvError[]): FieldError[] {
     if (!twin) out.push(d);
     else if (d.rule === "type" && !twin.message.includes(d.message.slice(8))) twin.message += ` or ${d.message.slice(8)}`;
   }
-  if (out.length === 0 && errors.length > 0) out.push({ field: fieldOf(errors[0]!.instancePath), rule: errors[0]!.keyword, message: "does not match any allowed form" });
+  if (out.length === 0 && errors.length > 0)
+    out.push({ field: fieldOf(errors[0]!.instancePath), rule: errors[0]!.keyword, message: "does not match any allowed form" });
   return out;
 }

@@ -13,7 +13,8 @@ export const webhookDestination = {
     url: { type: "string", maxLength: 2048, pattern: HTTP_URL },
     secret: {
       description:
-        "Signs every delivery (Standard Webhooks): required, since an unsigned delivery cannot be told from a forgery. Up to three secrets during a key rotation: one signature each.",
+        "Signs every delivery (Standard Webhooks): required, since an unsigned delivery cannot be told from a " +
+        "forgery. Up to three secrets during a key rotation: one signature each.",
       // One schema for both forms, so a malformed secret gets one error (an anyOf would add "must be array").
       type: ["string", "array"],
       pattern: WEBHOOK_SECRET,
@@ -135,9 +136,26 @@ export const watchSchema = {
   type: "object",
   additionalProperties: false,
   required: [
-    "id", "version", "api", "taskId", "region", "destination", "state", "createdAt", "updatedAt",
-    "deadlineAt", "dueAt", "lease", "polls", "firstSeenAt", "lastPolledAt", "lastResult",
-    "lastError", "event", "delivery", "sending",
+    "id",
+    "version",
+    "api",
+    "taskId",
+    "region",
+    "destination",
+    "state",
+    "createdAt",
+    "updatedAt",
+    "deadlineAt",
+    "dueAt",
+    "lease",
+    "polls",
+    "firstSeenAt",
+    "lastPolledAt",
+    "lastResult",
+    "lastError",
+    "event",
+    "delivery",
+    "sending",
   ],
   properties: {
     id: { type: "string", pattern: WATCH_ID },
@@ -186,7 +204,8 @@ export const watchSchema = {
     sending: {
       ...heldBy,
       description:
-        "Set while a delivery attempt is on the wire: who sends it and when it ends at the latest (epoch ms). Cancel and redeliver wait for it.",
+        "Set while a delivery attempt is on the wire: who sends it and when it ends at the latest (epoch ms). " +
+        "Cancel and redeliver wait for it.",
     },
   },
 } as const;

@@ -102,7 +102,16 @@ export function createTaskClient(options: TaskClientOptions): TaskClient {
           const error = classifyError(action, caught, signal);
           if (!error.retryable || tries >= maxAttempts) throw error;
           const waitMs = retryDelay(tries, random);
-          logger?.debug(`${action} retry`, { api: task.api, taskId: task.taskId, region: task.region, attempt: tries, failure: error.failure, code: error.code, error: error.message, waitMs });
+          logger?.debug(`${action} retry`, {
+            api: task.api,
+            taskId: task.taskId,
+            region: task.region,
+            attempt: tries,
+            failure: error.failure,
+            code: error.code,
+            error: error.message,
+            waitMs,
+          });
           try {
             await sleep(waitMs, signal);
           } catch (slept) {

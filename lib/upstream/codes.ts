@@ -51,7 +51,11 @@ export const categoryRule = (category: CodeCategory): CategoryRule => CATEGORY_R
 export const isRetryable = (category: CodeCategory): boolean => CATEGORY_RULES[category].retryable;
 export const isHopeless = (category: CodeCategory): boolean => CATEGORY_RULES[category].hopeless;
 
-const info = (meaning: string, category: CodeCategory, field?: CodeInfo["field"]): CodeInfo => ({ meaning, category, ...(field ? { field } : {}) });
+const info = (meaning: string, category: CodeCategory, field?: CodeInfo["field"]): CodeInfo => ({
+  meaning,
+  category,
+  ...(field ? { field } : {}),
+});
 
 /** DescribeNetTaskResult (legacy API 2.0): the common codes and the module's own. */
 export const LEGACY_CODES: Readonly<Record<number, CodeInfo>> = {

@@ -44,7 +44,8 @@ export function credentialsFromEnv(env: Env): Credentials | undefined {
     const secretKey = env[names.key];
     if (!secretId && !secretKey) continue;
     // Half a pair is a mistake to point out, not a reason to try the next source silently.
-    if (!secretId || !secretKey) throw new CredentialsError(`${secretId ? names.key : names.id} must be set together with ${secretId ? names.id : names.key}`);
+    if (!secretId || !secretKey)
+      throw new CredentialsError(`${secretId ? names.key : names.id} must be set together with ${secretId ? names.id : names.key}`);
     return credentials(secretId, secretKey, env[names.token]);
   }
   return undefined;

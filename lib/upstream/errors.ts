@@ -73,9 +73,24 @@ export class UpstreamError extends RelayError {
 }
 
 /** The upstream answered with an error code. */
-export function upstreamError(action: string, code: number | string, upstreamMessage?: string, extra: { codeDesc?: string; requestId?: string } = {}): UpstreamError {
+export function upstreamError(
+  action: string,
+  code: number | string,
+  upstreamMessage?: string,
+  extra: { codeDesc?: string; requestId?: string } = {},
+): UpstreamError {
   const { meaning, category } = describeCode(code);
-  return new UpstreamError({ failure: "upstream", action, code, meaning, category, retryable: isRetryable(category), detail: upstreamMessage, upstreamMessage, ...extra });
+  return new UpstreamError({
+    failure: "upstream",
+    action,
+    code,
+    meaning,
+    category,
+    retryable: isRetryable(category),
+    detail: upstreamMessage,
+    upstreamMessage,
+    ...extra,
+  });
 }
 
 /** A body that is not JSON or not shaped like the action's answer; the upstream may be mid-deploy. */
@@ -100,11 +115,19 @@ export function httpError(action: string, status: number, statusText: string): U
  */
 export function classifyError(action: string, error: unknown, callerSignal?: AbortSignal, timeoutSignal?: AbortSignal): UpstreamError {
   if (error instanceof UpstreamError) return error;
-  if (callerSignal?.aborted) return new UpstreamError({ failure: "aborted", action, meaning: "aborted by the caller", retryable: false, cause: error });
+  if (callerSignal?.aborted)
+    return new UpstreamError({ failure: "aborted", action, meaning: "aborted by the caller", retryable: false, cause: error });
   if (timeoutSignal?.aborted || (error instanceof Error && error.name === "TimeoutError")) {
     return new UpstreamError({ failure: "timeout", action, meaning: "request timed out", retryable: true, cause: error });
   }
-  return new UpstreamError({ failure: "network", action, meaning: "network error", retryable: true, detail: networkDetail(error), cause: error });
+  return new UpstreamError({
+    failure: "network",
+    action,
+    meaning: "network error",
+    retryable: true,
+    detail: networkDetail(error),
+    cause: error,
+  });
 }
 
 /** The reason (ECONNREFUSED, ENOTFOUND, …) is the error's `code`, or its cause's. */

@@ -27,5 +27,7 @@ export function stringToSign(method: HttpMethod, host: string, path: string, par
 
 /** Base64 HMAC of the string to sign. */
 export function computeSignature(secretKey: string, text: string, method: SignatureMethod): string {
-  return createHmac(method === "HmacSHA256" ? "sha256" : "sha1", secretKey).update(text, "utf8").digest("base64");
+  return createHmac(method === "HmacSHA256" ? "sha256" : "sha1", secretKey)
+    .update(text, "utf8")
+    .digest("base64");
 }

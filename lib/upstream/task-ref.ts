@@ -27,11 +27,16 @@ export function resolveTask(input: unknown, subject = "task"): TaskRef {
   const api = task.api ?? inferApi(task.taskId);
   if (!api) {
     throw new ValidationError(subject, [
-      { field: "taskId", rule: "api", message: "is neither a RequestId (api vpc) nor an integer task id; say which API reads it with api: vpc, eip or legacy" },
+      {
+        field: "taskId",
+        rule: "api",
+        message: "is neither a RequestId (api vpc) nor an integer task id; say which API reads it with api: vpc, eip or legacy",
+      },
     ]);
   }
   // A RequestId is text; an integer id given as digits is a number (EIP calls answer it as text).
-  const taskId = api === "vpc" ? String(task.taskId) : typeof task.taskId === "string" && DIGITS.test(task.taskId) ? Number(task.taskId) : task.taskId;
+  const taskId =
+    api === "vpc" ? String(task.taskId) : typeof task.taskId === "string" && DIGITS.test(task.taskId) ? Number(task.taskId) : task.taskId;
   if (!task.api && typeof taskId === "number" && taskId > LEGACY_MAX) {
     throw new ValidationError(subject, [
       { field: "taskId", rule: "api", message: `is larger than any legacy task id (${LEGACY_MAX}); for an EIP TaskId say api: eip` },

@@ -41,7 +41,8 @@ export async function exchange(request: UpstreamRequest, signal: AbortSignal): P
   const { url } = request;
   const { request: send, agent } = url.protocol === "https:" ? await httpsClient() : { request: http.request, agent: httpAgent };
   return new Promise((resolve, reject) => {
-    const headers = request.body === undefined ? request.headers : { ...request.headers, "content-length": String(Buffer.byteLength(request.body)) };
+    const headers =
+      request.body === undefined ? request.headers : { ...request.headers, "content-length": String(Buffer.byteLength(request.body)) };
     const req = send(url, { method: request.method, headers, agent, signal }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
@@ -54,7 +55,9 @@ export async function exchange(request: UpstreamRequest, signal: AbortSignal): P
         }
         chunks.push(chunk);
       });
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? "", text: Buffer.concat(chunks).toString("utf8") }));
+      res.on("end", () =>
+        resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? "", text: Buffer.concat(chunks).toString("utf8") }),
+      );
       res.on("error", reject);
       res.on("close", () => {
         if (!res.complete) reject(new Error("the connection closed before the answer was complete"));

@@ -42,8 +42,16 @@ export function isPastDeadline(watch: Watch, now: number): boolean {
 
 /** Event types by outcome: API 3.0 tasks are `task` events, legacy ones keep their `nettask` names. */
 const EVENT_TYPES: Record<Api, Record<"succeeded" | "failed" | "timedout", EventType>> = {
-  vpc: { succeeded: "com.tencentcloud.vpc.task.succeeded", failed: "com.tencentcloud.vpc.task.failed", timedout: "com.tencentcloud.vpc.task.timedout" },
-  eip: { succeeded: "com.tencentcloud.vpc.task.succeeded", failed: "com.tencentcloud.vpc.task.failed", timedout: "com.tencentcloud.vpc.task.timedout" },
+  vpc: {
+    succeeded: "com.tencentcloud.vpc.task.succeeded",
+    failed: "com.tencentcloud.vpc.task.failed",
+    timedout: "com.tencentcloud.vpc.task.timedout",
+  },
+  eip: {
+    succeeded: "com.tencentcloud.vpc.task.succeeded",
+    failed: "com.tencentcloud.vpc.task.failed",
+    timedout: "com.tencentcloud.vpc.task.timedout",
+  },
   legacy: {
     succeeded: "com.tencentcloud.vpc.nettask.succeeded",
     failed: "com.tencentcloud.vpc.nettask.failed",
@@ -89,7 +97,12 @@ export function recordResult(watch: Watch, result: TaskResult, now: number, back
 }
 
 /** A poll failed (after the client's own retries); try again later with the same backoff. */
-export function recordPollError(watch: Watch, error: { code?: number | string; message: string }, now: number, backoff: PollBackoff): Watch {
+export function recordPollError(
+  watch: Watch,
+  error: { code?: number | string; message: string },
+  now: number,
+  backoff: PollBackoff,
+): Watch {
   const polls = watch.polls + 1;
   return touched(watch, now, {
     polls,
@@ -111,7 +124,13 @@ export function startDelivery(watch: Watch, event: CloudEvent, now: number): Wat
 }
 
 /** Records one delivery attempt and decides what comes next. */
-export function recordAttempt(watch: Watch, outcome: DeliveryOutcome, now: number, schedule: readonly number[], random?: () => number): Watch {
+export function recordAttempt(
+  watch: Watch,
+  outcome: DeliveryOutcome,
+  now: number,
+  schedule: readonly number[],
+  random?: () => number,
+): Watch {
   const attempt = {
     at: iso(now),
     ok: outcome.ok,

@@ -83,7 +83,11 @@ export function decodeCursor(cursor: string): Position | undefined {
  * more than the page, to tell whether another follows), `stoppedAt` the last position examined
  * when the walk stopped before the index ended (the scan budget ran out), else undefined.
  */
-export function pageOf<T extends Position>(found: readonly T[], limit: number, stoppedAt: Position | undefined): { shown: T[]; next: Position | null } {
+export function pageOf<T extends Position>(
+  found: readonly T[],
+  limit: number,
+  stoppedAt: Position | undefined,
+): { shown: T[]; next: Position | null } {
   const at = (p: Position): Position => ({ createdAt: p.createdAt, id: p.id });
   if (found.length > limit) return { shown: found.slice(0, limit), next: at(found[limit - 1]!) };
   return { shown: [...found], next: stoppedAt ? at(stoppedAt) : null };

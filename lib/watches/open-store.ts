@@ -12,7 +12,6 @@ export interface OpenStoreOptions {
   logger?: Logger;
 }
 
-
 /**
  * Whether the store at `url` offers a rate limiter shared by every process using it (Redis),
  * told without opening it.
@@ -56,7 +55,12 @@ const PROGRAMMING_ERRORS = [TypeError, RangeError, ReferenceError, SyntaxError];
 
 /** Rethrows `error` as a StoreUnavailableError unless it already says what is wrong (or is a bug). */
 function asUnavailable(error: unknown): never {
-  if (error instanceof StoreUnavailableError || error instanceof StoreConfigError || PROGRAMMING_ERRORS.some((type) => error instanceof type)) throw error;
+  if (
+    error instanceof StoreUnavailableError ||
+    error instanceof StoreConfigError ||
+    PROGRAMMING_ERRORS.some((type) => error instanceof type)
+  )
+    throw error;
   const reason = `the store failed (${failureCode(error)})`;
   throw new StoreUnavailableError(reason, `${reason}: ${error instanceof Error ? error.message : String(error)}`);
 }
@@ -91,7 +95,8 @@ function whyEphemeral(path: string): string | undefined {
   const file = resolve(path);
   const real = join(realOrSelf(dirname(file)), basename(file));
   for (const dir of new Set(["/tmp", tmpdir()].flatMap((d) => [d, realOrSelf(d)]))) {
-    for (const candidate of new Set([file, real])) if (isInside(candidate, dir)) return `${candidate} (under the temporary directory ${dir})`;
+    for (const candidate of new Set([file, real]))
+      if (isInside(candidate, dir)) return `${candidate} (under the temporary directory ${dir})`;
   }
   return undefined;
 }

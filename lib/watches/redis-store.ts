@@ -23,7 +23,18 @@ import { Redis } from "ioredis";
 import type { Logger } from "../log";
 import { createSharedRateLimiter, type RateLimiter } from "../upstream/rate-limit";
 import { WATCH_STATES, type Watch, type WatchState } from "../schemas/index";
-import { fixedFilterValues, LIST_FILTER_NAMES, MUTABLE_FILTER, pageOf, positionOf, SCAN_BUDGET, type ListFilter, type ListPage, type ListQuery, type Position } from "./listing";
+import {
+  fixedFilterValues,
+  LIST_FILTER_NAMES,
+  MUTABLE_FILTER,
+  pageOf,
+  positionOf,
+  SCAN_BUDGET,
+  type ListFilter,
+  type ListPage,
+  type ListQuery,
+  type Position,
+} from "./listing";
 import { fromRow, toRow, type WatchRow } from "./row";
 import { failureCode, StoreConfigError, StoreUnavailableError, type ClaimOptions, type WatchStore } from "./store";
 
@@ -179,7 +190,14 @@ return {last, found}
 
 interface ScriptedRedis extends Redis {
   watchInsert(...keysAndArgs: string[]): Promise<Reply | null>;
-  watchClaim(due: string, now: number, limit: number, owner: string, until: number, keyPrefix: string): Promise<[string, string, [string, number, WatchState, string][], string[]]>;
+  watchClaim(
+    due: string,
+    now: number,
+    limit: number,
+    owner: string,
+    until: number,
+    keyPrefix: string,
+  ): Promise<[string, string, [string, number, WatchState, string][], string[]]>;
   watchRepair(due: string, states: string, keyPrefix: string): Promise<number>;
   watchSave(watchKey: string, due: string, states: string, ...args: string[]): Promise<number | null>;
   watchIndex(watchKey: string, ...args: string[]): Promise<number>;
@@ -215,10 +233,17 @@ export function parseRedisUrl(url: string): { connection: string; prefix: string
     throw new StoreConfigError(`STORE_URL must use redis:// or rediss://, not ${parsed.protocol}//`);
   }
   if (!/^\/?\d*$/.test(parsed.pathname) || parsed.hash) {
-    throw new StoreConfigError("STORE_URL path must be a database number, as in redis://host:6379/0 (percent-encode a # in the password as %23)");
+    throw new StoreConfigError(
+      "STORE_URL path must be a database number, as in redis://host:6379/0 (percent-encode a # in the password as %23)",
+    );
   }
   const query = new Map<string, string>();
-  for (const pair of queryAt < 0 ? [] : url.slice(queryAt + 1).split("&").filter(Boolean)) {
+  for (const pair of queryAt < 0
+    ? []
+    : url
+        .slice(queryAt + 1)
+        .split("&")
+        .filter(Boolean)) {
     const [name = "", value = ""] = pair.split(/=(.*)/s);
     let decoded: [string, string];
     try {
@@ -231,9 +256,11 @@ export function parseRedisUrl(url: string): { connection: string; prefix: string
   }
   // ioredis would turn any other query parameter into a client option; only prefix is ours.
   const unknown = [...query.keys()].filter((name) => name !== "prefix");
-  if (unknown.length > 0) throw new StoreConfigError(`STORE_URL has unknown query parameters: ${unknown.join(", ")} (only prefix is supported)`);
+  if (unknown.length > 0)
+    throw new StoreConfigError(`STORE_URL has unknown query parameters: ${unknown.join(", ")} (only prefix is supported)`);
   const prefix = query.get("prefix") ?? DEFAULT_PREFIX;
-  if (prefix === "") throw new StoreConfigError(`STORE_URL prefix must not be empty (leave ?prefix= out for the default ${DEFAULT_PREFIX})`);
+  if (prefix === "")
+    throw new StoreConfigError(`STORE_URL prefix must not be empty (leave ?prefix= out for the default ${DEFAULT_PREFIX})`);
   return { connection: parsed.toString(), prefix };
 }
 
@@ -265,7 +292,10 @@ async function checkEvictionPolicy(redis: Redis, logger: Logger | undefined): Pr
     );
   }
   if (policy !== "noeviction") {
-    logger?.warn("the Redis store's maxmemory-policy is not noeviction: writes may fail or keys with a TTL be evicted when memory runs short", { maxmemoryPolicy: policy });
+    logger?.warn(
+      "the Redis store's maxmemory-policy is not noeviction: writes may fail or keys with a TTL be evicted when memory runs short",
+      { maxmemoryPolicy: policy },
+    );
   }
 }
 
@@ -283,7 +313,10 @@ export async function openRedisStore(url: string, options: RedisStoreOptions = {
     redis.disconnect();
     const { hostname, port } = new URL(connection);
     const cause = lastError ?? (error as Error);
-    throw new StoreUnavailableError(`cannot connect to the Redis store (${failureCode(cause)})`, `cannot connect to the Redis store at ${hostname}:${port || 6379}: ${cause.message}`);
+    throw new StoreUnavailableError(
+      `cannot connect to the Redis store (${failureCode(cause)})`,
+      `cannot connect to the Redis store at ${hostname}:${port || 6379}: ${cause.message}`,
+    );
   }
   try {
     await checkEvictionPolicy(redis, options.logger);
@@ -341,7 +374,9 @@ export class RedisWatchStore implements WatchStore {
   async insertMany(watches: readonly Watch[]): Promise<number> {
     let created = 0;
     for (let i = 0; i < watches.length; i += INSERT_BATCH) {
-      const pipeline = this.redis.pipeline() as unknown as Pick<ScriptedRedis, "watchInsert"> & { exec(): Promise<[Error | null, unknown][] | null> };
+      const pipeline = this.redis.pipeline() as unknown as Pick<ScriptedRedis, "watchInsert"> & {
+        exec(): Promise<[Error | null, unknown][] | null>;
+      };
       for (const watch of watches.slice(i, i + INSERT_BATCH)) void pipeline.watchInsert(...this.insertArgs(watch));
       for (const [error, existing] of (await pipeline.exec()) ?? []) {
         if (error) throw error;
@@ -364,7 +399,10 @@ export class RedisWatchStore implements WatchStore {
     this.learnOffset(seconds, micros, sent);
     if (missing.length > 0) {
       const dropped = await this.redis.watchRepair(this.keys.due, this.keys.states, this.keys.watchPrefix);
-      this.logger?.warn("watches gone from the Redis store (evicted or deleted) were dropped from the due index", { missing: missing.length, dropped });
+      this.logger?.warn("watches gone from the Redis store (evicted or deleted) were dropped from the due index", {
+        missing: missing.length,
+        dropped,
+      });
     }
     return claimed.map(([id, version, state, body]) =>
       fromRow({ id, version, state, dueAt: until, leaseOwner: owner, leaseUntil: until, body }),
@@ -399,7 +437,14 @@ export class RedisWatchStore implements WatchStore {
     const keys = given.length > 0 ? given.map((f) => this.listKeys[f]) : [this.listKeys.all];
     const prefixes = given.length > 0 ? given.map((f) => `${encodeURIComponent(filters[f]!)}|`) : [""];
     const budget = Math.max(SCAN_BUDGET, limit + 1);
-    const [stoppedAt, found] = await this.redis.watchList(keys.length, ...keys, limit + 1, budget, after ? positionText(after) : "", ...prefixes);
+    const [stoppedAt, found] = await this.redis.watchList(
+      keys.length,
+      ...keys,
+      limit + 1,
+      budget,
+      after ? positionText(after) : "",
+      ...prefixes,
+    );
     const { shown, next } = pageOf(found.map(positionFrom), limit, stoppedAt ? positionFrom(stoppedAt) : undefined);
     // A hash gone missing (evicted, deleted by hand) is left out of the page rather than failing it.
     const watches = (await Promise.all(shown.map((p) => this.get(p.id)))).filter((w): w is Watch => w !== undefined);
@@ -428,7 +473,9 @@ export class RedisWatchStore implements WatchStore {
     }
     const stream = this.redis.scanStream({ match: `${globEscape(this.keys.watchPrefix)}*`, count: REINDEX_BATCH });
     for await (const watchKeys of stream as AsyncIterable<string[]>) {
-      const pipeline = this.redis.pipeline() as unknown as Pick<ScriptedRedis, "watchIndex"> & { exec(): Promise<[Error | null, unknown][] | null> };
+      const pipeline = this.redis.pipeline() as unknown as Pick<ScriptedRedis, "watchIndex"> & {
+        exec(): Promise<[Error | null, unknown][] | null>;
+      };
       const bodies = await Promise.all(watchKeys.map((key) => this.redis.hmget(key, "listPos", "body")));
       for (const [i, [listPos, body]] of bodies.entries()) {
         if ((listPos && !relayout) || !body) continue;

@@ -33,7 +33,15 @@ export function toRow(watch: Watch): WatchRow {
 export function fromRow(row: WatchRow): Watch {
   const lease = row.leaseUntil === null ? null : { owner: row.leaseOwner ?? "", until: row.leaseUntil };
   // Watches stored before task kinds existed are legacy ones.
-  return { api: "legacy", ...upgrade(JSON.parse(row.body)), id: row.id, version: row.version, state: row.state, dueAt: row.dueAt, lease } as Watch;
+  return {
+    api: "legacy",
+    ...upgrade(JSON.parse(row.body)),
+    id: row.id,
+    version: row.version,
+    state: row.state,
+    dueAt: row.dueAt,
+    lease,
+  } as Watch;
 }
 
 /** What an older release wrote, in today's shape: `delivery.roundStart` became counters, `sending` is new. */

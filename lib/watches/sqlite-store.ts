@@ -7,7 +7,16 @@ import { closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { WATCH_STATES, type Watch, type WatchState } from "../schemas/index";
-import { fixedFilterValues, LIST_FILTER_NAMES, pageOf, SCAN_BUDGET, type ListFilter, type ListPage, type ListQuery, type Position } from "./listing";
+import {
+  fixedFilterValues,
+  LIST_FILTER_NAMES,
+  pageOf,
+  SCAN_BUDGET,
+  type ListFilter,
+  type ListPage,
+  type ListQuery,
+  type Position,
+} from "./listing";
 import { claimedRow, fromRow, toRow, type WatchRow } from "./row";
 import type { ClaimOptions, WatchStore } from "./store";
 
@@ -71,7 +80,10 @@ export const SQL = {
    * first, with `hit` saying whether the other filters match too.
    */
   list(primary: ListFilter | undefined, others: readonly ListFilter[], after: boolean): string {
-    const where = [...(primary ? [`${columnOf(primary)} = @${primary}`] : []), ...(after ? ["(created_at, id) < (@afterCreatedAt, @afterId)"] : [])];
+    const where = [
+      ...(primary ? [`${columnOf(primary)} = @${primary}`] : []),
+      ...(after ? ["(created_at, id) < (@afterCreatedAt, @afterId)"] : []),
+    ];
     const hit = others.map((f) => `${columnOf(f)} = @${f}`).join(" AND ") || "1";
     return `SELECT id, created_at AS createdAt, ${hit} AS hit FROM watches INDEXED BY ${indexOf(primary)}
             ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY created_at DESC, id DESC LIMIT @budget`;
@@ -142,7 +154,9 @@ export class SqliteWatchStore implements WatchStore {
         if (!present.has(column)) db.exec(`ALTER TABLE watches ADD COLUMN ${column} ${column === "created_at" ? "INTEGER" : "TEXT"}`);
       }
       // A column added for a new filter is NULL in every older row, as all of them are in a file from before listing.
-      const missing = db.prepare<[number], WatchRow>(`SELECT ${COLUMNS} FROM watches WHERE ${LISTING_COLUMNS.map((c) => `${c} IS NULL`).join(" OR ")} LIMIT ?`);
+      const missing = db.prepare<[number], WatchRow>(
+        `SELECT ${COLUMNS} FROM watches WHERE ${LISTING_COLUMNS.map((c) => `${c} IS NULL`).join(" OR ")} LIMIT ?`,
+      );
       const fill = db.prepare(`UPDATE watches SET ${LISTING_COLUMNS.map((c) => `${c} = @${c}`).join(", ")} WHERE id = @id`);
       for (let rows = missing.all(BACKFILL_BATCH); rows.length > 0; rows = missing.all(BACKFILL_BATCH)) {
         for (const row of rows) fill.run({ id: row.id, ...listingColumns(fromRow(row)) });
@@ -188,7 +202,10 @@ export class SqliteWatchStore implements WatchStore {
     let statement = this.listStatements.get(key);
     if (!statement) this.listStatements.set(key, (statement = this.db.prepare(SQL.list(primary, others, after !== undefined))));
     const budget = Math.max(SCAN_BUDGET, limit + 1);
-    const params = { ...filters, ...(after ? { afterCreatedAt: after.createdAt, afterId: after.id } : {}), budget } as Record<string, string | number>;
+    const params = { ...filters, ...(after ? { afterCreatedAt: after.createdAt, afterId: after.id } : {}), budget } as Record<
+      string,
+      string | number
+    >;
     const found: Walked[] = [];
     let examined = 0;
     let last: Walked | undefined;

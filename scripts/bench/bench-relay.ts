@@ -38,6 +38,8 @@ export async function watchTasks(
     return { taskId, createdAt, durationMs };
   });
   const now = Date.now();
-  await store.insertMany(tasks.map(({ taskId }) => newWatch({ task: { api: "legacy", taskId, region: "gz" }, destination }, now, DEADLINE_SECONDS)));
+  await store.insertMany(
+    tasks.map(({ taskId }) => newWatch({ task: { api: "legacy", taskId, region: "gz" }, destination }, now, DEADLINE_SECONDS)),
+  );
   return tasks;
 }

@@ -31,7 +31,8 @@ function checkRun({ bundle, event, env }: ProbeRequest): unknown {
   const context = "{request_id:'cold-start',getRemainingTimeInMillis:()=>30000}";
   const script = `require(${JSON.stringify(bundle)}).handler(${JSON.stringify(event)},${context}).then((a) => { process.stdout.write("\\n" + JSON.stringify(a)); process.exit(0); });`;
   const child = spawnSync(process.execPath, ["-e", script], { encoding: "utf8", env });
-  if (child.status !== 0) throw new Error(`${bundle} failed its first invocation (exit ${child.status}): ${child.stderr.trim().split("\n").slice(-3).join(" ")}`);
+  if (child.status !== 0)
+    throw new Error(`${bundle} failed its first invocation (exit ${child.status}): ${child.stderr.trim().split("\n").slice(-3).join(" ")}`);
   return JSON.parse(child.stdout.split("\n").at(-1)!);
 }
 

@@ -53,7 +53,8 @@ async function probe(label: string, request: ProbeRequest, accept: (answer: any)
   });
   const result = JSON.parse(stdout) as ProbeResult;
   const wrong = result.answers.find((answer) => !accept(answer));
-  if (wrong !== undefined) throw new Error(`${request.bundle}: unexpected answer to the first invocation: ${JSON.stringify(wrong).slice(0, 300)}`);
+  if (wrong !== undefined)
+    throw new Error(`${request.bundle}: unexpected answer to the first invocation: ${JSON.stringify(wrong).slice(0, 300)}`);
   return { label, ...result };
 }
 
@@ -130,7 +131,12 @@ export async function coldStart(
   const vpc = await measure(`dist/http (GET /tasks/${VPC_TASK})`, bundleOf("http"), readTask(VPC_TASK, "ap-guangzhou"), readsSucceededTask);
   const legacy = await measure(`dist/http (GET /tasks/${LEGACY_TASK})`, bundleOf("http"), readTask(LEGACY_TASK, "gz"), readsSucceededTask);
   const poll = await measure("dist/poll (timer, empty store)", bundleOf("poll"), SCF_TIMER, polledNothing);
-  const whole = await measure(`whole-SDK http variant (GET /tasks/${LEGACY_TASK})`, wholeSdk.bundle, readTask(LEGACY_TASK, "gz"), readsSucceededTask);
+  const whole = await measure(
+    `whole-SDK http variant (GET /tasks/${LEGACY_TASK})`,
+    wholeSdk.bundle,
+    readTask(LEGACY_TASK, "gz"),
+    readsSucceededTask,
+  );
   const ours = await measure("signer: the SDK's Sign.sign3, the relay's transport", signers.ours, { taskId: VPC_TASK }, signedAndRead);
   const sdk = await measure("signer: the SDK's VpcClient, loaded on first use", signers.sdk, { taskId: VPC_TASK }, signedAndRead);
 

@@ -76,15 +76,32 @@ export async function detectionLatency(emulator: Emulator, workDir: string): Pro
     await relay.close();
     await receiver.close();
   }
-  if (receiver.arrivals.size < TASKS) throw new Error(`detection latency: only ${receiver.arrivals.size} of ${TASKS} webhooks arrived within ${GIVE_UP_MS / 1000} s`);
+  if (receiver.arrivals.size < TASKS)
+    throw new Error(`detection latency: only ${receiver.arrivals.size} of ${TASKS} webhooks arrived within ${GIVE_UP_MS / 1000} s`);
 
   const latency = summarize(tasks.map((t) => receiver.arrivals.get(t.taskId)! - (t.createdAt + t.durationMs)));
   const baseline = `POLL_MAX_DELAY_MS ${seconds(MAX_DELAY_MS)}`;
   const note = `baseline: the waiter's own backoff, it polls a task at most every maxDelay (POLL_MIN_DELAY_MS ${seconds(MIN_DELAY_MS)}); ${TASKS}/${TASKS} delivered; min–max over the tasks`;
   return {
     rows: [
-      { figure: "5. detection latency", measure: "task finished → webhook received, median", value: seconds(latency.median), baseline, ratio: times(latency.median / MAX_DELAY_MS), spread: spread(latency, seconds), note },
-      { figure: "5. detection latency", measure: "task finished → webhook received, p95", value: seconds(latency.p95), baseline, ratio: times(latency.p95 / MAX_DELAY_MS), spread: spread(latency, seconds), note },
+      {
+        figure: "5. detection latency",
+        measure: "task finished → webhook received, median",
+        value: seconds(latency.median),
+        baseline,
+        ratio: times(latency.median / MAX_DELAY_MS),
+        spread: spread(latency, seconds),
+        note,
+      },
+      {
+        figure: "5. detection latency",
+        measure: "task finished → webhook received, p95",
+        value: seconds(latency.p95),
+        baseline,
+        ratio: times(latency.p95 / MAX_DELAY_MS),
+        spread: spread(latency, seconds),
+        note,
+      },
     ],
     method:
       `**5. Detection latency.** ${TASKS} emulated tasks finish at uniformly random times ${FINISH_FROM_MS / 1000}–${FINISH_TO_MS / 1000} s ` +

@@ -19,7 +19,11 @@ const WATCHES = 300;
 const TASK_DURATION_MS = 600_000;
 const CONCURRENCY = 8;
 /** Never called: the tasks do not finish while measured. */
-const UNUSED_DESTINATION = { type: "webhook", url: "http://127.0.0.1:9/never-called", secret: `whsec_${Buffer.alloc(32, 3).toString("base64")}` } as const;
+const UNUSED_DESTINATION = {
+  type: "webhook",
+  url: "http://127.0.0.1:9/never-called",
+  secret: `whsec_${Buffer.alloc(32, 3).toString("base64")}`,
+} as const;
 
 /** Requests per second between the first and the last request of a run: all of it with work due. */
 function achievedRate(times: readonly number[]): number {

@@ -38,7 +38,11 @@ interface Setup {
 /** Every figure, in the order of the table, by the name `--only` takes. */
 const FIGURES: [string, string, (setup: Setup) => Promise<Figure>][] = [
   ["client-overhead", "1. client overhead", async (s) => clientOverhead(await s.emulator())],
-  ["cold-start", "2. cold start", async (s) => coldStart(await s.built(), await s.wholeSdk(), await s.signers(), await s.emulator(), s.workDir)],
+  [
+    "cold-start",
+    "2. cold start",
+    async (s) => coldStart(await s.built(), await s.wholeSdk(), await s.signers(), await s.emulator(), s.workDir),
+  ],
   ["bundle-size", "3. bundle size", async (s) => bundleSize(await s.built(), await s.wholeSdk())],
   ["poll-throughput", "4. poll throughput", async (s) => pollThroughput(s.workDir)],
   [
@@ -61,7 +65,8 @@ const once = <T>(make: () => Promise<T>) => {
 const { values } = parseArgs({ options: { only: { type: "string" } } });
 const only = values.only?.split(",").map((name) => name.trim());
 const unknown = only?.filter((name) => !FIGURES.some(([key]) => key === name)) ?? [];
-if (unknown.length > 0) throw new Error(`--only: no figure ${unknown.join(", ")}; the figures are ${FIGURES.map(([key]) => key).join(", ")}`);
+if (unknown.length > 0)
+  throw new Error(`--only: no figure ${unknown.join(", ")}; the figures are ${FIGURES.map(([key]) => key).join(", ")}`);
 const chosen = FIGURES.filter(([key]) => !only || only.includes(key));
 
 const started = performance.now();
@@ -103,10 +108,14 @@ console.log(resultsTable(rows));
 if (only) {
   progress(`${chosen.length} of ${FIGURES.length} figures in ${seconds(durationMs)}; BENCHMARKS.md is written by a whole run only`);
 } else {
-  writeFileSync(join(ROOT, "BENCHMARKS.md"), renderMarkdown({ rows, machine: machine(), date, durationMs, method: figures.map((f) => f.method) }));
+  writeFileSync(
+    join(ROOT, "BENCHMARKS.md"),
+    renderMarkdown({ rows, machine: machine(), date, durationMs, method: figures.map((f) => f.method) }),
+  );
   progress(`whole run ${seconds(durationMs)}; written to BENCHMARKS.md`);
 }
 if (durationMs > TIME_BOX_MS) progress(`the run took longer than its ${seconds(TIME_BOX_MS)} time box`);
 const missed = rows.filter((row) => row.target && !row.target.met);
-for (const row of missed) progress(`MISSED: ${row.figure}, ${row.measure}: ${row.ratio} (target ${row.target!.text}; ratios are rounded in the table)`);
+for (const row of missed)
+  progress(`MISSED: ${row.figure}, ${row.measure}: ${row.ratio} (target ${row.target!.text}; ratios are rounded in the table)`);
 if (missed.length > 0) process.exitCode = 1;

@@ -29,7 +29,11 @@ const PAGE_RUNS = 200;
 /** A page at the largest size may take at most this many times what it takes at the smallest. */
 const PAGE_RATIO_BOUND = 1.5;
 const REDIS_SERVER = "redis://127.0.0.1:6379/0";
-const DESTINATION = { type: "webhook", url: "https://hooks.example.com/bench", secret: `whsec_${Buffer.alloc(32, 4).toString("base64")}` } as const;
+const DESTINATION = {
+  type: "webhook",
+  url: "https://hooks.example.com/bench",
+  secret: `whsec_${Buffer.alloc(32, 4).toString("base64")}`,
+} as const;
 
 type BulkStore = WatchStore & { insertMany(watches: readonly Watch[]): Promise<number> };
 
@@ -43,7 +47,15 @@ interface StoreUnderTest {
 
 const config = loadConfig({});
 
-const running = (w: Watch): TaskResult => ({ api: "legacy", taskId: Number(w.taskId), region: w.region, status: "running", code: 2, output: { code: 0, message: "" }, data: null });
+const running = (w: Watch): TaskResult => ({
+  api: "legacy",
+  taskId: Number(w.taskId),
+  region: w.region,
+  status: "running",
+  code: 2,
+  output: { code: 0, message: "" },
+  data: null,
+});
 
 /** One cycle: claim a batch of due watches and save each rescheduled, as a poller does after polling them. */
 async function cycle(store: WatchStore, owner: string): Promise<{ ms: number; heapBytes: number }> {
@@ -69,7 +81,8 @@ async function cycles(store: WatchStore, expectClaimed: boolean): Promise<{ ms: 
     out.heapBytes.push(one.heapBytes);
   }
   const due = await store.nextDueAt();
-  if (expectClaimed !== (due !== null && due <= Date.now())) throw new Error(`scale: expected ${expectClaimed ? "due watches left" : "an empty store"}`);
+  if (expectClaimed !== (due !== null && due <= Date.now()))
+    throw new Error(`scale: expected ${expectClaimed ? "due watches left" : "an empty store"}`);
   return out;
 }
 
@@ -112,7 +125,10 @@ async function pageTimes(small: [WatchStore, ListQuery], large: [WatchStore, Lis
 }
 
 /** Halfway down a store loaded in `chunks`: the newest position of the chunk that holds its middle watch. */
-const middleOf = (chunks: readonly Chunk[], size: number): Position => ({ createdAt: chunks.findLast((c) => c.first <= size / 2)!.createdAt, id: `w_${"z".repeat(26)}` });
+const middleOf = (chunks: readonly Chunk[], size: number): Position => ({
+  createdAt: chunks.findLast((c) => c.first <= size / 2)!.createdAt,
+  id: `w_${"z".repeat(26)}`,
+});
 
 /** Adds pending watches on tasks from+1 … to, due now, in chunks (the documents are built as they go); returns each chunk's first task and creation time. */
 async function load(store: BulkStore, from: number, to: number): Promise<Chunk[]> {
@@ -121,7 +137,11 @@ async function load(store: BulkStore, from: number, to: number): Promise<Chunk[]
     const now = Date.now();
     chunks.push({ first: start + 1, createdAt: now });
     const count = Math.min(INSERT_CHUNK, to - start);
-    const created = await store.insertMany(Array.from({ length: count }, (_, i) => newWatch({ task: { api: "legacy", taskId: start + i + 1, region: "gz" }, destination: DESTINATION }, now, 86_400)));
+    const created = await store.insertMany(
+      Array.from({ length: count }, (_, i) =>
+        newWatch({ task: { api: "legacy", taskId: start + i + 1, region: "gz" }, destination: DESTINATION }, now, 86_400),
+      ),
+    );
     if (created !== count) throw new Error(`scale: inserted ${created} of ${count} watches`);
     // Distinct creation times per chunk, so "halfway down" is a real position.
     while (Date.now() === now) await new Promise((tick) => setImmediate(tick));
@@ -199,7 +219,9 @@ async function measureStore(under: StoreUnderTest, another: () => StoreUnderTest
         spread: spread(time, ms),
         note:
           `${times(time.median / atFirstSize)} the ${SIZES[0]!.toLocaleString("en-US")} figure; heap ${signed(summarize(measured.heapBytes).median, kb)}/cycle; ` +
-          `RSS ${signed(process.memoryUsage().rss - rssEmpty, mb)} since empty${external > 0 ? `; Redis used_memory ${signed(external, mb)}` : ""}; ${added.toLocaleString("en-US")} inserted in ${seconds(loadMs)}`,
+          `RSS ${signed(process.memoryUsage().rss - rssEmpty, mb)} since empty` +
+          `${external > 0 ? `; Redis used_memory ${signed(external, mb)}` : ""}; ` +
+          `${added.toLocaleString("en-US")} inserted in ${seconds(loadMs)}`,
       });
     }
     rows.push(...(await measurePages(under.name, [store, chunks], another())));

@@ -43,7 +43,12 @@ const SDK = `exports.handler = async (event) => {
 export async function buildSignerVariants(outDir: string): Promise<SignerVariants> {
   const settings = { ...BUNDLE_OPTIONS, sourcemap: false, write: true } as const;
   const write = (dir: string, entry: string, extra: esbuild.BuildOptions = {}) =>
-    esbuild.build({ ...settings, stdin: { contents: entry, resolveDir: ROOT, sourcefile: `${dir}.entry.js` }, outfile: join(outDir, dir, "index.js"), ...extra });
+    esbuild.build({
+      ...settings,
+      stdin: { contents: entry, resolveDir: ROOT, sourcefile: `${dir}.entry.js` },
+      outfile: join(outDir, dir, "index.js"),
+      ...extra,
+    });
   // Built as the functions' main bundles are: their stand-ins, their lazy chunks left out (none is needed here).
   await write("ours", OURS, { alias: { ...BUNDLE_OPTIONS.alias, ...MAIN_BUNDLE_SHIMS }, plugins: [lazyChunks(ROOT, new Set())] });
   await write("sdk", SDK, { external: ["./vpc-client.js"] });

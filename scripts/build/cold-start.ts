@@ -44,7 +44,8 @@ function once(script: string, env: ColdStartOptions["env"]): { ms: number; rss: 
   const started = process.hrtime.bigint();
   const child = spawnSync(process.execPath, ["-e", script], { encoding: "utf8", env });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  if (child.status !== 0) throw new Error(`cold start probe failed (exit ${child.status}): ${child.stderr.trim().split("\n").slice(-3).join(" ")}`);
+  if (child.status !== 0)
+    throw new Error(`cold start probe failed (exit ${child.status}): ${child.stderr.trim().split("\n").slice(-3).join(" ")}`);
   return { ms, rss: Number(child.stdout.split("\n").at(-1)) };
 }
 
@@ -66,7 +67,10 @@ export function measureColdStart(bundle: string, options: ColdStartOptions = {})
       if (i > 0) samples[kind]!.push(sample);
     }
   }
-  const summary = (kind: string): Sample => ({ ms: median(samples[kind]!.map((s) => s.ms)), rss: median(samples[kind]!.map((s) => s.rss)) });
+  const summary = (kind: string): Sample => ({
+    ms: median(samples[kind]!.map((s) => s.ms)),
+    rss: median(samples[kind]!.map((s) => s.rss)),
+  });
   const bare = summary("bare");
   const result: ColdStart = { bare, load: summary("load"), loadRatio: summary("load").ms / bare.ms };
   if (event !== undefined) {

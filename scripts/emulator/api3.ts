@@ -118,7 +118,14 @@ function startRecord(req: IncomingMessage, action: string, api: "vpc" | "eip", s
   return record;
 }
 
-async function serve(req: IncomingMessage, query: string, state: Api3State, requestId: string, action: ServedAction | undefined, record: Api3RequestRecord | undefined): Promise<Outcome> {
+async function serve(
+  req: IncomingMessage,
+  query: string,
+  state: Api3State,
+  requestId: string,
+  action: ServedAction | undefined,
+  record: Api3RequestRecord | undefined,
+): Promise<Outcome> {
   const body = await readBody(req, MAX_BODY_BYTES);
   if (!body) throw new ApiError("RequestSizeLimitExceeded", `the request body is larger than ${MAX_BODY_BYTES} bytes`);
   // An unknown action may be meant for any product served here.
@@ -128,14 +135,19 @@ async function serve(req: IncomingMessage, query: string, state: Api3State, requ
   if (!action) throw new ApiError("InvalidAction", name ? `the action ${clip(name)} does not exist` : "the X-TC-Action header is required");
   const version = header(req, "x-tc-version");
   if (!version) throw new ApiError("MissingParameter", "the X-TC-Version header is required");
-  if (version !== action.version) throw new ApiError("NoSuchVersion", `version ${clip(version)} of ${name} does not exist: it is served in ${action.version}`);
+  if (version !== action.version)
+    throw new ApiError("NoSuchVersion", `version ${clip(version)} of ${name} does not exist: it is served in ${action.version}`);
   const region = header(req, "x-tc-region");
   if (!region) throw new ApiError("MissingParameter", "the X-TC-Region header is required");
   if (!REGION_NAME.test(region)) {
     const hint = regionName(region) === region ? "" : ` (the legacy code ${region} is ${regionName(region)})`;
-    throw new ApiError("UnsupportedRegion", `region ${clip(region)} is not supported: API 3.0 takes region names such as ap-guangzhou${hint}`);
+    throw new ApiError(
+      "UnsupportedRegion",
+      `region ${clip(region)} is not supported: API 3.0 takes region names such as ap-guangzhou${hint}`,
+    );
   }
-  if (!header(req, "content-type")?.startsWith("application/json")) throw new ApiError("InvalidParameter", "Content-Type must be application/json");
+  if (!header(req, "content-type")?.startsWith("application/json"))
+    throw new ApiError("InvalidParameter", "Content-Type must be application/json");
   let input: unknown;
   try {
     input = JSON.parse(body.toString("utf8"));
@@ -169,11 +181,15 @@ async function serve(req: IncomingMessage, query: string, state: Api3State, requ
 
 const outcomeOf = (body: Api3Body): Outcome => ({ reply: jsonReply(200, body), code: body.Response.Error?.Code ?? 0 });
 
-const errorBody = (e: ApiError, requestId: string): Api3Body => ({ Response: { Error: { Code: e.code, Message: e.message }, RequestId: requestId } });
+const errorBody = (e: ApiError, requestId: string): Api3Body => ({
+  Response: { Error: { Code: e.code, Message: e.message }, RequestId: requestId },
+});
 
 /** Messages for the codes fault injection is most often asked for; others get a generic one. */
 const INJECTED_MESSAGES: Readonly<Record<string, string>> = {
-  RequestLimitExceeded: "Your current request times equals to `20` in a second, which exceeds the frequency limit `20` for a second. Please reduce the frequency of calls.",
+  RequestLimitExceeded:
+    "Your current request times equals to `20` in a second, which exceeds the frequency limit `20` for a " +
+    "second. Please reduce the frequency of calls.",
   InternalError: "An internal error has occurred. Retry your request, but if the problem persists, contact us.",
   ResourceNotFound: "The resource does not exist.",
   "AuthFailure.SignatureFailure": "The provided credentials could not be validated. Please check your signature is correct.",
@@ -192,7 +208,14 @@ function api3Answers(requestId: string): AnswerDialect<Api3Body> {
       const key = "Status" in r ? "Status" : "Result";
       switch (kind) {
         case "extra-fields":
-          return { Response: { ...r, TaskType: "emulator-extra", Extra: { nested: true }, ...(Array.isArray(r.Result) && { Result: r.Result.map((item: object) => ({ ...item, Extra: "emulator-extra" })) }) } };
+          return {
+            Response: {
+              ...r,
+              TaskType: "emulator-extra",
+              Extra: { nested: true },
+              ...(Array.isArray(r.Result) && { Result: r.Result.map((item: object) => ({ ...item, Extra: "emulator-extra" })) }),
+            },
+          };
         case "wrong-types":
           if (r.Error) return { Response: { ...r, Error: `${r.Error.Code}: ${r.Error.Message}` } };
           return { Response: { ...r, [key]: STATUS_NUMBERS[String(r[key])] ?? 9, ...("TaskId" in r && { TaskId: String(r.TaskId) }) } };
@@ -251,7 +274,8 @@ function authenticate(req: IncomingMessage, query: string, body: Buffer, state: 
   const auth = parseTc3Authorization(header(req, "authorization"));
   if (!auth) throw new ApiError("AuthFailure.InvalidAuthorization", "the Authorization header is not a TC3-HMAC-SHA256 authorization");
   const rawTimestamp = header(req, "x-tc-timestamp");
-  if (!rawTimestamp || !/^\d{1,12}$/.test(rawTimestamp)) throw new ApiError("MissingParameter", "X-TC-Timestamp must be Unix time in seconds");
+  if (!rawTimestamp || !/^\d{1,12}$/.test(rawTimestamp))
+    throw new ApiError("MissingParameter", "X-TC-Timestamp must be Unix time in seconds");
   const timestamp = Number(rawTimestamp);
   if (Math.abs(state.now() - timestamp * 1000) > TIMESTAMP_WINDOW_MS) {
     throw new ApiError("AuthFailure.SignatureExpire", "X-TC-Timestamp is more than 300 seconds away from the server time");
@@ -263,9 +287,13 @@ function authenticate(req: IncomingMessage, query: string, body: Buffer, state: 
 
   const host = header(req, "host") ?? "";
   const services = [host.split(".")[0]!, ...products];
-  if (auth.date !== tc3Date(timestamp)) throw new ApiError("AuthFailure.SignatureFailure", "the credential scope date must be the UTC date of X-TC-Timestamp");
+  if (auth.date !== tc3Date(timestamp))
+    throw new ApiError("AuthFailure.SignatureFailure", "the credential scope date must be the UTC date of X-TC-Timestamp");
   if (!services.includes(auth.service)) {
-    throw new ApiError("AuthFailure.SignatureFailure", `the credential scope service must be ${services.map((s) => `"${s}"`).join(" or ")} (the first label of Host, or the product of the action)`);
+    throw new ApiError(
+      "AuthFailure.SignatureFailure",
+      `the credential scope service must be ${services.map((s) => `"${s}"`).join(" or ")} (the first label of Host, or the product of the action)`,
+    );
   }
   if (!auth.signedHeaders.includes("content-type") || !auth.signedHeaders.includes("host")) {
     throw new ApiError("AuthFailure.SignatureFailure", "SignedHeaders must include content-type and host");
@@ -275,7 +303,14 @@ function authenticate(req: IncomingMessage, query: string, body: Buffer, state: 
   for (const hostForm of new Set([host, host.replace(/:\d+$/, "")])) {
     const headers: Record<string, string> = {};
     for (const name of auth.signedHeaders) headers[name] = name === "host" ? hostForm : (header(req, name) ?? "");
-    const canonical = canonicalRequest({ method: req.method ?? "", path: "/", query, headers, signedHeaders: auth.signedHeaders, payload: body });
+    const canonical = canonicalRequest({
+      method: req.method ?? "",
+      path: "/",
+      query,
+      headers,
+      signedHeaders: auth.signedHeaders,
+      payload: body,
+    });
     if (sameSecret(tc3Signature(credential.secretKey, auth.service, timestamp, canonical), auth.signature)) return;
   }
   throw new ApiError("AuthFailure.SignatureFailure", "the request signature does not match");

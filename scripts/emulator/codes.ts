@@ -32,7 +32,9 @@ const LEGACY_CODES = {
 } as const satisfies Record<number, readonly [string, string]>;
 
 export type LegacyCode = keyof typeof LEGACY_CODES;
-export const ERROR_CODES = Object.keys(LEGACY_CODES).map(Number).filter((c) => c !== 0) as LegacyCode[];
+export const ERROR_CODES = Object.keys(LEGACY_CODES)
+  .map(Number)
+  .filter((c) => c !== 0) as LegacyCode[];
 
 /** The legacy response body. `data` is present only on success. */
 export interface LegacyBody {

@@ -12,7 +12,17 @@ import { JSON_TYPE, jsonReply, type Reply } from "./http";
 import { specChecker } from "./spec-check";
 import { TASK_APIS, type TaskApi } from "./tasks";
 
-export const FAULT_KINDS = ["code", "http", "malformed", "delay", "html", "empty", "extra-fields", "wrong-types", "missing-fields"] as const;
+export const FAULT_KINDS = [
+  "code",
+  "http",
+  "malformed",
+  "delay",
+  "html",
+  "empty",
+  "extra-fields",
+  "wrong-types",
+  "missing-fields",
+] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 export type Distortion = Extract<FaultKind, "extra-fields" | "wrong-types" | "missing-fields">;
 
@@ -146,16 +156,25 @@ export function faultyReply<Body>(fault: FaultSpec, normal: () => Body, dialect:
     }
     case "http": {
       const status = fault.status!;
-      return { reply: { status, contentType: "text/html", body: htmlPage(`${status} ${STATUS_CODES[status] ?? "Error"}`) }, code: dialect.codeOf(normal()) };
+      return {
+        reply: { status, contentType: "text/html", body: htmlPage(`${status} ${STATUS_CODES[status] ?? "Error"}`) },
+        code: dialect.codeOf(normal()),
+      };
     }
     case "html":
-      return { reply: { status: 200, contentType: "text/html", body: htmlPage("Service Temporarily Unavailable") }, code: dialect.codeOf(normal()) };
+      return {
+        reply: { status: 200, contentType: "text/html", body: htmlPage("Service Temporarily Unavailable") },
+        code: dialect.codeOf(normal()),
+      };
     case "empty":
       return { reply: { status: 200, contentType: JSON_TYPE, body: "" }, code: dialect.codeOf(normal()) };
     case "malformed": {
       const body = normal();
       const text = JSON.stringify(body);
-      return { reply: { status: 200, contentType: JSON_TYPE, body: text.slice(0, Math.ceil(text.length / 2)) }, code: dialect.codeOf(body) };
+      return {
+        reply: { status: 200, contentType: JSON_TYPE, body: text.slice(0, Math.ceil(text.length / 2)) },
+        code: dialect.codeOf(body),
+      };
     }
     case "extra-fields":
     case "wrong-types":

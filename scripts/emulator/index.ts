@@ -32,7 +32,17 @@ export { FAULT_KINDS, type FaultKind, type FaultSpec } from "./faults";
 export type { Api3RequestRecord } from "./api3";
 export type { LegacyRequestRecord } from "./legacy-api";
 export type { RequestRecord } from "./shared";
-export { SEED_EIP_TASK, SEED_TASK, SEED_VPC_TASK, type CreatedTask, type EipTaskSpec, type LegacyTaskSpec, type TaskApi, type TaskSpec, type VpcTaskSpec } from "./tasks";
+export {
+  SEED_EIP_TASK,
+  SEED_TASK,
+  SEED_VPC_TASK,
+  type CreatedTask,
+  type EipTaskSpec,
+  type LegacyTaskSpec,
+  type TaskApi,
+  type TaskSpec,
+  type VpcTaskSpec,
+} from "./tasks";
 export type { CmqMessageRecord } from "./tdmq-api";
 export { SEED_ADDRESS_TEMPLATE, type TemplateInstance } from "./vpc-templates";
 
@@ -87,7 +97,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const rateLimit = options.rateLimit ?? 0;
   if (!Number.isInteger(rateLimit) || rateLimit < 0) throw new RangeError(`rateLimit must be a whole number, 0 or more; got ${rateLimit}`);
   const asyncTaskMs = options.asyncTaskMs ?? DEFAULT_ASYNC_TASK_MS;
-  if (!Number.isInteger(asyncTaskMs) || asyncTaskMs < 0) throw new RangeError(`asyncTaskMs must be a whole number, 0 or more; got ${asyncTaskMs}`);
+  if (!Number.isInteger(asyncTaskMs) || asyncTaskMs < 0)
+    throw new RangeError(`asyncTaskMs must be a whole number, 0 or more; got ${asyncTaskMs}`);
   const seed = options.seed ?? true;
   const closing = new AbortController();
   const shared: SharedState = {

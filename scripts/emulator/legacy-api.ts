@@ -85,10 +85,16 @@ async function decide(p: Params, method: "GET" | "POST", host: string, state: Le
   const nowMs = state.now();
 
   if (p.Action !== ACTION) {
-    return reply(legacyError(4000, p.Action === undefined ? "Action is required" : `Action ${clip(p.Action)} is not supported here: only ${ACTION} is served`));
+    return reply(
+      legacyError(
+        4000,
+        p.Action === undefined ? "Action is required" : `Action ${clip(p.Action)} is not supported here: only ${ACTION} is served`,
+      ),
+    );
   }
   const missing = COMMON_PARAMETERS.filter((name) => !p[name]);
-  if (missing.length > 0) return reply(legacyError(4000, `missing common parameter${missing.length > 1 ? "s" : ""}: ${missing.join(", ")}`));
+  if (missing.length > 0)
+    return reply(legacyError(4000, `missing common parameter${missing.length > 1 ? "s" : ""}: ${missing.join(", ")}`));
   if (!/^\d{1,12}$/.test(p.Timestamp!)) return reply(legacyError(4000, "Timestamp must be Unix time in seconds"));
   if (!/^[1-9]\d{0,18}$/.test(p.Nonce!)) return reply(legacyError(4000, "Nonce must be a positive integer"));
 
@@ -103,7 +109,9 @@ async function decide(p: Params, method: "GET" | "POST", host: string, state: Le
   const signatureMethod = signatureMethodOf(p.SignatureMethod);
   const expected = computeSignature(credential.secretKey, stringToSign(method, host, LEGACY_PATH, p), signatureMethod);
   if (!sameSecret(expected, p.Signature!)) {
-    return reply(legacyError(4100, `signature mismatch (${signatureMethod} over ${method} ${host}${LEGACY_PATH} and the sorted parameters)`));
+    return reply(
+      legacyError(4100, `signature mismatch (${signatureMethod} over ${method} ${host}${LEGACY_PATH} and the sorted parameters)`),
+    );
   }
   if (!state.nonces.remember(p.SecretId!, p.Nonce!, nowMs, timestampMs)) {
     return reply(legacyError(4500, "Nonce was already used with this SecretId in the last 5 minutes"));
@@ -144,7 +152,11 @@ const LEGACY_ANSWERS: AnswerDialect<LegacyBody> = {
     const data = body.data as Record<string, unknown> | undefined;
     switch (kind) {
       case "extra-fields":
-        return { ...body, requestId: "emulator-extra", ...(data && { data: { ...data, taskType: "emulator-extra", extra: { nested: true } } }) };
+        return {
+          ...body,
+          requestId: "emulator-extra",
+          ...(data && { data: { ...data, taskType: "emulator-extra", extra: { nested: true } } }),
+        };
       case "wrong-types":
         return { ...body, code: String(body.code), ...(data && { data: { ...data, status: String(data.status) } }) };
       case "missing-fields": {
@@ -156,4 +168,3 @@ const LEGACY_ANSWERS: AnswerDialect<LegacyBody> = {
     }
   },
 };
-

@@ -10,7 +10,10 @@ import { DEFAULT_ASYNC_TASK_MS, type EmulatorOptions } from "./index";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-export type EmulatorSettings = Required<Pick<EmulatorOptions, "port" | "rateLimit" | "asyncTaskMs">> & { secretId: string; secretKey: string };
+export type EmulatorSettings = Required<Pick<EmulatorOptions, "port" | "rateLimit" | "asyncTaskMs">> & {
+  secretId: string;
+  secretKey: string;
+};
 
 export function emulatorSettings(env: Env): EmulatorSettings {
   return {

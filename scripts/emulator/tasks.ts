@@ -148,7 +148,13 @@ const checkEipSpec = specChecker<EipTaskSpec>(
     type: "object",
     additionalProperties: false,
     required: ["api", "region"],
-    properties: { api: { const: "eip" }, region, taskId: { type: "integer", minimum: 1, maximum: Number.MAX_SAFE_INTEGER }, durationMs, outcome },
+    properties: {
+      api: { const: "eip" },
+      region,
+      taskId: { type: "integer", minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
+      durationMs,
+      outcome,
+    },
   },
   "task spec",
 );

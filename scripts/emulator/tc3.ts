@@ -16,7 +16,8 @@ export interface Tc3Authorization {
   signature: string;
 }
 
-const AUTHORIZATION = /^TC3-HMAC-SHA256 Credential=([^/\s]+)\/(\d{4}-\d{2}-\d{2})\/([^/\s]+)\/tc3_request, SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$/;
+const AUTHORIZATION =
+  /^TC3-HMAC-SHA256 Credential=([^/\s]+)\/(\d{4}-\d{2}-\d{2})\/([^/\s]+)\/tc3_request, SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$/;
 
 /** The parts of an Authorization header, or undefined when it is not a TC3 one. */
 export function parseTc3Authorization(header: string | undefined): Tc3Authorization | undefined {

@@ -38,12 +38,15 @@ export function tdmqActions(state: TdmqState): Record<string, Api3Action> {
 function sendCmqMsg(region: string, params: Record<string, unknown>, state: TdmqState): { Result: true; MsgId: string } {
   const { QueueName, MsgContent, DelaySeconds } = params;
   if (QueueName === undefined) throw new ApiError("MissingParameter", "QueueName is required");
-  if (typeof QueueName !== "string" || !QUEUE_NAME.test(QueueName)) throw new ApiError("InvalidParameterValue", `QueueName ${patternHint(CMQ_QUEUE)}`);
+  if (typeof QueueName !== "string" || !QUEUE_NAME.test(QueueName))
+    throw new ApiError("InvalidParameterValue", `QueueName ${patternHint(CMQ_QUEUE)}`);
   if (MsgContent === undefined) throw new ApiError("MissingParameter", "MsgContent is required");
   if (typeof MsgContent !== "string") throw new ApiError("InvalidParameterValue", "MsgContent must be a string");
-  if (Buffer.byteLength(MsgContent) > MAX_MESSAGE_BYTES) throw new ApiError("InvalidParameterValue", `MsgContent is larger than ${MAX_MESSAGE_BYTES} bytes`);
+  if (Buffer.byteLength(MsgContent) > MAX_MESSAGE_BYTES)
+    throw new ApiError("InvalidParameterValue", `MsgContent is larger than ${MAX_MESSAGE_BYTES} bytes`);
   if (DelaySeconds === undefined) throw new ApiError("MissingParameter", "DelaySeconds is required");
-  if (!Number.isInteger(DelaySeconds) || (DelaySeconds as number) < 0) throw new ApiError("InvalidParameterValue", "DelaySeconds must be a whole number of seconds, 0 or more");
+  if (!Number.isInteger(DelaySeconds) || (DelaySeconds as number) < 0)
+    throw new ApiError("InvalidParameterValue", "DelaySeconds must be a whole number of seconds, 0 or more");
 
   const msgId = randomUUID();
   state.messages.push({ at: state.now(), queue: QueueName, region, body: MsgContent, delaySeconds: DelaySeconds as number, msgId });

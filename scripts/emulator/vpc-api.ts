@@ -74,8 +74,10 @@ export function vpcActions(state: VpcState): Record<string, Api3Action> {
       [],
       ({ region, params }) => {
         const { TaskId, DealName } = params as { TaskId?: number; DealName?: string };
-        if (TaskId === undefined && DealName === undefined) throw new ApiError("MissingParameter", "one of TaskId and DealName is required");
-        if (TaskId === undefined) throw new ApiError("ResourceNotFound", `no deal "${clip(DealName!)}" in ${region}: the emulator keeps no deals`);
+        if (TaskId === undefined && DealName === undefined)
+          throw new ApiError("MissingParameter", "one of TaskId and DealName is required");
+        if (TaskId === undefined)
+          throw new ApiError("ResourceNotFound", `no deal "${clip(DealName!)}" in ${region}: the emulator keeps no deals`);
         const view = tasks.eip.view(region, TaskId);
         if (!view) throw new ApiError("ResourceNotFound", `no task ${TaskId} in ${region}`);
         return view;

@@ -155,7 +155,14 @@ export class TemplateBook {
     this.pending = [];
     if (!this.seed) return;
     const s = SEED_ADDRESS_TEMPLATE;
-    this.add(s.region, "AddressTemplate", s.AddressTemplateName, s.Addresses.map((value) => ({ value, description: "" })), [], s.AddressTemplateId);
+    this.add(
+      s.region,
+      "AddressTemplate",
+      s.AddressTemplateName,
+      s.Addresses.map((value) => ({ value, description: "" })),
+      [],
+      s.AddressTemplateId,
+    );
     this.region(s.region).get(s.AddressTemplateId)!.instances = [...s.instances];
   }
 
@@ -178,7 +185,14 @@ export class TemplateBook {
     return templates;
   }
 
-  add(region: string, kind: TemplateKind, name: string, members: { value: string; description: string }[], tags: Tag[], id?: string): Template {
+  add(
+    region: string,
+    kind: TemplateKind,
+    name: string,
+    members: { value: string; description: string }[],
+    tags: Tag[],
+    id?: string,
+  ): Template {
     const templates = this.region(region);
     const time = tencentTime(this.now());
     const template: Template = {
@@ -205,25 +219,45 @@ export class TemplateBook {
   /** Why the template cannot be deleted, or undefined when it can. */
   inUse(region: string, template: Template): string | undefined {
     if (template.instances.length > 0) return `${template.id} is used by ${template.instances.length} instance(s)`;
-    const group = [...this.region(region).values()].find((t) => t.members.some((m) => m.value === template.id) && KINDS[t.kind].memberKind === template.kind);
+    const group = [...this.region(region).values()].find(
+      (t) => t.members.some((m) => m.value === template.id) && KINDS[t.kind].memberKind === template.kind,
+    );
     return group ? `${template.id} is a member of ${group.id}` : undefined;
   }
 
   /** A template as the SDK's model of its kind has it. */
   shape(region: string, t: Template): Record<string, unknown> {
-    const common = { [`${t.kind}Id`]: t.id, [`${t.kind}Name`]: t.name, CreatedTime: t.createdTime, UpdatedTime: t.updatedTime, TagSet: t.tags };
+    const common = {
+      [`${t.kind}Id`]: t.id,
+      [`${t.kind}Name`]: t.name,
+      CreatedTime: t.createdTime,
+      UpdatedTime: t.updatedTime,
+      TagSet: t.tags,
+    };
     const values = t.members.map((m) => m.value);
     const memberTemplates = () => t.members.flatMap((m) => this.region(region).get(m.value) ?? []);
     switch (t.kind) {
       case "AddressTemplate":
-        return { ...common, AddressSet: values, AddressExtraSet: t.members.map((m) => ({ Address: m.value, Description: m.description, UpdatedTime: m.updatedTime })) };
+        return {
+          ...common,
+          AddressSet: values,
+          AddressExtraSet: t.members.map((m) => ({ Address: m.value, Description: m.description, UpdatedTime: m.updatedTime })),
+        };
       case "ServiceTemplate":
-        return { ...common, ServiceSet: values, ServiceExtraSet: t.members.map((m) => ({ Service: m.value, Description: m.description, UpdatedTime: m.updatedTime })) };
+        return {
+          ...common,
+          ServiceSet: values,
+          ServiceExtraSet: t.members.map((m) => ({ Service: m.value, Description: m.description, UpdatedTime: m.updatedTime })),
+        };
       case "AddressTemplateGroup":
         return {
           ...common,
           AddressTemplateIdSet: values,
-          AddressTemplateSet: memberTemplates().map((m) => ({ AddressTemplateId: m.id, AddressTemplateName: m.name, UpdatedTime: m.updatedTime })),
+          AddressTemplateSet: memberTemplates().map((m) => ({
+            AddressTemplateId: m.id,
+            AddressTemplateName: m.name,
+            UpdatedTime: m.updatedTime,
+          })),
         };
       case "ServiceTemplateGroup":
         return { ...common, ServiceTemplateIdSet: values, ServiceTemplateSet: memberTemplates().map((m) => this.shape(region, m)) };
@@ -234,7 +268,12 @@ export class TemplateBook {
 const NAME = { type: "string", minLength: 1, maxLength: 60 } as const;
 const TAGS = {
   type: "array",
-  items: { type: "object", additionalProperties: false, required: ["Key"], properties: { Key: { type: "string" }, Value: { type: "string" } } },
+  items: {
+    type: "object",
+    additionalProperties: false,
+    required: ["Key"],
+    properties: { Key: { type: "string" }, Value: { type: "string" } },
+  },
 } as const;
 const STRINGS = { type: "array", items: { type: "string" } } as const;
 const PAGE = { Offset: { type: "integer", minimum: 0 }, Limit: { type: "integer", minimum: 1, maximum: 100 } } as const;
@@ -243,7 +282,12 @@ const COUNT_TEXT = { type: ["string", "integer"], pattern: "^\\d{1,9}$", minimum
 const DESCRIBE_EXTRAS = ["NeedMemberInfo", "OrderField", "OrderDirection", "MemberOrderField", "MemberOrderDirection"];
 const FILTERS = {
   type: "array",
-  items: { type: "object", additionalProperties: false, required: ["Name", "Values"], properties: { Name: { type: "string" }, Values: STRINGS } },
+  items: {
+    type: "object",
+    additionalProperties: false,
+    required: ["Name", "Values"],
+    properties: { Name: { type: "string" }, Values: STRINGS },
+  },
 } as const;
 
 const idSchema = (kind: TemplateKind) => ({ type: "string", pattern: `^${KINDS[kind].prefix}-[a-z0-9]{8}$` });
@@ -252,12 +296,22 @@ function memberSchemas(kind: TemplateKind): Record<string, object> {
   const info = KINDS[kind];
   if (info.memberKind) return { [info.members]: { type: "array", items: idSchema(info.memberKind) } };
   const extra = info.extra!;
-  const extraItem = { type: "object", additionalProperties: false, required: [extra.key], properties: { [extra.key]: { type: "string" }, Description: { type: "string", maxLength: 100 } } };
+  const extraItem = {
+    type: "object",
+    additionalProperties: false,
+    required: [extra.key],
+    properties: { [extra.key]: { type: "string" }, Description: { type: "string", maxLength: 100 } },
+  };
   return { [info.members]: STRINGS, [extra.param]: { type: "array", items: extraItem } };
 }
 
 /** A VPC action whose body has exactly these parameters. */
-export const vpcAction = (params: Record<string, object>, required: string[], run: Api3Action["run"], taskApi?: "vpc" | "eip"): Api3Action => ({
+export const vpcAction = (
+  params: Record<string, object>,
+  required: string[],
+  run: Api3Action["run"],
+  taskApi?: "vpc" | "eip",
+): Api3Action => ({
   product: "vpc",
   version: VPC_VERSION,
   params: { type: "object", additionalProperties: false, required, properties: params },
@@ -276,7 +330,14 @@ export function templateActions(book: TemplateBook, tasks: TaskBook, asyncTaskMs
   /** Answers {} (the RequestId is added) and starts the task the call's RequestId names. */
   const startTask = (call: Api3Call, failure: string | undefined, output = "SUCCESS"): object => {
     const outcome = failure === undefined ? "success" : "failure";
-    tasks.createVpc({ api: "vpc", region: call.region, taskId: call.requestId, durationMs: asyncTaskMs, outcome, output: failure ?? output });
+    tasks.createVpc({
+      api: "vpc",
+      region: call.region,
+      taskId: call.requestId,
+      durationMs: asyncTaskMs,
+      outcome,
+      output: failure ?? output,
+    });
     return {};
   };
 
@@ -290,20 +351,34 @@ export function templateActions(book: TemplateBook, tasks: TaskBook, asyncTaskMs
       const plain = call.params[info.members] as string[] | undefined;
       const extra = info.extra && (call.params[info.extra.param] as Record<string, string>[] | undefined);
       if (plain === undefined && extra === undefined) return undefined;
-      const list = [...(plain ?? []).map((value) => ({ value, description: "" })), ...(extra ?? []).map((e) => ({ value: e[info.extra!.key]!, description: e.Description ?? "" }))];
+      const list = [
+        ...(plain ?? []).map((value) => ({ value, description: "" })),
+        ...(extra ?? []).map((e) => ({ value: e[info.extra!.key]!, description: e.Description ?? "" })),
+      ];
       for (const { value } of list) {
         if (info.memberKind) book.find(call.region, info.memberKind, value);
-        else if (!info.valid!(value)) throw new ApiError("InvalidParameterValue.Malformed", `${info.members} member "${clip(value)}" is malformed`);
+        else if (!info.valid!(value))
+          throw new ApiError("InvalidParameterValue.Malformed", `${info.members} member "${clip(value)}" is malformed`);
       }
       return list;
     };
 
-    actions[`Create${kind}`] = action({ [`${kind}Name`]: NAME, ...members, Tags: TAGS }, [`${kind}Name`, ...(info.memberKind ? [info.members] : [])], (call) => {
-      const list = membersOf(call);
-      if (!list) throw new ApiError("MissingParameter", `one of ${info.members} and ${info.extra!.param} is required`);
-      const template = book.add(call.region, kind, call.params[`${kind}Name`] as string, list, (call.params.Tags as Tag[] | undefined) ?? []);
-      return { [kind]: book.shape(call.region, template) };
-    });
+    actions[`Create${kind}`] = action(
+      { [`${kind}Name`]: NAME, ...members, Tags: TAGS },
+      [`${kind}Name`, ...(info.memberKind ? [info.members] : [])],
+      (call) => {
+        const list = membersOf(call);
+        if (!list) throw new ApiError("MissingParameter", `one of ${info.members} and ${info.extra!.param} is required`);
+        const template = book.add(
+          call.region,
+          kind,
+          call.params[`${kind}Name`] as string,
+          list,
+          (call.params.Tags as Tag[] | undefined) ?? [],
+        );
+        return { [kind]: book.shape(call.region, template) };
+      },
+    );
 
     actions[`Describe${kind}s`] = action(
       { Filters: FILTERS, Offset: COUNT_TEXT, Limit: COUNT_TEXT, ...Object.fromEntries(DESCRIBE_EXTRAS.map((p) => [p, {}])) },
@@ -319,9 +394,15 @@ export function templateActions(book: TemplateBook, tasks: TaskBook, asyncTaskMs
           ...(info.memberFilter && { [info.memberFilter]: (t: Template) => t.members.map((m) => m.value) }),
         };
         for (const f of filters) {
-          if (!Object.hasOwn(fields, f.Name)) throw new ApiError("InvalidParameter.FilterInvalidKey", `filter "${clip(f.Name)}" is not one of ${Object.keys(fields).join(", ")}`);
+          if (!Object.hasOwn(fields, f.Name))
+            throw new ApiError(
+              "InvalidParameter.FilterInvalidKey",
+              `filter "${clip(f.Name)}" is not one of ${Object.keys(fields).join(", ")}`,
+            );
         }
-        const matches = [...book.region(call.region).values()].filter((t) => t.kind === kind && filters.every((f) => fields[f.Name]!(t).some((v) => f.Values.includes(v))));
+        const matches = [...book.region(call.region).values()].filter(
+          (t) => t.kind === kind && filters.every((f) => fields[f.Name]!(t).some((v) => f.Values.includes(v))),
+        );
         return { TotalCount: matches.length, [`${kind}Set`]: matches.slice(offset, offset + limit).map((t) => book.shape(call.region, t)) };
       },
     );
@@ -351,7 +432,11 @@ export function templateActions(book: TemplateBook, tasks: TaskBook, asyncTaskMs
       const { instances } = book.find(call.region, kind, call.params[idParam] as string);
       const offset = (call.params.Offset as number | undefined) ?? 0;
       const limit = (call.params.Limit as number | undefined) ?? 20;
-      return startTask(call, undefined, JSON.stringify({ TotalCount: instances.length, InstanceSet: instances.slice(offset, offset + limit) }));
+      return startTask(
+        call,
+        undefined,
+        JSON.stringify({ TotalCount: instances.length, InstanceSet: instances.slice(offset, offset + limit) }),
+      );
     });
   }
   return actions;

@@ -25,7 +25,9 @@ describe("tables", () => {
 
   it("shows each row's target and whether it was met", () => {
     const lines = resultsTable([row({ text: "0.9–1", met: true }), row({ text: "0.9–1", met: false }), row()]).split("\n");
-    expect(lines[0]).toMatch(/^\| figure +\| measure +\| value \(median\) +\| same-run baseline +\| ratio +\| min–max +\| target +\| note +\|$/);
+    expect(lines[0]).toMatch(
+      /^\| figure +\| measure +\| value \(median\) +\| same-run baseline +\| ratio +\| min–max +\| target +\| note +\|$/,
+    );
     expect(lines[2]).toContain("| 0.9–1: met ");
     expect(lines[3]).toContain("| 0.9–1: MISSED ");
     expect(lines[4]!.split("|").map((c) => c.trim())[7]).toBe("");

@@ -25,7 +25,8 @@ function inFreshNode(bundle: string, expression: string): any {
 }
 
 /** The bundle's inputs; a node_modules linked from outside the repository (a git worktree's) read as its own. */
-const inputsOf = ({ metafile }: BuiltFunction) => Object.keys(metafile.inputs).map((input) => input.replace(/^(?:\.\.\/)+.*?node_modules\//, "node_modules/"));
+const inputsOf = ({ metafile }: BuiltFunction) =>
+  Object.keys(metafile.inputs).map((input) => input.replace(/^(?:\.\.\/)+.*?node_modules\//, "node_modules/"));
 
 describe.each(FUNCTIONS)("dist/%s", (name) => {
   const fn = () => built.find((f) => f.name === name)!;
@@ -33,7 +34,9 @@ describe.each(FUNCTIONS)("dist/%s", (name) => {
   it("stays within its size budget", async () => {
     const { bytes, metafile } = fn();
     const top = bytes > BUNDLE_BUDGETS[name] ? await esbuild.analyzeMetafile(metafile, { verbose: false }) : "";
-    expect(bytes, `${name} is ${bytes} bytes, budget ${BUNDLE_BUDGETS[name]}; biggest inputs:\n${top}`).toBeLessThanOrEqual(BUNDLE_BUDGETS[name]);
+    expect(bytes, `${name} is ${bytes} bytes, budget ${BUNDLE_BUDGETS[name]}; biggest inputs:\n${top}`).toBeLessThanOrEqual(
+      BUNDLE_BUDGETS[name],
+    );
     expect(readFileSync(fn().bundle).length).toBe(bytes);
   });
 
@@ -65,9 +68,15 @@ describe.each(FUNCTIONS)("dist/%s", (name) => {
   it("has each lazy chunk beside it, required only where it is needed, loadable on its own", () => {
     const { dir, bundle, chunks } = fn();
     // The watch routes are the http function's alone.
-    expect(Object.keys(chunks).sort()).toEqual(Object.keys(LAZY_CHUNKS).filter((chunk) => name === "http" || chunk !== "watch-routes").sort());
+    expect(Object.keys(chunks).sort()).toEqual(
+      Object.keys(LAZY_CHUNKS)
+        .filter((chunk) => name === "http" || chunk !== "watch-routes")
+        .sort(),
+    );
     // Where each chunk is required from: the main file, or a chunk that loads another.
-    const requiring = [bundle, ...Object.keys(chunks).map((chunk) => join(dir, "chunks", `${chunk}.js`))].map((file) => readFileSync(file, "utf8"));
+    const requiring = [bundle, ...Object.keys(chunks).map((chunk) => join(dir, "chunks", `${chunk}.js`))].map((file) =>
+      readFileSync(file, "utf8"),
+    );
     const expectedExport: Record<string, string> = {
       delivery: "createDeliverer",
       "sdk-credentials": "sdkCredentialProviders",
@@ -81,9 +90,14 @@ describe.each(FUNCTIONS)("dist/%s", (name) => {
     for (const chunk of Object.keys(chunks)) {
       const file = join(dir, "chunks", `${chunk}.js`);
       expect(existsSync(`${file}.map`)).toBe(true);
-      const requires = requiring.map((code) => code.split(`require("./chunks/${chunk}.js")`).length - 1 + code.split(`require("./${chunk}.js")`).length - 1);
+      const requires = requiring.map(
+        (code) => code.split(`require("./chunks/${chunk}.js")`).length - 1 + code.split(`require("./${chunk}.js")`).length - 1,
+      );
       // Once per file that needs it (the SDK's credential providers: the upstream client and CMQ delivery).
-      expect(requires.reduce((a, b) => a + b), chunk).toBeGreaterThanOrEqual(1);
+      expect(
+        requires.reduce((a, b) => a + b),
+        chunk,
+      ).toBeGreaterThanOrEqual(1);
       expect(Math.max(...requires), chunk).toBe(1);
       expect(inFreshNode(file, `typeof m.${expectedExport[chunk]}`)).not.toBe("undefined");
     }
@@ -99,7 +113,10 @@ describe.each(FUNCTIONS)("dist/%s", (name) => {
   it("evaluates nothing of the function until the first invocation", () => {
     // What the function needs (ioredis, its HTTP clients) would pull these in; `node -e` alone does not.
     const network = ["http", "https", "tls", "net", "dns", "zlib"].map((m) => `NativeModule ${m}`);
-    const loaded = inFreshNode(fn().bundle, `{ files: Object.keys(require.cache).length, network: process.moduleLoadList.filter((l) => ${JSON.stringify(network)}.includes(l)) }`);
+    const loaded = inFreshNode(
+      fn().bundle,
+      `{ files: Object.keys(require.cache).length, network: process.moduleLoadList.filter((l) => ${JSON.stringify(network)}.includes(l)) }`,
+    );
     expect(loaded).toEqual({ files: 1, network: [] });
   });
 });
@@ -109,7 +126,10 @@ it("gives stack traces in the TypeScript sources when run with --enable-source-m
   // A STORE_URL that cannot work makes the timer function throw from lib/config.ts.
   const script = `require(${JSON.stringify(poll.bundle)}).handler({ Type: "Timer" }, {}).catch((e) => process.stdout.write("\\n" + e.stack));`;
   const stack = (nodeOptions: string) =>
-    execFileSync(process.execPath, ["-e", script], { encoding: "utf8", env: { PATH: process.env.PATH, NODE_OPTIONS: nodeOptions, STORE_URL: "mysql://x", LOG_LEVEL: "error" } });
+    execFileSync(process.execPath, ["-e", script], {
+      encoding: "utf8",
+      env: { PATH: process.env.PATH, NODE_OPTIONS: nodeOptions, STORE_URL: "mysql://x", LOG_LEVEL: "error" },
+    });
   expect(stack("--enable-source-maps")).toMatch(/\(.*lib\/config\.ts:\d+:\d+\)/);
   expect(stack("")).not.toMatch(/\.ts:\d+/);
 });

@@ -34,11 +34,25 @@ beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), "nettask-offline-home-"));
   const [http, lambda, websocket, alb] = await freePorts(4);
   expect([http, lambda, websocket, alb]).not.toContain(3000);
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(AWS_|SLS_|SERVERLESS_|TENCENTCLOUD_|NETTASK_|API_TOKEN$|STORE_URL$)/.test(name)));
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !/^(AWS_|SLS_|SERVERLESS_|TENCENTCLOUD_|NETTASK_|API_TOKEN$|STORE_URL$)/.test(name)),
+  );
   const closed = "http://127.0.0.1:9";
   child = spawn(
     process.execPath,
-    ["--import", "tsx", "scripts/offline.ts", "--httpPort", String(http), "--lambdaPort", String(lambda), "--websocketPort", String(websocket), "--albPort", String(alb)],
+    [
+      "--import",
+      "tsx",
+      "scripts/offline.ts",
+      "--httpPort",
+      String(http),
+      "--lambdaPort",
+      String(lambda),
+      "--websocketPort",
+      String(websocket),
+      "--albPort",
+      String(alb),
+    ],
     {
       cwd: ROOT,
       env: {
@@ -81,14 +95,18 @@ afterAll(async () => {
   }
   const redis = new Redis("redis://127.0.0.1:6379/0", { lazyConnect: true });
   await redis.connect();
-  for await (const keys of redis.scanStream({ match: `${prefix}*`, count: 1_000 }) as AsyncIterable<string[]>) if (keys.length) await redis.unlink(...keys);
+  for await (const keys of redis.scanStream({ match: `${prefix}*`, count: 1_000 }) as AsyncIterable<string[]>)
+    if (keys.length) await redis.unlink(...keys);
   redis.disconnect();
   await Promise.all([emulator?.close(), inbox?.close()]);
   if (home) rmSync(home, { recursive: true, force: true });
 });
 
 const call = (path: string, init: RequestInit & { token?: string } = {}) =>
-  fetch(`${api}${path}`, { ...init, headers: { authorization: `Bearer ${init.token ?? TOKEN}`, "content-type": "application/json", ...init.headers } });
+  fetch(`${api}${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${init.token ?? TOKEN}`, "content-type": "application/json", ...init.headers },
+  });
 
 it("serves /healthz and GET /tasks/297 with the settings of the environment, and refuses a wrong token", async () => {
   const health = await fetch(`${api}/healthz`);
@@ -106,7 +124,11 @@ it("registers a watch with 202, and the scheduled poll delivers it when the task
   const running = emulator.createTask({ region: "gz", durationMs: 1_500 });
   const response = await call("/watches", {
     method: "POST",
-    body: JSON.stringify({ taskId: running.taskId, region: "gz", destination: { type: "webhook", url: inbox.url, secret: WEBHOOK_SECRET } }),
+    body: JSON.stringify({
+      taskId: running.taskId,
+      region: "gz",
+      destination: { type: "webhook", url: inbox.url, secret: WEBHOOK_SECRET },
+    }),
   });
   expect(response.status, output).toBe(202);
   expect(await response.json()).toMatchObject({ taskId: running.taskId, state: "pending" });

@@ -16,7 +16,11 @@ type Resource = { Type: string; Properties: Record<string, any> };
 let resources: Record<string, Resource>;
 let templateText: string;
 let home: string;
-const SHELL_SECRETS = { API_TOKEN: "shell-token-canary-61c2", STORE_URL: "redis://:shell-canary-pw@10.1.2.3:6379/0", TENCENTCLOUD_SECRET_KEY: "shell-key-canary-93ad" };
+const SHELL_SECRETS = {
+  API_TOKEN: "shell-token-canary-61c2",
+  STORE_URL: "redis://:shell-canary-pw@10.1.2.3:6379/0",
+  TENCENTCLOUD_SECRET_KEY: "shell-key-canary-93ad",
+};
 
 beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), "nettask-package-home-"));
@@ -76,7 +80,9 @@ it("runs poll every minute from an EventBridge schedule", () => {
   expect(rules).toEqual([expect.objectContaining({ ScheduleExpression: "rate(1 minute)", State: "ENABLED" })]);
   expect(rules[0]!.Targets[0].Arn).toEqual({ "Fn::GetAtt": [poll.logicalId, "Arn"] });
   const permissions = ofType("AWS::Lambda::Permission").map(([, r]) => r.Properties);
-  expect(permissions).toContainEqual(expect.objectContaining({ FunctionName: { "Fn::GetAtt": [poll.logicalId, "Arn"] }, Principal: "events.amazonaws.com" }));
+  expect(permissions).toContainEqual(
+    expect.objectContaining({ FunctionName: { "Fn::GetAtt": [poll.logicalId, "Arn"] }, Principal: "events.amazonaws.com" }),
+  );
 });
 
 it("carries secrets only as references CloudFormation resolves at deploy time", () => {
@@ -109,6 +115,15 @@ it("packages each function's bundle directory and nothing else", () => {
 
 it("writes the SCF code package too", () => {
   const files = execFileSync("unzip", ["-Z1", SCF_ZIP], { encoding: "utf8" }).trim().split("\n");
-  expect(files).toEqual(expect.arrayContaining(["http/index.js", "http/index.js.map", "http/package.json", "poll/index.js", "poll/index.js.map", "poll/package.json"]));
+  expect(files).toEqual(
+    expect.arrayContaining([
+      "http/index.js",
+      "http/index.js.map",
+      "http/package.json",
+      "poll/index.js",
+      "poll/index.js.map",
+      "poll/package.json",
+    ]),
+  );
   expect(() => execFileSync("unzip", ["-tq", SCF_ZIP])).not.toThrow();
 });

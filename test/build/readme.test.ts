@@ -18,7 +18,14 @@ import { problemForError } from "../../lib/http/error-problem";
 import { PROBLEM_KIND_NAMES } from "../../lib/http/problem";
 import { ROOT } from "../../scripts/build";
 
-const CREDENTIALS = ["TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRET_KEY", "TENCENTCLOUD_SESSION_TOKEN", "TENCENTCLOUD_SECRETID", "TENCENTCLOUD_SECRETKEY", "TENCENTCLOUD_SESSIONTOKEN"];
+const CREDENTIALS = [
+  "TENCENTCLOUD_SECRET_ID",
+  "TENCENTCLOUD_SECRET_KEY",
+  "TENCENTCLOUD_SESSION_TOKEN",
+  "TENCENTCLOUD_SECRETID",
+  "TENCENTCLOUD_SECRETKEY",
+  "TENCENTCLOUD_SESSIONTOKEN",
+];
 const LOCAL_STACK = [
   "PORT",
   "EMULATOR_PORT",
@@ -68,7 +75,8 @@ const sectionOf = (title: string) => {
   expect(section, `README.md has a section "${title}"`).toBeDefined();
   return section!;
 };
-const codeBlocks = (text: string, language: string) => [...text.matchAll(new RegExp(`\`\`\`${language}\\n([\\s\\S]*?)\`\`\``, "g"))].map((m) => m[1]!);
+const codeBlocks = (text: string, language: string) =>
+  [...text.matchAll(new RegExp(`\`\`\`${language}\\n([\\s\\S]*?)\`\`\``, "g"))].map((m) => m[1]!);
 
 it("runs only npm scripts that exist", () => {
   const scripts = Object.keys(JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).scripts);
@@ -92,9 +100,16 @@ it("Quickstart: the command that declares the AMQP exchange declares it", async 
   expect(command).toBeDefined();
   // The README's command, on an exchange of this test's own.
   const exchange = `readme-${randomUUID()}`;
-  const ours = command!.trim().replaceAll("'nettask'", `'${exchange}'`).replace("exchange nettask declared", `exchange ${exchange} declared`);
+  const ours = command!
+    .trim()
+    .replaceAll("'nettask'", `'${exchange}'`)
+    .replace("exchange nettask declared", `exchange ${exchange} declared`);
   expect(ours).not.toBe(command!.trim());
-  const { stdout } = await promisify(execFile)("sh", ["-c", ours], { cwd: ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME }, timeout: 30_000 });
+  const { stdout } = await promisify(execFile)("sh", ["-c", ours], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME },
+    timeout: 30_000,
+  });
   expect(stdout.trim()).toBe(`exchange ${exchange} declared`);
   const connection = await connect("amqp://guest:guest@127.0.0.1:5672");
   try {
@@ -109,12 +124,16 @@ it("Quickstart: the command that declares the AMQP exchange declares it", async 
 it("documents every route of the API, and no route it does not have", () => {
   const table = sectionOf("The HTTP API");
   const documented = [...table.matchAll(/^\| `(GET|POST|DELETE) (\/[^`?]*)/gm)].map((m) => `${m[1]} ${m[2]}`).sort();
-  const routes = API_ROUTES.filter((r) => r.path !== "/openapi.json").map((r) => `${r.method} ${r.path}`).sort();
+  const routes = API_ROUTES.filter((r) => r.path !== "/openapi.json")
+    .map((r) => `${r.method} ${r.path}`)
+    .sort();
   expect(documented).toEqual(routes);
 });
 
 it("shows problems as the API answers them, with types the API serves", () => {
-  const examples = codeBlocks(sectionOf("The HTTP API"), "json").filter((b) => b.includes('"type":"/problems/')).map((b) => JSON.parse(b));
+  const examples = codeBlocks(sectionOf("The HTTP API"), "json")
+    .filter((b) => b.includes('"type":"/problems/'))
+    .map((b) => JSON.parse(b));
   expect(examples).toHaveLength(2);
   for (const example of examples) expect(PROBLEM_KIND_NAMES).toContain(example.type.slice("/problems/".length));
   let refused: unknown;
@@ -127,7 +146,9 @@ it("shows problems as the API answers them, with types the API serves", () => {
 });
 
 it("names the ports serverless-offline listens on as serverless.yml sets them", () => {
-  const offline = (yaml.load(readFileSync(join(ROOT, "serverless.yml"), "utf8")) as { custom: { "serverless-offline": Record<string, unknown> } }).custom["serverless-offline"];
+  const offline = (
+    yaml.load(readFileSync(join(ROOT, "serverless.yml"), "utf8")) as { custom: { "serverless-offline": Record<string, unknown> } }
+  ).custom["serverless-offline"];
   expect(offline).toMatchObject({ host: "127.0.0.1", httpPort: 4000, lambdaPort: 4002, websocketPort: 4001, albPort: 4003 });
   expect(sectionOf("Run the AWS functions locally")).toMatch(/`http:\/\/127\.0\.0\.1:4000`.*\n.*\n.*\n.*\n.*Ports 4000–4003/);
 });

@@ -98,12 +98,17 @@ describe.each(Object.keys(inputs.functions))("function %s", (name) => {
     expect(m, fn.handler).not.toBeNull();
     const [, file, exported] = m!;
     const script = `process.stdout.write(typeof require(${JSON.stringify(join(unpacked, `${file}.js`))})[${JSON.stringify(exported)}])`;
-    expect(execFileSync(process.execPath, ["-e", script], { cwd: work, encoding: "utf8", env: { PATH: process.env.PATH } })).toBe("function");
+    expect(execFileSync(process.execPath, ["-e", script], { cwd: work, encoding: "utf8", env: { PATH: process.env.PATH } })).toBe(
+      "function",
+    );
   });
 
   it("keeps its environment under SCF's 4 KB, with known variable names and no secret written out", () => {
     const variables = Object.entries(fn.environment.variables).map(([key, value]) => [key, String(value)] as const);
-    const size = variables.reduce((sum, [key, value]) => sum + key.length + (value.startsWith("${env:") ? PLACEHOLDER_ALLOWANCE : Buffer.byteLength(value)), 0);
+    const size = variables.reduce(
+      (sum, [key, value]) => sum + key.length + (value.startsWith("${env:") ? PLACEHOLDER_ALLOWANCE : Buffer.byteLength(value)),
+      0,
+    );
     expect(size).toBeLessThan(SCF_ENV_LIMIT);
     const known = new Set<string>([...Object.values(SETTINGS).map((s) => s.env), "NODE_OPTIONS"]);
     for (const [key, value] of variables) {
@@ -135,8 +140,19 @@ describe("triggers", () => {
   });
 
   it("are checked by a cron check that refuses what SCF refuses", () => {
-    for (const good of ["0 */1 * * * * *", "0 0 2 1 * * *", "*/5 * * * * * *", "0 15,45 9-17 * 1-12 1-5 2026"]) expect(isScfCron(good), good).toBe(true);
-    for (const bad of ["*/5 * * * *", "0 0 2 1 * *", "60 * * * * * *", "0 */0 * * * * *", "0 0 24 * * * *", "0 0 0 0 * * *", "0 0 0 * 13 * *", "0 0 0 * * 7 *", "a * * * * * *"]) {
+    for (const good of ["0 */1 * * * * *", "0 0 2 1 * * *", "*/5 * * * * * *", "0 15,45 9-17 * 1-12 1-5 2026"])
+      expect(isScfCron(good), good).toBe(true);
+    for (const bad of [
+      "*/5 * * * *",
+      "0 0 2 1 * *",
+      "60 * * * * * *",
+      "0 */0 * * * * *",
+      "0 0 24 * * * *",
+      "0 0 0 0 * * *",
+      "0 0 0 * 13 * *",
+      "0 0 0 * * 7 *",
+      "a * * * * * *",
+    ]) {
       expect(isScfCron(bad), bad).toBe(false);
     }
   });

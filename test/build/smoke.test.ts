@@ -128,7 +128,12 @@ describe("SCF: Function URL and timer events, SQLite store", () => {
     const running = stack.emulator.createTask({ region: "gz", durationMs: 60_000 });
     const post = (body: unknown, path = "/watches"): Step => ({
       fn: "http",
-      event: httpEvent("scf-function-url", { method: "POST", path, headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify(body) }),
+      event: httpEvent("scf-function-url", {
+        method: "POST",
+        path,
+        headers: { ...auth, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      }),
     });
     const get = (path: string): Step => ({ fn: "http", event: httpEvent("scf-function-url", { method: "GET", path, headers: auth }) });
     const run = await runChild([
@@ -158,7 +163,12 @@ describe("SCF: Function URL and timer events, SQLite store", () => {
     const run = await runChild([{ fn: "poll", event: { ...fixture("scf-timer"), Message: message } }]);
     expect(run.results[0]).toMatchObject({ registered: 1, problems: [] });
     expect(stack.emulator.cmqMessages(queue)).toHaveLength(1);
-    expect(run.chunks.sort()).toEqual(["poll/chunks/delivery.js", "poll/chunks/relay.js", "poll/chunks/sqlite-store.js", "poll/chunks/tdmq.js"]);
+    expect(run.chunks.sort()).toEqual([
+      "poll/chunks/delivery.js",
+      "poll/chunks/relay.js",
+      "poll/chunks/sqlite-store.js",
+      "poll/chunks/tdmq.js",
+    ]);
   });
 });
 

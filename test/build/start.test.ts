@@ -37,7 +37,11 @@ afterAll(() => {
 
 /** The user's environment without Tencent Cloud settings (so the emulator is used), plus ours. */
 function stackEnv(inboxPort: number): NodeJS.ProcessEnv {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(TENCENTCLOUD_|NETTASK_|API_TOKEN$|WEBHOOK_ALLOW$|STORE_URL$|INBOX_SECRET$)/.test(name)));
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([name]) => !/^(TENCENTCLOUD_|NETTASK_|API_TOKEN$|WEBHOOK_ALLOW$|STORE_URL$|INBOX_SECRET$)/.test(name),
+    ),
+  );
   return {
     ...env,
     PORT: "0",
@@ -71,8 +75,14 @@ async function start(inboxPort: number, args: string[] = []): Promise<Running> {
     inbox: field("inbox"),
     token: field("API token"),
     secret: field("inbox secret"),
-    commands: output.split("\n").map((line) => line.trim()).filter((line) => line.startsWith("curl ")),
-    exports: output.split("\n").map((line) => line.trim()).filter((line) => line.startsWith("export ") || line.startsWith("npm run nettask")),
+    commands: output
+      .split("\n")
+      .map((line) => line.trim())
+      .filter((line) => line.startsWith("curl ")),
+    exports: output
+      .split("\n")
+      .map((line) => line.trim())
+      .filter((line) => line.startsWith("export ") || line.startsWith("npm run nettask")),
   };
 }
 
@@ -90,14 +100,16 @@ function jsonValues(text: string): any[] {
   const values = [];
   let rest = text.trim();
   while (rest) {
-    const end = [...rest.matchAll(/}/g)].map((m) => m.index + 1).find((i) => {
-      try {
-        JSON.parse(rest.slice(0, i));
-        return true;
-      } catch {
-        return false;
-      }
-    });
+    const end = [...rest.matchAll(/}/g)]
+      .map((m) => m.index + 1)
+      .find((i) => {
+        try {
+          JSON.parse(rest.slice(0, i));
+          return true;
+        } catch {
+          return false;
+        }
+      });
     if (end === undefined) throw new Error(`not JSON: ${rest}`);
     values.push(JSON.parse(rest.slice(0, end)));
     rest = rest.slice(end).trim();
@@ -137,22 +149,41 @@ it("starts, the printed commands work as printed, Ctrl-C stops it, the data and 
   expect(eipTask).toEqual({ api: "eip", taskId: expect.any(Number), region: "ap-guangzhou" });
   expect(watchOfEip).toMatchObject({ api: "eip", taskId: eipTask.taskId, state: "pending" });
   expect(await inboxFor(first.inbox, eipTask.taskId, 20_000)).toEqual([
-    expect.objectContaining({ verified: true, type: "com.tencentcloud.vpc.task.succeeded", event: expect.objectContaining({ data: expect.objectContaining({ api: "eip", status: "succeeded" }) }) }),
+    expect.objectContaining({
+      verified: true,
+      type: "com.tencentcloud.vpc.task.succeeded",
+      event: expect.objectContaining({ data: expect.objectContaining({ api: "eip", status: "succeeded" }) }),
+    }),
   ]);
 
   // The README's worked example, as printed: through the official SDK against the emulator.
-  const example = first.output().split("\n").map((line) => line.trim()).find((line) => line.endsWith("npx tsx examples/watch-template-instances.ts"));
+  const example = first
+    .output()
+    .split("\n")
+    .map((line) => line.trim())
+    .find((line) => line.endsWith("npx tsx examples/watch-template-instances.ts"));
   expect(example).toBeDefined();
   const worked = await shell(`cd ${JSON.stringify(ROOT)} && ${example!}`);
   expect(worked).toMatch(/^1\. CreateAddressTemplate: ipm-[a-z0-9]{8}$/m);
   expect(worked).toMatch(/^4\. delivered: /m);
   const requestId = /RequestId ([0-9a-f-]{36})/.exec(worked)![1]!;
   expect(await inboxFor(first.inbox, requestId, 5_000)).toEqual([
-    expect.objectContaining({ verified: true, type: "com.tencentcloud.vpc.task.succeeded", event: expect.objectContaining({ data: expect.objectContaining({ output: '{"TotalCount":0,"InstanceSet":[]}' }) }) }),
+    expect.objectContaining({
+      verified: true,
+      type: "com.tencentcloud.vpc.task.succeeded",
+      event: expect.objectContaining({ data: expect.objectContaining({ output: '{"TotalCount":0,"InstanceSet":[]}' }) }),
+    }),
   ]);
 
   expect(jsonValues(await shell(read297))).toEqual([
-    expect.objectContaining({ api: "legacy", taskId: 297, region: "ap-guangzhou", status: "succeeded", code: 0, data: expect.objectContaining({ total: 4 }) }),
+    expect.objectContaining({
+      api: "legacy",
+      taskId: 297,
+      region: "ap-guangzhou",
+      status: "succeeded",
+      code: 0,
+      data: expect.objectContaining({ total: 4 }),
+    }),
   ]);
   const [watch] = jsonValues(await shell(watch297));
   expect(watch).toMatchObject({ api: "legacy", taskId: 297, region: "ap-guangzhou", state: "delivered" });
@@ -163,7 +194,10 @@ it("starts, the printed commands work as printed, Ctrl-C stops it, the data and 
   // The printed export lines point `npm run nettask` at the emulator and at the API.
   expect(first.exports).toHaveLength(4);
   const [exportApi, exportUpstream, getCommand, watchesCommand] = first.exports as [string, string, string, string];
-  expect(JSON.parse(await shell(`${exportApi}; ${exportUpstream}; ${getCommand} 2>/dev/null | sed -n '/^{/,$p'`))).toMatchObject({ api: "vpc", status: "succeeded" });
+  expect(JSON.parse(await shell(`${exportApi}; ${exportUpstream}; ${getCommand} 2>/dev/null | sed -n '/^{/,$p'`))).toMatchObject({
+    api: "vpc",
+    status: "succeeded",
+  });
   expect(watchesCommand).toBe("npm run nettask -- watches --state failed");
   const listed = await shell(`${exportApi}; ${exportUpstream}; npm run --silent nettask -- watches --task-id 297`);
   expect(listed).toMatch(new RegExp(`^${watch.id}  delivered `));

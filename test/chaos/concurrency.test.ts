@@ -86,7 +86,10 @@ it("four pollers on one Redis store deliver 2,000 watches exactly once each", { 
       outcome: i % 5 === 0 ? "failed" : "succeeded",
     });
     tasks.set(taskKey(task), task);
-    return { ...newWatch({ task: resolveTask({ api: task.api, taskId: task.taskId, region: task.region }), destination }, Date.now(), 3_600), dueAt: startAt };
+    return {
+      ...newWatch({ task: resolveTask({ api: task.api, taskId: task.taskId, region: task.region }), destination }, Date.now(), 3_600),
+      dueAt: startAt,
+    };
   });
   expect(await store.insertMany(watches)).toBe(WATCHES);
 
@@ -129,14 +132,22 @@ it("four pollers on one Redis store deliver 2,000 watches exactly once each", { 
   expect(await store.countByState()).toMatchObject({ delivered: WATCHES, pending: 0, delivering: 0 });
 });
 
-it("the same 50 watches (legacy and vpc tasks in turn) registered at once through four relays (four HTTP function instances) are each stored and delivered once", { timeout: 60_000 }, async () => {
-  const relays = await Promise.all(Array.from({ length: POLLERS }, () => createRelay(loadConfig(), { logger: quietLogger("chaos-concurrency-register") })));
+it("the same 50 watches (legacy and vpc tasks in turn) registered at once through four relays (four HTTP function instances) are each stored and delivered once", {
+  timeout: 60_000,
+}, async () => {
+  const relays = await Promise.all(
+    Array.from({ length: POLLERS }, () => createRelay(loadConfig(), { logger: quietLogger("chaos-concurrency-register") })),
+  );
   try {
     const before = stack.inbox.received().length;
     const destination = { type: "webhook" as const, url: `${stack.inbox.url}register`, secret: WEBHOOK_SECRET };
-    const tasks = Array.from({ length: 50 }, (_, i) => createChaosTask(stack.emulator, kindAt(i), { region: "sh", durationMs: 0, outcome: "succeeded" }));
+    const tasks = Array.from({ length: 50 }, (_, i) =>
+      createChaosTask(stack.emulator, kindAt(i), { region: "sh", durationMs: 0, outcome: "succeeded" }),
+    );
     // Every relay registers every watch, all at the same moment.
-    const results = await Promise.all(relays.flatMap((relay) => tasks.map(({ api, taskId, region }) => relay.registerWatch({ api, taskId, region, destination }))));
+    const results = await Promise.all(
+      relays.flatMap((relay) => tasks.map(({ api, taskId, region }) => relay.registerWatch({ api, taskId, region, destination }))),
+    );
 
     const received = stack.inbox.received().slice(before);
     const perEvent = countBy(received, (d) => d.id);

@@ -67,7 +67,13 @@ async function startLocalStack(run: number): Promise<Running> {
     child.once("exit", () => {
       // The banner prints the API token, the inbox's webhook secret, and the curl commands and
       // export lines carrying them, as documented; those lines alone are left out of the leak check.
-      recordOutput(`chaos-crash-stack-${run}`, output.split("\n").filter((line) => !/^ {2}(API token |inbox secret |curl |export )/.test(line)).join("\n"));
+      recordOutput(
+        `chaos-crash-stack-${run}`,
+        output
+          .split("\n")
+          .filter((line) => !/^ {2}(API token |inbox secret |curl |export )/.test(line))
+          .join("\n"),
+      );
       done();
     }),
   );
@@ -80,7 +86,10 @@ async function startLocalStack(run: number): Promise<Running> {
  * POST /watches: the watch's id, or undefined when a kill cut the request off (registering again
  * finds the same watch). Every other vpc task leaves its kind to be inferred from the RequestId.
  */
-async function register(api: string, task: { api: ChaosApi; taskId: number | string; region: string; named: boolean }): Promise<string | undefined> {
+async function register(
+  api: string,
+  task: { api: ChaosApi; taskId: number | string; region: string; named: boolean },
+): Promise<string | undefined> {
   const { taskId, region } = task;
   let response: Response;
   let body: { id: string };
@@ -88,13 +97,19 @@ async function register(api: string, task: { api: ChaosApi; taskId: number | str
     response = await fetch(`${api}/watches`, {
       method: "POST",
       headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
-      body: JSON.stringify({ ...(task.named && { api: task.api }), taskId, region, destination: { type: "webhook", url: stack.inbox.url, secret: WEBHOOK_SECRET } }),
+      body: JSON.stringify({
+        ...(task.named && { api: task.api }),
+        taskId,
+        region,
+        destination: { type: "webhook", url: stack.inbox.url, secret: WEBHOOK_SECRET },
+      }),
     });
     body = (await response.json()) as { id: string };
   } catch {
     return undefined;
   }
-  if (response.status !== 200 && response.status !== 202) throw new Error(`POST /watches answered ${response.status}: ${JSON.stringify(body)}`);
+  if (response.status !== 200 && response.status !== 202)
+    throw new Error(`POST /watches answered ${response.status}: ${JSON.stringify(body)}`);
   return body.id;
 }
 
@@ -140,7 +155,8 @@ it("loses nothing when the local stack is killed (SIGKILL) five times while 200 
   const deliveredTasks = () => new Set(stack.inbox.received().map((d) => eventTaskKey(d.event)));
   const states = new Map<string, string>();
   const expectedState = (task: (typeof tasks)[number]) => (task.finishes ? "delivered" : "pending");
-  const unsettled = () => tasks.filter((t) => states.get(t.key) !== expectedState(t)).map((t) => ({ task: t.key, state: states.get(t.key) }));
+  const unsettled = () =>
+    tasks.filter((t) => states.get(t.key) !== expectedState(t)).map((t) => ({ task: t.key, state: states.get(t.key) }));
   try {
     expect(await registerAll(last.api, unregistered)).toEqual(unregistered.map(() => undefined));
     await waitFor("every finished task to be delivered", () => deliveredTasks().size >= TASKS - NEVER_FINISHING, 60_000);
@@ -162,7 +178,9 @@ it("loses nothing when the local stack is killed (SIGKILL) five times while 200 
 
   const received = stack.inbox.received();
   const perEvent = countBy(received, (d) => d.id);
-  const copiesDiffer = [...perEvent.keys()].filter((id) => new Set(received.filter((d) => d.id === id).map((d) => JSON.stringify(d.event))).size > 1);
+  const copiesDiffer = [...perEvent.keys()].filter(
+    (id) => new Set(received.filter((d) => d.id === id).map((d) => JSON.stringify(d.event))).size > 1,
+  );
   const delivered = deliveredTasks();
   const finished = tasks.filter((t) => t.finishes);
   const lost = finished.filter((t) => !delivered.has(t.key)).length;

@@ -24,7 +24,9 @@ afterAll(() => stack?.close());
 
 function relayWith(schedule: string, source: string): Promise<Relay> {
   // A generous attempt timeout: a 2xx answered late on a busy machine would be sent again.
-  return createRelay(loadConfig({ ...process.env, DELIVERY_SCHEDULE: schedule, WEBHOOK_TIMEOUT_MS: "5000" }), { logger: quietLogger(source) });
+  return createRelay(loadConfig({ ...process.env, DELIVERY_SCHEDULE: schedule, WEBHOOK_TIMEOUT_MS: "5000" }), {
+    logger: quietLogger(source),
+  });
 }
 
 /**
@@ -40,10 +42,12 @@ async function startGate(targetPort: number) {
         const target = connect(targetPort, "127.0.0.1");
         for (const socket of [client, target]) {
           sockets.add(socket);
-          socket.on("error", () => {
-            client.destroy();
-            target.destroy();
-          }).on("close", () => sockets.delete(socket));
+          socket
+            .on("error", () => {
+              client.destroy();
+              target.destroy();
+            })
+            .on("close", () => sockets.delete(socket));
         }
         client.pipe(target).pipe(client);
       });
@@ -83,7 +87,11 @@ it("delivers every event through a receiver that is down, then flaky, then healt
     const destination = { type: "webhook" as const, url: gate.url, secret: WEBHOOK_SECRET };
     const watchIds = await Promise.all(
       Array.from({ length: WATCHES }, async () => {
-        const task = stack.emulator.createTask({ region: "sh", durationMs: Math.floor(Math.random() * 2_000), ...(Math.random() < 0.2 ? { outcome: "failure" as const } : {}) });
+        const task = stack.emulator.createTask({
+          region: "sh",
+          durationMs: Math.floor(Math.random() * 2_000),
+          ...(Math.random() < 0.2 ? { outcome: "failure" as const } : {}),
+        });
         return (await relay.registerWatch({ ...task, destination })).watch.id;
       }),
     );
@@ -136,7 +144,9 @@ it("delivers every event through a receiver that is down, then flaky, then healt
   }
 });
 
-it("fails watches whose receiver never recovers, keeping every attempt, and redelivers them once it is back", { timeout: 30_000 }, async () => {
+it("fails watches whose receiver never recovers, keeping every attempt, and redelivers them once it is back", {
+  timeout: 30_000,
+}, async () => {
   const SCHEDULE_MS = [0, 100, 200, 300];
   let healthy = false;
   const erroring = await startReceiver([(res) => status(healthy ? 200 : 500)(res)]);
@@ -163,7 +173,8 @@ it("fails watches whose receiver never recovers, keeping every attempt, and rede
       const times = attempts.map((a) => Date.parse(a.at));
       // Each attempt waited for its turn in the schedule (less the 20% jitter).
       for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(SCHEDULE_MS[i]! * 0.8 - 5);
-      for (const attempt of attempts) expect(attempt).toMatchObject({ ok: false, durationMs: expect.any(Number), error: expect.any(String) });
+      for (const attempt of attempts)
+        expect(attempt).toMatchObject({ ok: false, durationMs: expect.any(Number), error: expect.any(String) });
     }
     for (const watch of dead.slice(0, refusedIds.length)) {
       for (const attempt of watch!.delivery.attempts) expect(attempt.error).toMatch(/ECONNREFUSED/);

@@ -47,7 +47,10 @@ type Kind = (typeof KINDS)[number];
 
 /** What `lastError` says, per kind. */
 type Problem = (kind: Kind) => RegExp;
-const forBoth = (problem: RegExp): Problem => () => problem;
+const forBoth =
+  (problem: RegExp): Problem =>
+  () =>
+    problem;
 
 const GARBAGE: Array<[string, Omit<FaultSpec, "taskId">, Problem]> = [
   [
@@ -74,7 +77,15 @@ const GARBAGE: Array<[string, Omit<FaultSpec, "taskId">, Problem]> = [
 ];
 
 const readTask = (taskId: number | string, region: string) =>
-  handler(httpEvent("scf-function-url", { method: "GET", path: `/tasks/${taskId}`, query: { region }, headers: { Authorization: `Bearer ${API_TOKEN}` } }), scfContext() as never) as Promise<{
+  handler(
+    httpEvent("scf-function-url", {
+      method: "GET",
+      path: `/tasks/${taskId}`,
+      query: { region },
+      headers: { Authorization: `Bearer ${API_TOKEN}` },
+    }),
+    scfContext() as never,
+  ) as Promise<{
     statusCode: number;
     headers: Record<string, string>;
     body: string;
@@ -85,55 +96,75 @@ function finishedTasks(region?: string) {
   return KINDS.map((kind) => {
     const spec = { region: region ?? kind.region, durationMs: 0 };
     // A Result list, so that distortions reach its items too.
-    const task = kind.api === "vpc" ? stack.emulator.createTask({ ...spec, api: "vpc", result: [{ ResourceId: "eni-olifj433", Status: "SUCCESS" }] }) : stack.emulator.createTask(spec);
+    const task =
+      kind.api === "vpc"
+        ? stack.emulator.createTask({ ...spec, api: "vpc", result: [{ ResourceId: "eni-olifj433", Status: "SUCCESS" }] })
+        : stack.emulator.createTask(spec);
     return { kind, task };
   });
 }
 
 const destination = () => ({ type: "webhook" as const, url: stack.inbox.url, secret: WEBHOOK_SECRET });
 
-it.each(GARBAGE)("%s: the watches stay pending naming the problem, GET /tasks answers 502, and they deliver once the upstream heals", async (_name, fault, problem) => {
-  // Finished already: the only thing between each watch and its delivery is the garbage.
-  const tasks = finishedTasks();
-  for (const { task } of tasks) stack.emulator.injectFault({ ...fault, taskId: task.taskId } as FaultSpec);
-  const before = stack.inbox.received().length;
+it.each(GARBAGE)(
+  "%s: the watches stay pending naming the problem, GET /tasks answers 502, and they deliver once the upstream heals",
+  async (_name, fault, problem) => {
+    // Finished already: the only thing between each watch and its delivery is the garbage.
+    const tasks = finishedTasks();
+    for (const { task } of tasks) stack.emulator.injectFault({ ...fault, taskId: task.taskId } as FaultSpec);
+    const before = stack.inbox.received().length;
 
-  const watches = [];
-  for (const { kind, task } of tasks) {
-    const { watch } = await relay.registerWatch({ ...task, destination: destination() });
-    expect(watch).toMatchObject({ api: kind.api, state: "pending", polls: 1, lastResult: null, lastError: { message: expect.stringMatching(problem(kind)) } });
-    watches.push(watch);
-  }
-  await relay.poll({ budgetMs: 600 });
-  const stillPending = await Promise.all(watches.map((w) => relay.getWatch(w.id)));
-  for (const [i, { kind, task }] of tasks.entries()) {
-    expect(stillPending[i]).toMatchObject({ state: "pending", event: null, lastError: { message: expect.stringMatching(problem(kind)) } });
-    expect(stillPending[i]!.polls).toBeGreaterThan(2);
+    const watches = [];
+    for (const { kind, task } of tasks) {
+      const { watch } = await relay.registerWatch({ ...task, destination: destination() });
+      expect(watch).toMatchObject({
+        api: kind.api,
+        state: "pending",
+        polls: 1,
+        lastResult: null,
+        lastError: { message: expect.stringMatching(problem(kind)) },
+      });
+      watches.push(watch);
+    }
+    await relay.poll({ budgetMs: 600 });
+    const stillPending = await Promise.all(watches.map((w) => relay.getWatch(w.id)));
+    for (const [i, { kind, task }] of tasks.entries()) {
+      expect(stillPending[i]).toMatchObject({
+        state: "pending",
+        event: null,
+        lastError: { message: expect.stringMatching(problem(kind)) },
+      });
+      expect(stillPending[i]!.polls).toBeGreaterThan(2);
 
-    const answer = await readTask(task.taskId, task.region);
-    expect(answer.statusCode).toBe(502);
-    expect(answer.headers["content-type"]).toBe("application/problem+json");
-    const detail = fault.kind === "http" ? problem(kind) : new RegExp(`^${kind.action} malformed response\\.$`);
-    expect(JSON.parse(answer.body)).toMatchObject({ type: expect.stringMatching(/\/upstream-failed$/), status: 502, detail: expect.stringMatching(detail) });
-  }
-  expect(stack.inbox.received().length).toBe(before);
+      const answer = await readTask(task.taskId, task.region);
+      expect(answer.statusCode).toBe(502);
+      expect(answer.headers["content-type"]).toBe("application/problem+json");
+      const detail = fault.kind === "http" ? problem(kind) : new RegExp(`^${kind.action} malformed response\\.$`);
+      expect(JSON.parse(answer.body)).toMatchObject({
+        type: expect.stringMatching(/\/upstream-failed$/),
+        status: 502,
+        detail: expect.stringMatching(detail),
+      });
+    }
+    expect(stack.inbox.received().length).toBe(before);
 
-  stack.emulator.clearFaults();
-  await relay.poll({ budgetMs: 2_000 });
-  const healed = await Promise.all(watches.map((w) => relay.getWatch(w.id)));
-  for (const watch of healed) expect(watch).toMatchObject({ state: "delivered", lastError: null, lastResult: { status: "succeeded" } });
-  const received = stack.inbox.received().slice(before);
-  printCounts(`chaos/upstream-garbage (${fault.kind}${fault.status ?? ""})`, {
-    tasks: tasks.length,
-    kinds: tasks.map((t) => t.kind.api).join(","),
-    pollsWhileGarbage: stillPending.map((w) => w!.polls).join("/"),
-    deliveries: received.length,
-    duplicates: duplicatesIn(countBy(received, (d) => d.id)),
-    lost: healed.filter((w) => w!.state !== "delivered").length,
-  });
-  expect(received.map((d) => d.id).sort()).toEqual(healed.map((w) => w!.event!.id).sort());
-  expect(received.map((d) => d.type).sort()).toEqual(["com.tencentcloud.vpc.nettask.succeeded", "com.tencentcloud.vpc.task.succeeded"]);
-});
+    stack.emulator.clearFaults();
+    await relay.poll({ budgetMs: 2_000 });
+    const healed = await Promise.all(watches.map((w) => relay.getWatch(w.id)));
+    for (const watch of healed) expect(watch).toMatchObject({ state: "delivered", lastError: null, lastResult: { status: "succeeded" } });
+    const received = stack.inbox.received().slice(before);
+    printCounts(`chaos/upstream-garbage (${fault.kind}${fault.status ?? ""})`, {
+      tasks: tasks.length,
+      kinds: tasks.map((t) => t.kind.api).join(","),
+      pollsWhileGarbage: stillPending.map((w) => w!.polls).join("/"),
+      deliveries: received.length,
+      duplicates: duplicatesIn(countBy(received, (d) => d.id)),
+      lost: healed.filter((w) => w!.state !== "delivered").length,
+    });
+    expect(received.map((d) => d.id).sort()).toEqual(healed.map((w) => w!.event!.id).sort());
+    expect(received.map((d) => d.type).sort()).toEqual(["com.tencentcloud.vpc.nettask.succeeded", "com.tencentcloud.vpc.task.succeeded"]);
+  },
+);
 
 it("extra fields in every answer are harmless: the watches deliver at once", async () => {
   const tasks = finishedTasks("sh");

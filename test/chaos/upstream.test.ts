@@ -31,11 +31,23 @@ const OVER_LIMIT = new Set<number | string>([4400, "RequestLimitExceeded"]);
  * share between them and every API sees the same shares.
  */
 const FAULT_SHARES: Array<[Array<Omit<FaultSpec, "rate">>, number]> = [
-  [[{ kind: "code", code: 9005 }, { kind: "code", code: "InternalError" }], 0.3],
+  [
+    [
+      { kind: "code", code: 9005 },
+      { kind: "code", code: "InternalError" },
+    ],
+    0.3,
+  ],
   [[{ kind: "http", status: 502 }], 0.1],
   [[{ kind: "malformed" }], 0.05],
   [[{ kind: "delay", delayMs: STALL_MS }], 0.05],
-  [[{ kind: "code", code: 4400 }, { kind: "code", code: "RequestLimitExceeded" }], 0.05],
+  [
+    [
+      { kind: "code", code: 4400 },
+      { kind: "code", code: "RequestLimitExceeded" },
+    ],
+    0.05,
+  ],
 ];
 
 let emulator: Emulator;
@@ -67,7 +79,9 @@ afterAll(async () => {
   await emulator?.close();
 });
 
-it("delivers 500 outcomes of legacy, vpc and eip tasks once each through a faulty, throttling upstream without exceeding the rate limit", { timeout: 150_000 }, async () => {
+it("delivers 500 outcomes of legacy, vpc and eip tasks once each through a faulty, throttling upstream without exceeding the rate limit", {
+  timeout: 150_000,
+}, async () => {
   const relay = await createRelay(loadConfig(), { logger: quietLogger("chaos-upstream") });
   try {
     const destination = { type: "webhook" as const, url: stack.inbox.url, secret: WEBHOOK_SECRET };
@@ -75,7 +89,11 @@ it("delivers 500 outcomes of legacy, vpc and eip tasks once each through a fault
     // Each task starts running just before its watch is registered, so most are still running then.
     const register = async (i: number) => {
       const api = kindAt(i, KINDS);
-      const task = createChaosTask(emulator, api, { region: "gz", durationMs: Math.floor(Math.random() * 4_000), outcome: i % 5 === 0 ? "failed" : "succeeded" });
+      const task = createChaosTask(emulator, api, {
+        region: "gz",
+        durationMs: Math.floor(Math.random() * 4_000),
+        outcome: i % 5 === 0 ? "failed" : "succeeded",
+      });
       tasks.set(taskKey(task), task);
       // Half the legacy and vpc watches leave their kind to be inferred from the id; eip ones must name it.
       const named = api === "eip" || i % 2 === 0;
@@ -99,7 +117,10 @@ it("delivers 500 outcomes of legacy, vpc and eip tasks once each through a fault
 
     const requests = emulator.requests();
     const busiest = busiestSecond(requests.map((r) => r.at));
-    const faults = countBy(requests.filter((r) => r.fault), (r) => `${r.api}:${r.fault}${r.fault === "code" ? r.code : ""}`);
+    const faults = countBy(
+      requests.filter((r) => r.fault),
+      (r) => `${r.api}:${r.fault}${r.fault === "code" ? r.code : ""}`,
+    );
     const overLimit = requests.filter((r) => OVER_LIMIT.has(r.code) && !r.fault).length;
     printCounts("chaos/upstream", {
       tasks: WATCHES,
@@ -125,9 +146,14 @@ it("delivers 500 outcomes of legacy, vpc and eip tasks once each through a fault
     expect(busiest).toBeLessThanOrEqual(RATE);
     expect(overLimit).toBe(0);
     // Every kind of fault really happened, to the queries of every kind.
-    const api3Faults = (api: string) => ["codeInternalError", "codeRequestLimitExceeded", "delay", "http", "malformed"].map((f) => `${api}:${f}`);
+    const api3Faults = (api: string) =>
+      ["codeInternalError", "codeRequestLimitExceeded", "delay", "http", "malformed"].map((f) => `${api}:${f}`);
     expect([...faults.keys()].sort()).toEqual(
-      [...api3Faults("eip"), ...["code4400", "code9005", "delay", "http", "malformed"].map((f) => `legacy:${f}`), ...api3Faults("vpc")].sort(),
+      [
+        ...api3Faults("eip"),
+        ...["code4400", "code9005", "delay", "http", "malformed"].map((f) => `legacy:${f}`),
+        ...api3Faults("vpc"),
+      ].sort(),
     );
   } finally {
     await relay.close();

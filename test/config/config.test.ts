@@ -23,7 +23,10 @@ describe("loadConfig", () => {
   });
 
   it("names the variable and the rule for a bad value", () => {
-    expect(refused({ POLL_RATE_LIMIT: "ten" })).toMatchObject({ variable: "POLL_RATE_LIMIT", message: expect.stringContaining("whole number") });
+    expect(refused({ POLL_RATE_LIMIT: "ten" })).toMatchObject({
+      variable: "POLL_RATE_LIMIT",
+      message: expect.stringContaining("whole number"),
+    });
     expect(refused({ POLL_RATE_LIMIT: "0" }).message).toContain("between 1 and 1000");
     expect(refused({ NETTASK_SIGNATURE_METHOD: "md5" }).message).toContain("HmacSHA256, HmacSHA1");
     expect(refused({ NETTASK_ENDPOINT: "ftp://x/v2" }).message).toContain("https: or http:");
@@ -31,13 +34,19 @@ describe("loadConfig", () => {
   });
 
   it("refuses an AMQP_URL amqplib could not use, without repeating it", () => {
-    for (const url of ["amqp://relay:pass/word-9d2e@broker.example", "amqps://broker.example/?heartbeat=1&pw=word-9d2e", "https://relay:word-9d2e@broker.example"]) {
+    for (const url of [
+      "amqp://relay:pass/word-9d2e@broker.example",
+      "amqps://broker.example/?heartbeat=1&pw=word-9d2e",
+      "https://relay:word-9d2e@broker.example",
+    ]) {
       const error = refused({ AMQP_URL: url });
       expect(error.variable, url).toBe("AMQP_URL");
       expect(error.message, url).toMatch(/^AMQP_URL must /);
       expect(error.message, url).not.toContain("word-9d2e");
     }
-    expect(loadConfig({ AMQP_URL: "amqps://relay:p%2Fss@broker.example:5671/vhost" }).amqpUrl).toBe("amqps://relay:p%2Fss@broker.example:5671/vhost");
+    expect(loadConfig({ AMQP_URL: "amqps://relay:p%2Fss@broker.example:5671/vhost" }).amqpUrl).toBe(
+      "amqps://relay:p%2Fss@broker.example:5671/vhost",
+    );
   });
 
   it("reads durations in the delivery schedule", () => {

@@ -100,9 +100,17 @@ describe("AMQP delivery (RabbitMQ)", () => {
 
   it("uses AMQP_URL when the destination has no url (the operator's broker: WEBHOOK_ALLOW does not apply), and reuses one connection for many messages", async () => {
     const d = deliverer({ AMQP_URL: BROKER, WEBHOOK_ALLOW: "" });
-    const events = [sampleEvent(), sampleEvent({ type: "com.tencentcloud.vpc.nettask.failed" }), sampleEvent({ type: "com.tencentcloud.vpc.nettask.timedout" })];
+    const events = [
+      sampleEvent(),
+      sampleEvent({ type: "com.tencentcloud.vpc.nettask.failed" }),
+      sampleEvent({ type: "com.tencentcloud.vpc.nettask.timedout" }),
+    ];
     for (const event of events) expect((await d.deliver(event, { type: "amqp", exchange, routingKey: "results" })).ok).toBe(true);
-    const ids = [(await nextMessage()).properties.messageId, (await nextMessage()).properties.messageId, (await nextMessage()).properties.messageId];
+    const ids = [
+      (await nextMessage()).properties.messageId,
+      (await nextMessage()).properties.messageId,
+      (await nextMessage()).properties.messageId,
+    ];
     expect(ids).toEqual(events.map((e) => e.id));
   });
 
@@ -128,7 +136,9 @@ describe("AMQP delivery (RabbitMQ)", () => {
     const d = deliverer({}, lines);
     const missing = await d.deliver(sampleEvent(), { type: "amqp", exchange: `no-such-${suffix}`, routingKey: "x", url: BROKER });
     expect(missing.ok).toBe(false);
-    expect(missing.error).toMatch(new RegExp(`^AMQP publish to 127\\.0\\.0\\.1:5672 failed: exchange "no-such-${suffix}" does not exist \\(.*NOT_FOUND - no exchange`));
+    expect(missing.error).toMatch(
+      new RegExp(`^AMQP publish to 127\\.0\\.0\\.1:5672 failed: exchange "no-such-${suffix}" does not exist \\(.*NOT_FOUND - no exchange`),
+    );
     // The next attempt gets a fresh connection and channel.
     expect((await d.deliver(sampleEvent(), { type: "amqp", exchange, routingKey: "results", url: BROKER })).ok).toBe(true);
     await nextMessage();
@@ -140,15 +150,28 @@ describe("AMQP delivery (RabbitMQ)", () => {
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     const port = (server.address() as AddressInfo).port;
     await new Promise((r) => server.close(r));
-    const outcome = await deliverer().deliver(sampleEvent(), { type: "amqp", exchange, routingKey: "results", url: `amqp://user:s3cret-pass@127.0.0.1:${port}` });
+    const outcome = await deliverer().deliver(sampleEvent(), {
+      type: "amqp",
+      exchange,
+      routingKey: "results",
+      url: `amqp://user:s3cret-pass@127.0.0.1:${port}`,
+    });
     expect(outcome.ok).toBe(false);
-    expect(outcome).toMatchObject({ error: `AMQP publish to 127.0.0.1:${port} failed: connect ECONNREFUSED 127.0.0.1:${port}`, code: "ECONNREFUSED" });
+    expect(outcome).toMatchObject({
+      error: `AMQP publish to 127.0.0.1:${port} failed: connect ECONNREFUSED 127.0.0.1:${port}`,
+      code: "ECONNREFUSED",
+    });
     expect(outcome.durationMs).toBeLessThan(2_000);
   });
 
   it("does not hang on a broker that accepts the connection and never speaks", async () => {
     const port = await silentServer();
-    const outcome = await deliverer({ WEBHOOK_TIMEOUT_MS: "300" }).deliver(sampleEvent(), { type: "amqp", exchange, routingKey: "results", url: `amqp://user:s3cret-pass@127.0.0.1:${port}` });
+    const outcome = await deliverer({ WEBHOOK_TIMEOUT_MS: "300" }).deliver(sampleEvent(), {
+      type: "amqp",
+      exchange,
+      routingKey: "results",
+      url: `amqp://user:s3cret-pass@127.0.0.1:${port}`,
+    });
     expect(outcome.ok).toBe(false);
     expect(outcome.error).toBe(`AMQP publish to 127.0.0.1:${port} failed: no answer from the broker within 300 ms`);
   });
@@ -157,13 +180,22 @@ describe("AMQP delivery (RabbitMQ)", () => {
     const port = await silentServer();
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 50);
-    const outcome = await deliverer().deliver(sampleEvent(), { type: "amqp", exchange, routingKey: "results", url: `amqp://127.0.0.1:${port}` }, controller.signal);
+    const outcome = await deliverer().deliver(
+      sampleEvent(),
+      { type: "amqp", exchange, routingKey: "results", url: `amqp://127.0.0.1:${port}` },
+      controller.signal,
+    );
     expect(outcome).toMatchObject({ ok: false, error: "delivery aborted" });
     expect(outcome.durationMs).toBeLessThan(1_500);
   });
 
   it("refuses wrong credentials without echoing them", async () => {
-    const outcome = await deliverer().deliver(sampleEvent(), { type: "amqp", exchange, routingKey: "results", url: "amqp://guest:wrong-password-123@127.0.0.1:5672" });
+    const outcome = await deliverer().deliver(sampleEvent(), {
+      type: "amqp",
+      exchange,
+      routingKey: "results",
+      url: "amqp://guest:wrong-password-123@127.0.0.1:5672",
+    });
     expect(outcome.ok).toBe(false);
     expect(outcome.error).toMatch(/ACCESS.REFUSED/);
     expect(outcome.error).not.toContain("wrong-password-123");
@@ -172,9 +204,19 @@ describe("AMQP delivery (RabbitMQ)", () => {
   it("refuses a destination's broker at an internal address before connecting, unless WEBHOOK_ALLOW includes it", async () => {
     const sockets: Socket[] = [];
     const port = await silentServer(sockets);
-    for (const url of [`amqp://u:p@127.0.0.1:${port}`, `amqps://u:p@[::ffff:127.0.0.1]:${port}`, `amqp://u:p@localhost.:${port}`, "amqp://u:p@10.0.0.1:5672", "amqps://169.254.169.254"]) {
+    for (const url of [
+      `amqp://u:p@127.0.0.1:${port}`,
+      `amqps://u:p@[::ffff:127.0.0.1]:${port}`,
+      `amqp://u:p@localhost.:${port}`,
+      "amqp://u:p@10.0.0.1:5672",
+      "amqps://169.254.169.254",
+    ]) {
       const outcome = await deliverer({ WEBHOOK_ALLOW: "" }).deliver(sampleEvent(), { type: "amqp", exchange, routingKey: "results", url });
-      expect(outcome, url).toMatchObject({ ok: false, permanent: true, error: expect.stringMatching(/^refused: .* resolves to a (loopback|private|cloud metadata) address/) });
+      expect(outcome, url).toMatchObject({
+        ok: false,
+        permanent: true,
+        error: expect.stringMatching(/^refused: .* resolves to a (loopback|private|cloud metadata) address/),
+      });
     }
     expect(sockets).toHaveLength(0);
   });
@@ -190,13 +232,35 @@ describe("AMQP delivery (RabbitMQ)", () => {
     open.push(publisher);
     const event = sampleEvent();
     // Only the injected resolver knows broker.test: the connection went through it.
-    expect(await publisher.send(event, { type: "amqp", exchange, routingKey: "results", url: "amqp://guest:guest@broker.test:5672" })).toMatchObject({ ok: true });
+    expect(
+      await publisher.send(event, { type: "amqp", exchange, routingKey: "results", url: "amqp://guest:guest@broker.test:5672" }),
+    ).toMatchObject({ ok: true });
     expect((await nextMessage()).properties.messageId).toBe(event.id);
-    const inside = await publisher.send(event, { type: "amqp", exchange, routingKey: "results", url: "amqp://guest:guest@inside.test:5672" });
-    expect(inside).toMatchObject({ ok: false, permanent: true, error: "refused: inside.test resolves to a private address (10.1.2.3); destinations may reach internal addresses only when WEBHOOK_ALLOW includes them" });
+    const inside = await publisher.send(event, {
+      type: "amqp",
+      exchange,
+      routingKey: "results",
+      url: "amqp://guest:guest@inside.test:5672",
+    });
+    expect(inside).toMatchObject({
+      ok: false,
+      permanent: true,
+      error:
+        "refused: inside.test resolves to a private address (10.1.2.3); destinations may reach internal " +
+        "addresses only when WEBHOOK_ALLOW includes them",
+    });
     expect(asked).toEqual(["broker.test", "inside.test"]);
-    const tuned = await publisher.send(event, { type: "amqp", exchange, routingKey: "results", url: "amqp://guest:guest@broker.test:5672/?frameMax=4096&heartbeat=1" });
-    expect(tuned).toMatchObject({ ok: false, permanent: true, error: expect.stringMatching(/^the broker url must not have query parameters/) });
+    const tuned = await publisher.send(event, {
+      type: "amqp",
+      exchange,
+      routingKey: "results",
+      url: "amqp://guest:guest@broker.test:5672/?frameMax=4096&heartbeat=1",
+    });
+    expect(tuned).toMatchObject({
+      ok: false,
+      permanent: true,
+      error: expect.stringMatching(/^the broker url must not have query parameters/),
+    });
   });
 
   it("is a permanent failure without any broker url", async () => {

@@ -35,9 +35,12 @@ afterEach(async () => {
 });
 
 function deliverer(options: { endpoint?: string; credentials?: CredentialSource; env?: Record<string, string> } = {}): Deliverer {
-  const d = createDeliverer(testConfig({ CMQ_ENDPOINT: options.endpoint ?? emulator.cmqEndpoint, WEBHOOK_ALLOW: "127.0.0.1/32", ...options.env }), {
-    credentials: options.credentials ?? defaultCredentials,
-  });
+  const d = createDeliverer(
+    testConfig({ CMQ_ENDPOINT: options.endpoint ?? emulator.cmqEndpoint, WEBHOOK_ALLOW: "127.0.0.1/32", ...options.env }),
+    {
+      credentials: options.credentials ?? defaultCredentials,
+    },
+  );
   open.push(d);
   return d;
 }
@@ -48,7 +51,15 @@ async function blackHole(): Promise<{ url: string; hits: () => number; close(): 
   const server: Server = createServer(() => void hits++);
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const handle = { url, hits: () => hits, close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }) };
+  const handle = {
+    url,
+    hits: () => hits,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
   open.push(handle);
   return handle;
 }
@@ -83,9 +94,15 @@ describe("CMQ delivery (TDMQ SendCmqMsg)", () => {
 
   it("signs with temporary credentials and their token", async () => {
     const q = queue();
-    const ok = await deliverer({ credentials: async () => ({ secretId: TOKEN_ID, secretKey: TOKEN_KEY, token: TOKEN }) }).deliver(sampleEvent(), { type: "cmq", queue: q });
+    const ok = await deliverer({ credentials: async () => ({ secretId: TOKEN_ID, secretKey: TOKEN_KEY, token: TOKEN }) }).deliver(
+      sampleEvent(),
+      { type: "cmq", queue: q },
+    );
     expect(ok).toMatchObject({ ok: true });
-    const bad = await deliverer({ credentials: async () => ({ secretId: TOKEN_ID, secretKey: TOKEN_KEY, token: "stale-token" }) }).deliver(sampleEvent(), { type: "cmq", queue: q });
+    const bad = await deliverer({ credentials: async () => ({ secretId: TOKEN_ID, secretKey: TOKEN_KEY, token: "stale-token" }) }).deliver(
+      sampleEvent(),
+      { type: "cmq", queue: q },
+    );
     expect(bad.ok).toBe(false);
     expect(bad.error).toMatch(/^SendCmqMsg failed \(AuthFailure\.TokenFailure\): /);
     expect(bad.error).not.toMatch(/stale-token|temporary-secret-key/);
@@ -93,7 +110,9 @@ describe("CMQ delivery (TDMQ SendCmqMsg)", () => {
   });
 
   it("reports the SDK error code of a refused request, never the secret", async () => {
-    const outcome = await deliverer({ credentials: async () => ({ secretId: DEFAULT_SECRET_ID, secretKey: "not-the-right-key-0000000000000000" }) }).deliver(sampleEvent(), { type: "cmq", queue: queue() });
+    const outcome = await deliverer({
+      credentials: async () => ({ secretId: DEFAULT_SECRET_ID, secretKey: "not-the-right-key-0000000000000000" }),
+    }).deliver(sampleEvent(), { type: "cmq", queue: queue() });
     expect(outcome).toMatchObject({ ok: false });
     expect(outcome.permanent).toBeUndefined();
     expect(outcome.error).toMatch(/^SendCmqMsg failed \(AuthFailure\.SignatureFailure\): /);
@@ -118,7 +137,10 @@ describe("CMQ delivery (TDMQ SendCmqMsg)", () => {
 
   it("fails an attempt the endpoint does not answer within the timeout", async () => {
     const hole = await blackHole();
-    const outcome = await deliverer({ endpoint: hole.url, env: { WEBHOOK_TIMEOUT_MS: "300" } }).deliver(sampleEvent(), { type: "cmq", queue: queue() });
+    const outcome = await deliverer({ endpoint: hole.url, env: { WEBHOOK_TIMEOUT_MS: "300" } }).deliver(sampleEvent(), {
+      type: "cmq",
+      queue: queue(),
+    });
     expect(outcome).toMatchObject({ ok: false, error: "SendCmqMsg: no answer within 300 ms" });
     expect(hole.hits()).toBe(1);
   });
@@ -130,7 +152,11 @@ describe("CMQ delivery (TDMQ SendCmqMsg)", () => {
     expect(down.ok).toBe(false);
     expect(down.error).toMatch(/^SendCmqMsg failed: .*ECONNREFUSED/);
 
-    const missing = await deliverer({ credentials: async () => { throw new CredentialsError("no Tencent Cloud credentials found"); } }).deliver(sampleEvent(), { type: "cmq", queue: queue() });
+    const missing = await deliverer({
+      credentials: async () => {
+        throw new CredentialsError("no Tencent Cloud credentials found");
+      },
+    }).deliver(sampleEvent(), { type: "cmq", queue: queue() });
     expect(missing).toMatchObject({ ok: false, error: "SendCmqMsg failed: no Tencent Cloud credentials found" });
   });
 });

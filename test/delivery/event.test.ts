@@ -7,10 +7,11 @@ import { newWatch } from "../../lib/watches/model";
 import { sampleEvent } from "../support/delivery";
 
 const NOW = Date.parse("2026-03-01T10:00:00Z");
-const watch = () => newWatch({ task: { api: "legacy", taskId: 1234, region: "sh" }, destination: { type: "cmq", queue: "results" } }, NOW, 3_600);
+const watch = () =>
+  newWatch({ task: { api: "legacy", taskId: 1234, region: "sh" }, destination: { type: "cmq", queue: "results" } }, NOW, 3_600);
 
 describe("buildEvent", () => {
-  it("builds the CloudEvents 1.0 event of the README's \"What a destination receives\" from the watch", () => {
+  it('builds the CloudEvents 1.0 event of the README\'s "What a destination receives" from the watch', () => {
     const event = sampleEvent();
     expect(check("cloudEvent", event).ok).toBe(true);
     expect(event).toMatchObject({

@@ -25,7 +25,10 @@ describe("the local inbox", () => {
     const event = sampleEvent();
     expect(inbox.url).toBe(`http://127.0.0.1:${inbox.port}/`);
 
-    expect(await deliverer.deliver(event, { type: "webhook", url: inbox.url, secret: [newSecret(), secret] })).toMatchObject({ ok: true, status: 204 });
+    expect(await deliverer.deliver(event, { type: "webhook", url: inbox.url, secret: [newSecret(), secret] })).toMatchObject({
+      ok: true,
+      status: 204,
+    });
     expect(inbox.received()).toEqual([{ id: event.id, type: event.type, verified: true, event }]);
     expect(lines).toEqual([`delivery ${event.id} com.tencentcloud.vpc.nettask.succeeded task 297 (gz) succeeded [verified]`]);
 
@@ -42,7 +45,10 @@ describe("the local inbox", () => {
     expect(unsigned.status).toBe(401);
     expect(await unsigned.json()).toEqual({ error: "missing headers webhook-id, webhook-timestamp, webhook-signature" });
     expect(inbox.received()).toEqual([]);
-    expect(lines).toEqual(["rejected delivery: webhook-signature matches none of the secrets", "rejected delivery: missing headers webhook-id, webhook-timestamp, webhook-signature"]);
+    expect(lines).toEqual([
+      "rejected delivery: webhook-signature matches none of the secrets",
+      "rejected delivery: missing headers webhook-id, webhook-timestamp, webhook-signature",
+    ]);
   });
 
   it("refuses, 415, a correctly signed delivery the CloudEvents SDK cannot read (plain JSON, not structured mode)", async () => {
@@ -61,7 +67,11 @@ describe("the local inbox", () => {
     expect(inbox.rejected()).toEqual(["not a CloudEvent the CloudEvents SDK reads: no cloud event detected"]);
     expect(await plain.json()).toEqual({ error: "not a CloudEvent the CloudEvents SDK reads: no cloud event detected" });
     expect(inbox.received()).toEqual([]);
-    const structured = await fetch(inbox.url, { method: "POST", body, headers: { ...headers, "content-type": "application/cloudevents+json" } });
+    const structured = await fetch(inbox.url, {
+      method: "POST",
+      body,
+      headers: { ...headers, "content-type": "application/cloudevents+json" },
+    });
     expect(structured.status).toBe(204);
     expect(inbox.received()).toEqual([{ id: event.id, type: event.type, verified: true, event }]);
     expect(lines[0]).toBe("rejected delivery: not a CloudEvent the CloudEvents SDK reads: no cloud event detected");
@@ -82,7 +92,10 @@ describe("the inbox CLI", () => {
     const { spawn } = await import("node:child_process");
     const { createInterface } = await import("node:readline");
     const secret = newSecret();
-    const child = spawn(process.execPath, ["--import", "tsx", "scripts/inbox.ts"], { env: { ...process.env, INBOX_PORT: "0", INBOX_SECRET: secret }, stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, ["--import", "tsx", "scripts/inbox.ts"], {
+      env: { ...process.env, INBOX_PORT: "0", INBOX_SECRET: secret },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     try {
       const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
       const banner = String((await lines.next()).value);

@@ -76,14 +76,24 @@ describe("checkDestination (registration)", () => {
   });
 
   it("sees through other spellings of an IPv4 address (the URL parser normalises them)", async () => {
-    for (const url of ["https://2130706433/", "https://0x7f.1/", "https://017700000001/", "https://169.254.43518/", "https://127.0.0.1./"]) {
-      expect((await checkDestination(webhook(url), config))[0]?.message, url).toMatch(/^refused: (127\.0\.0\.1|169\.254\.169\.254) resolves to a (loopback|cloud metadata) address/);
+    for (const url of [
+      "https://2130706433/",
+      "https://0x7f.1/",
+      "https://017700000001/",
+      "https://169.254.43518/",
+      "https://127.0.0.1./",
+    ]) {
+      expect((await checkDestination(webhook(url), config))[0]?.message, url).toMatch(
+        /^refused: (127\.0\.0\.1|169\.254\.169\.254) resolves to a (loopback|cloud metadata) address/,
+      );
     }
   });
 
   it("refuses localhost and its subdomains like the loopback address they are, with or without the final dot", async () => {
     for (const host of ["localhost", "api.localhost", "localhost.", "api.localhost."]) {
-      expect((await checkDestination(webhook(`https://${host}:8443/x`), config))[0]?.message, host).toMatch(/resolves to a loopback address/);
+      expect((await checkDestination(webhook(`https://${host}:8443/x`), config))[0]?.message, host).toMatch(
+        /resolves to a loopback address/,
+      );
     }
   });
 
@@ -102,25 +112,44 @@ describe("checkDestination (registration)", () => {
       expect(error?.message, url).toMatch(/^refused: .*(plain http|loopback)/);
     }
     const allowing = testConfig({ WEBHOOK_ALLOW: "127.0.0.1/32" });
-    expect((await checkDestination(webhook("http://93.184.216.34/x"), allowing))[0]?.message).toMatch(/plain http is allowed only to addresses in WEBHOOK_ALLOW/);
+    expect((await checkDestination(webhook("http://93.184.216.34/x"), allowing))[0]?.message).toMatch(
+      /plain http is allowed only to addresses in WEBHOOK_ALLOW/,
+    );
   });
 
   it("refuses a plain-http host name unless it resolves into the allow-list now", async () => {
     const allowing = testConfig({ WEBHOOK_ALLOW: "10.0.0.0/8" });
-    const dns = fakeDns({ "inbox.internal": ["10.1.2.3"], "hooks.example.com": ["93.184.216.34"], "split.example": ["93.184.216.34", "10.9.9.9"] });
+    const dns = fakeDns({
+      "inbox.internal": ["10.1.2.3"],
+      "hooks.example.com": ["93.184.216.34"],
+      "split.example": ["93.184.216.34", "10.9.9.9"],
+    });
     expect(await checkDestination(webhook("http://inbox.internal/x"), allowing, dns.resolve)).toEqual([]);
     expect(await checkDestination(webhook("http://inbox.internal./x"), allowing, dns.resolve)).toEqual([]);
     expect(await checkDestination(webhook("http://split.example/x"), allowing, dns.resolve)).toEqual([]);
     const [outside] = await checkDestination(webhook("http://hooks.example.com/x"), allowing, dns.resolve);
-    expect(outside).toEqual({ field: "destination.url", rule: "destination", message: "refused: plain http is allowed only to addresses in WEBHOOK_ALLOW and hooks.example.com is not one (93.184.216.34); use https" });
+    expect(outside).toEqual({
+      field: "destination.url",
+      rule: "destination",
+      message:
+        "refused: plain http is allowed only to addresses in WEBHOOK_ALLOW and hooks.example.com is not one (93.184.216.34); use https",
+    });
     const [unknown] = await checkDestination(webhook("http://nowhere.example/x"), allowing, dns.resolve);
-    expect(unknown?.message).toBe("refused: plain http is allowed only to addresses in WEBHOOK_ALLOW and nowhere.example does not resolve; use https");
+    expect(unknown?.message).toBe(
+      "refused: plain http is allowed only to addresses in WEBHOOK_ALLOW and nowhere.example does not resolve; use https",
+    );
     expect(dns.asked).toEqual(["inbox.internal", "inbox.internal", "split.example", "hooks.example.com", "nowhere.example"]);
   });
 
   it("accepts allow-listed addresses, over http too, including IPv4-mapped forms", async () => {
     const allowing = testConfig({ WEBHOOK_ALLOW: "127.0.0.1/32, 10.20.0.0/16, fd00::/8" });
-    for (const url of ["http://127.0.0.1:8787/", "http://localhost:8787/", "https://10.20.3.4/", "http://[::ffff:127.0.0.1]/", "https://[fd00::5]/"]) {
+    for (const url of [
+      "http://127.0.0.1:8787/",
+      "http://localhost:8787/",
+      "https://10.20.3.4/",
+      "http://[::ffff:127.0.0.1]/",
+      "https://[fd00::5]/",
+    ]) {
       expect(await checkDestination(webhook(url), allowing), url).toEqual([]);
     }
     // Just outside the allowed ranges.
@@ -130,7 +159,14 @@ describe("checkDestination (registration)", () => {
 
   it("never opens a cloud metadata address, even inside an allowed range", async () => {
     const allowing = testConfig({ WEBHOOK_ALLOW: "169.254.0.0/16, 100.64.0.0/10, fd00::/8" });
-    for (const host of ["169.254.169.254", "169.254.170.2", "169.254.0.23", "100.100.100.200", "[fd00:ec2::254]", "[::ffff:169.254.169.254]"]) {
+    for (const host of [
+      "169.254.169.254",
+      "169.254.170.2",
+      "169.254.0.23",
+      "100.100.100.200",
+      "[fd00:ec2::254]",
+      "[::ffff:169.254.169.254]",
+    ]) {
       const [error] = await checkDestination(webhook(`http://${host}/latest/meta-data`), allowing);
       expect(error?.message, host).toMatch(/^refused: .* resolves to a cloud metadata address, which destinations may never reach$/);
     }
@@ -145,7 +181,9 @@ describe("checkDestination (registration)", () => {
 
   it("requires an amqp url when AMQP_URL is not configured; nothing to check for cmq", async () => {
     const amqp = { type: "amqp" as const, exchange: "x", routingKey: "k" };
-    expect(await checkDestination(amqp, config)).toEqual([{ field: "destination.url", rule: "required", message: "is required because AMQP_URL is not configured" }]);
+    expect(await checkDestination(amqp, config)).toEqual([
+      { field: "destination.url", rule: "required", message: "is required because AMQP_URL is not configured" },
+    ]);
     expect(await checkDestination({ ...amqp, url: "amqps://broker.example" }, config)).toEqual([]);
     expect(await checkDestination(amqp, testConfig({ AMQP_URL: "amqp://broker" }))).toEqual([]);
     expect(await checkDestination({ type: "cmq", queue: "q" }, config)).toEqual([]);
@@ -155,10 +193,17 @@ describe("checkDestination (registration)", () => {
     const amqp = (url: string) => ({ type: "amqp" as const, exchange: "x", routingKey: "k", url });
     const dns = fakeDns({ "mq.internal": ["10.0.0.7"] });
     const refusal = async (url: string, c = config) => (await checkDestination(amqp(url), c, dns.resolve))[0];
-    for (const [host, kind] of INTERNAL) expect((await refusal(`amqps://u:p@${host}:5671/v`))?.message, host).toMatch(new RegExp(`resolves to a ${refusedAs(host, kind)} address`));
-    expect((await refusal("amqp://u:p@93.184.216.34/"))?.message).toMatch(/plain amqp is allowed only to addresses in WEBHOOK_ALLOW .*; use amqps$/);
-    expect((await refusal("amqp://u:p@mq.internal/", testConfig({ WEBHOOK_ALLOW: "10.0.0.0/8" })))).toBeUndefined();
-    expect((await refusal("amqp://u:p@mq.internal/", testConfig({ WEBHOOK_ALLOW: "192.168.0.0/16" })))?.message).toMatch(/mq.internal resolves to a private address/);
+    for (const [host, kind] of INTERNAL)
+      expect((await refusal(`amqps://u:p@${host}:5671/v`))?.message, host).toMatch(
+        new RegExp(`resolves to a ${refusedAs(host, kind)} address`),
+      );
+    expect((await refusal("amqp://u:p@93.184.216.34/"))?.message).toMatch(
+      /plain amqp is allowed only to addresses in WEBHOOK_ALLOW .*; use amqps$/,
+    );
+    expect(await refusal("amqp://u:p@mq.internal/", testConfig({ WEBHOOK_ALLOW: "10.0.0.0/8" }))).toBeUndefined();
+    expect((await refusal("amqp://u:p@mq.internal/", testConfig({ WEBHOOK_ALLOW: "192.168.0.0/16" })))?.message).toMatch(
+      /mq.internal resolves to a private address/,
+    );
     for (const [url, why] of [
       ["amqp://user:pa/ss@broker.example:5672", /^must be an amqp:\/\/ or amqps:\/\/ URL that parses/],
       ["amqp://broker.example:99999", /^must be an amqp:\/\/ or amqps:\/\/ URL that parses/],
@@ -242,7 +287,13 @@ describe("webhook delivery through the SSRF guard", () => {
     open.push(r);
     const deliverer = createDeliverer(testConfig());
     open.push(deliverer);
-    for (const url of [`https://localhost:${r.port}/x`, `http://localhost:${r.port}/x`, `https://127.0.0.1:${r.port}/x`, `http://127.0.0.1:${r.port}/x`, `https://[::ffff:127.0.0.1]:${r.port}/x`]) {
+    for (const url of [
+      `https://localhost:${r.port}/x`,
+      `http://localhost:${r.port}/x`,
+      `https://127.0.0.1:${r.port}/x`,
+      `http://127.0.0.1:${r.port}/x`,
+      `https://[::ffff:127.0.0.1]:${r.port}/x`,
+    ]) {
       const outcome = await deliverer.deliver(sampleEvent(), webhook(url));
       expect(outcome, url).toMatchObject({ ok: false, permanent: true });
       expect(outcome.error, url).toMatch(/^refused: .*loopback/);

@@ -6,7 +6,12 @@ import { newSecret, sampleEvent } from "../support/delivery";
 
 /** Signs like a Standard Webhooks sender, with node:crypto alone. */
 function signedHeaders(body: string, id: string, secrets: string[], timestamp = Math.floor(Date.now() / 1000)) {
-  const signatures = secrets.map((s) => `v1,${createHmac("sha256", Buffer.from(s.slice(6), "base64")).update(`${id}.${timestamp}.${body}`).digest("base64")}`);
+  const signatures = secrets.map(
+    (s) =>
+      `v1,${createHmac("sha256", Buffer.from(s.slice(6), "base64"))
+        .update(`${id}.${timestamp}.${body}`)
+        .digest("base64")}`,
+  );
   return { "webhook-id": id, "webhook-timestamp": String(timestamp), "webhook-signature": signatures.join(" ") };
 }
 
@@ -21,14 +26,27 @@ describe("verifyDelivery", () => {
 
   it("accepts header names in any case and array values (node's IncomingHttpHeaders)", () => {
     const h = signedHeaders(body, event.id, [secret]);
-    expect(verifyDelivery(body, { "Webhook-Id": h["webhook-id"], "WEBHOOK-TIMESTAMP": [h["webhook-timestamp"]], "webhook-signature": h["webhook-signature"], other: undefined }, secret)).toEqual(event);
+    expect(
+      verifyDelivery(
+        body,
+        {
+          "Webhook-Id": h["webhook-id"],
+          "WEBHOOK-TIMESTAMP": [h["webhook-timestamp"]],
+          "webhook-signature": h["webhook-signature"],
+          other: undefined,
+        },
+        secret,
+      ),
+    ).toEqual(event);
   });
 
   it("supports key rotation on both sides: any of the receiver's secrets matching any signature", () => {
     const [old, next] = [newSecret(), newSecret()];
     expect(verifyDelivery(body, signedHeaders(body, event.id, [old, next]), next).id).toBe(event.id);
     expect(verifyDelivery(body, signedHeaders(body, event.id, [old]), [next, old]).id).toBe(event.id);
-    expect(() => verifyDelivery(body, signedHeaders(body, event.id, [old]), [next, newSecret()])).toThrow("webhook-signature matches none of the secrets");
+    expect(() => verifyDelivery(body, signedHeaders(body, event.id, [old]), [next, newSecret()])).toThrow(
+      "webhook-signature matches none of the secrets",
+    );
   });
 
   it("refuses a tampered body, a wrong secret, a changed id", () => {
@@ -40,7 +58,9 @@ describe("verifyDelivery", () => {
 
   it("refuses timestamps more than 5 minutes off, even with a valid signature", () => {
     const now = Math.floor(Date.now() / 1000);
-    expect(() => verifyDelivery(body, signedHeaders(body, event.id, [secret], now - 400), secret)).toThrow(/webhook-timestamp rejected: .*too old/);
+    expect(() => verifyDelivery(body, signedHeaders(body, event.id, [secret], now - 400), secret)).toThrow(
+      /webhook-timestamp rejected: .*too old/,
+    );
     expect(() => verifyDelivery(body, signedHeaders(body, event.id, [secret], now + 400), secret)).toThrow(/too new/);
     expect(verifyDelivery(body, signedHeaders(body, event.id, [secret], now - 200), secret).id).toBe(event.id);
   });
@@ -55,7 +75,9 @@ describe("verifyDelivery", () => {
     const notJson = "hello";
     expect(() => verifyDelivery(notJson, signedHeaders(notJson, event.id, [secret]), secret)).toThrow("the body is not JSON");
     const wrong = JSON.stringify({ ...event, data: { ...event.data, taskId: -1 } });
-    expect(() => verifyDelivery(wrong, signedHeaders(wrong, event.id, [secret]), secret)).toThrow(/invalid event: data.taskId must be >= 1/);
+    expect(() => verifyDelivery(wrong, signedHeaders(wrong, event.id, [secret]), secret)).toThrow(
+      /invalid event: data.taskId must be >= 1/,
+    );
     const other = serializeEvent(sampleEvent({ type: "com.tencentcloud.vpc.nettask.failed" }));
     expect(() => verifyDelivery(other, signedHeaders(other, event.id, [secret]), secret)).toThrow("the event id differs from webhook-id");
   });

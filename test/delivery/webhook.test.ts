@@ -47,7 +47,12 @@ describe("webhook delivery", () => {
       await sleep(delay!);
     }
 
-    expect(outcomes.map((o) => [o.ok, o.status])).toEqual([[false, 500], [false, 500], [false, 503], [true, 200]]);
+    expect(outcomes.map((o) => [o.ok, o.status])).toEqual([
+      [false, 500],
+      [false, 500],
+      [false, 503],
+      [true, 200],
+    ]);
     expect(outcomes[0]!.error).toMatch(/HTTP 500/);
     expect(outcomes[0]!.retryAfterMs).toBeUndefined();
     expect(outcomes[2]!.retryAfterMs).toBe(1_000);
@@ -117,10 +122,20 @@ describe("webhook delivery", () => {
 
   it("reads Retry-After only on 429/502/503/504, as seconds or an HTTP date", async () => {
     const inTwoMinutes = new Date(Date.now() + 120_000).toUTCString();
-    const r = await receiver(status(429, { "retry-after": "7" }), status(504, { "retry-after": inTwoMinutes }), status(500, { "retry-after": "9" }), status(503, { "retry-after": "soon" }));
+    const r = await receiver(
+      status(429, { "retry-after": "7" }),
+      status(504, { "retry-after": inTwoMinutes }),
+      status(500, { "retry-after": "9" }),
+      status(503, { "retry-after": "soon" }),
+    );
     const deliverer = loopbackDeliverer();
     const destination: WebhookDestination = { type: "webhook", url: r.url, secret: newSecret() };
-    const [a, b, c, d] = [await deliverer.deliver(sampleEvent(), destination), await deliverer.deliver(sampleEvent(), destination), await deliverer.deliver(sampleEvent(), destination), await deliverer.deliver(sampleEvent(), destination)];
+    const [a, b, c, d] = [
+      await deliverer.deliver(sampleEvent(), destination),
+      await deliverer.deliver(sampleEvent(), destination),
+      await deliverer.deliver(sampleEvent(), destination),
+      await deliverer.deliver(sampleEvent(), destination),
+    ];
     expect(a).toMatchObject({ ok: false, status: 429, retryAfterMs: 7_000 });
     expect(b!.retryAfterMs).toBeGreaterThan(110_000);
     expect(b!.retryAfterMs).toBeLessThanOrEqual(120_000);
@@ -141,7 +156,11 @@ describe("webhook delivery", () => {
 
   it("fails an attempt with no answer within WEBHOOK_TIMEOUT_MS", async () => {
     const r = await receiver(() => {}); // never answers
-    const outcome = await loopbackDeliverer({ WEBHOOK_TIMEOUT_MS: "300" }).deliver(sampleEvent(), { type: "webhook", url: r.url, secret: newSecret() });
+    const outcome = await loopbackDeliverer({ WEBHOOK_TIMEOUT_MS: "300" }).deliver(sampleEvent(), {
+      type: "webhook",
+      url: r.url,
+      secret: newSecret(),
+    });
     expect(outcome).toMatchObject({ ok: false, error: "no answer within 300 ms" });
     expect(outcome.permanent).toBeUndefined();
     expect(outcome.durationMs).toBeGreaterThanOrEqual(250);
@@ -151,7 +170,11 @@ describe("webhook delivery", () => {
     const r = await receiver(() => {});
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 50);
-    const outcome = await loopbackDeliverer().deliver(sampleEvent(), { type: "webhook", url: r.url, secret: newSecret() }, controller.signal);
+    const outcome = await loopbackDeliverer().deliver(
+      sampleEvent(),
+      { type: "webhook", url: r.url, secret: newSecret() },
+      controller.signal,
+    );
     expect(outcome).toMatchObject({ ok: false, error: "delivery aborted" });
   });
 

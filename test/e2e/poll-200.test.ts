@@ -46,14 +46,20 @@ it("delivers 200 outcomes once each within the rate limit", { timeout: 150_000 }
     const lost = expected.filter((w) => w?.state !== "delivered" || byEvent.get(w.event!.id) !== 1).length;
     const failed = expected.filter((w) => w?.event?.type === "com.tencentcloud.vpc.nettask.failed").length;
 
-    const times = stack.emulator.requests().map((r) => r.at).sort((a, b) => a - b);
+    const times = stack.emulator
+      .requests()
+      .map((r) => r.at)
+      .sort((a, b) => a - b);
     let busiest = 0;
     for (let i = 0, j = 0; j < times.length; j++) {
       while (times[j]! - times[i]! >= 1000) i++;
       busiest = Math.max(busiest, j - i + 1);
     }
     const throttled = stack.emulator.requests().filter((r) => r.code === 4400).length;
-    console.log(`poll-200: watches=${WATCHES} deliveries=${byEvent.size} duplicates=${duplicates} lost=${lost} failedOutcomes=${failed} requests=${times.length} busiestSecond=${busiest}/${RATE} throttled=${throttled} pollMs=${report.elapsedMs}`);
+    console.log(
+      `poll-200: watches=${WATCHES} deliveries=${byEvent.size} duplicates=${duplicates} lost=${lost} failedOutcomes=${failed} ` +
+        `requests=${times.length} busiestSecond=${busiest}/${RATE} throttled=${throttled} pollMs=${report.elapsedMs}`,
+    );
 
     // Every delivery verified and read by the CloudEvents SDK (the inbox refuses any other).
     expect(stack.inbox.rejected()).toEqual([]);

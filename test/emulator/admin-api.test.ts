@@ -9,7 +9,10 @@ describe("admin HTTP API", () => {
   const admin = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${emulator.url}${path}`, {
       method,
-      ...(body !== undefined && { headers: { "content-type": "application/json" }, body: typeof body === "string" ? body : JSON.stringify(body) }),
+      ...(body !== undefined && {
+        headers: { "content-type": "application/json" },
+        body: typeof body === "string" ? body : JSON.stringify(body),
+      }),
     });
     const text = await res.text();
     return { status: res.status, json: text ? JSON.parse(text) : undefined };
@@ -72,7 +75,13 @@ describe("admin HTTP API", () => {
     ["a body that is not JSON", "/admin/tasks", "{region:", /not valid JSON/, []],
     ["a task without region", "/admin/tasks", {}, /region is required/, ["region"]],
     ["a task with a mistyped taskId", "/admin/tasks", { region: "gz", taskId: "12" }, /taskId must be integer/, ["taskId"]],
-    ["a task with an unknown property", "/admin/tasks", { region: "gz", durationSeconds: 5 }, /durationSeconds is not an allowed property/, ["durationSeconds"]],
+    [
+      "a task with an unknown property",
+      "/admin/tasks",
+      { region: "gz", durationSeconds: 5 },
+      /durationSeconds is not an allowed property/,
+      ["durationSeconds"],
+    ],
     ["a fault of an unknown kind", "/admin/faults", { kind: "meteor" }, /kind must be one of/, ["kind"]],
     ["a code fault without code", "/admin/faults", { kind: "code" }, /code is required/, ["code"]],
     ["a fault with rate above 1", "/admin/faults", { kind: "empty", rate: 1.5 }, /rate must be <= 1/, ["rate"]],

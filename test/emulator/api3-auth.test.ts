@@ -2,12 +2,17 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { SEED_VPC_TASK, startEmulator, type Emulator, type EmulatorCredential } from "../../scripts/emulator/index";
 import { callApi3, codeOf, DEFAULT_CREDENTIAL, REQUEST_ID, sdkOutcome, vpcClient } from "../support/api3-client";
 
-const temporary: EmulatorCredential = { secretId: "AKIDtemporaryVPCcredential00000001", secretKey: "temporary-vpc-key-0123456789abcd", token: "vpc-session-token+/=" };
+const temporary: EmulatorCredential = {
+  secretId: "AKIDtemporaryVPCcredential00000001",
+  secretKey: "temporary-vpc-key-0123456789abcd",
+  token: "vpc-session-token+/=",
+};
 const TaskId = SEED_VPC_TASK.taskId;
 
 describe("API 3.0: authentication and the common checks", () => {
   let emulator: Emulator;
-  const raw = (call: Omit<Parameters<typeof callApi3>[1], "action"> & { action?: string }) => callApi3(emulator, { action: "DescribeVpcTaskResult", params: { TaskId }, ...call });
+  const raw = (call: Omit<Parameters<typeof callApi3>[1], "action"> & { action?: string }) =>
+    callApi3(emulator, { action: "DescribeVpcTaskResult", params: { TaskId }, ...call });
 
   beforeAll(async () => {
     emulator = await startEmulator({ credentials: [DEFAULT_CREDENTIAL, temporary] });
@@ -22,7 +27,9 @@ describe("API 3.0: authentication and the common checks", () => {
       .catch((e: unknown) => e as Error & { code: string; requestId: string });
     expect(error).toMatchObject({ code: "AuthFailure.SignatureFailure", requestId: expect.stringMatching(REQUEST_ID) });
     expect(String((error as Error).message)).not.toContain("not-the-key-0123456789");
-    expect(await sdkOutcome(vpcClient(emulator, { secretId: "AKIDnobody", secretKey: "x" }).DescribeVpcTaskResult({ TaskId }))).toBe("AuthFailure.SecretIdNotFound");
+    expect(await sdkOutcome(vpcClient(emulator, { secretId: "AKIDnobody", secretKey: "x" }).DescribeVpcTaskResult({ TaskId }))).toBe(
+      "AuthFailure.SecretIdNotFound",
+    );
   });
 
   it("takes a temporary credential with its X-TC-Token, and answers AuthFailure.TokenFailure to a missing, wrong or stray token", async () => {
@@ -60,7 +67,12 @@ describe("API 3.0: authentication and the common checks", () => {
     try {
       expect(codeOf(await callApi3(skewed, { action: "DescribeVpcTaskResult", params: { TaskId }, nowMs: lateUtc.getTime() }))).toBe("ok");
       const nextDay = new Date(lateUtc.getTime() + 86_400_000).toISOString().slice(0, 10);
-      const answer = await callApi3(skewed, { action: "DescribeVpcTaskResult", params: { TaskId }, nowMs: lateUtc.getTime(), scopeDate: nextDay });
+      const answer = await callApi3(skewed, {
+        action: "DescribeVpcTaskResult",
+        params: { TaskId },
+        nowMs: lateUtc.getTime(),
+        scopeDate: nextDay,
+      });
       expect(answer.body.Response.Error).toEqual({ Code: "AuthFailure.SignatureFailure", Message: expect.stringContaining("date") });
     } finally {
       await skewed.close();
@@ -85,14 +97,19 @@ describe("API 3.0: authentication and the common checks", () => {
 
   it("answers AuthFailure.InvalidAuthorization without a TC3 Authorization header", async () => {
     const answer = await raw({ authorization: "Bearer x" });
-    expect(answer).toMatchObject({ status: 200, body: { Response: { Error: { Code: "AuthFailure.InvalidAuthorization" }, RequestId: expect.stringMatching(REQUEST_ID) } } });
+    expect(answer).toMatchObject({
+      status: 200,
+      body: { Response: { Error: { Code: "AuthFailure.InvalidAuthorization" }, RequestId: expect.stringMatching(REQUEST_ID) } },
+    });
   });
 
   it("answers InvalidAction to an unknown action, NoSuchVersion to another version and MissingParameter to none", async () => {
     expect(codeOf(await raw({ action: "DescribeVpcTaskResults" }))).toBe("InvalidAction");
     expect(codeOf(await raw({ version: "2020-02-17" }))).toBe("NoSuchVersion");
     expect(codeOf(await raw({ version: "" }))).toBe("MissingParameter");
-    expect(codeOf(await raw({ action: "SendCmqMsg", service: "tdmq", params: { QueueName: "q", MsgContent: "m", DelaySeconds: 0 } }))).toBe("NoSuchVersion");
+    expect(codeOf(await raw({ action: "SendCmqMsg", service: "tdmq", params: { QueueName: "q", MsgContent: "m", DelaySeconds: 0 } }))).toBe(
+      "NoSuchVersion",
+    );
   });
 
   it("requires X-TC-Region as a region name: MissingParameter without it, UnsupportedRegion for a legacy code", async () => {

@@ -18,19 +18,24 @@ describe("API 3.0: fault injection on the task queries", () => {
   afterAll(() => emulator.close());
   beforeEach(() => emulator.reset());
 
-  it.each(["RequestLimitExceeded", "InternalError", "ResourceNotFound", "AuthFailure.SignatureFailure"])("answers an injected %s in the 3.0 error envelope, which the SDK throws", async (code) => {
-    emulator.injectFault({ kind: "code", code, count: 2 });
-    const answer = await askVpc();
-    expect(answer.status).toBe(200);
-    expect(answer.body).toEqual({ Response: { Error: { Code: code, Message: expect.any(String) }, RequestId: expect.stringMatching(REQUEST_ID) } });
-    expect(await sdkOutcome(vpcClient(emulator).DescribeTaskResult({ TaskId: SEED_EIP_TASK.taskId }))).toBe(code);
-    expect(codeOf(await askVpc())).toBe("ok");
-    expect(emulator.requests().map((r) => [r.api, r.code, r.fault])).toEqual([
-      ["vpc", code, "code"],
-      ["eip", code, "code"],
-      ["vpc", 0, undefined],
-    ]);
-  });
+  it.each(["RequestLimitExceeded", "InternalError", "ResourceNotFound", "AuthFailure.SignatureFailure"])(
+    "answers an injected %s in the 3.0 error envelope, which the SDK throws",
+    async (code) => {
+      emulator.injectFault({ kind: "code", code, count: 2 });
+      const answer = await askVpc();
+      expect(answer.status).toBe(200);
+      expect(answer.body).toEqual({
+        Response: { Error: { Code: code, Message: expect.any(String) }, RequestId: expect.stringMatching(REQUEST_ID) },
+      });
+      expect(await sdkOutcome(vpcClient(emulator).DescribeTaskResult({ TaskId: SEED_EIP_TASK.taskId }))).toBe(code);
+      expect(codeOf(await askVpc())).toBe("ok");
+      expect(emulator.requests().map((r) => [r.api, r.code, r.fault])).toEqual([
+        ["vpc", code, "code"],
+        ["eip", code, "code"],
+        ["vpc", 0, undefined],
+      ]);
+    },
+  );
 
   it("answers an HTTP error status with a short HTML body", async () => {
     emulator.injectFault({ kind: "http", status: 502 });
@@ -56,7 +61,12 @@ describe("API 3.0: fault injection on the task queries", () => {
 
   it("adds fields a client should tolerate", async () => {
     emulator.injectFault({ kind: "extra-fields" });
-    expect((await askVpc()).body.Response).toMatchObject({ Status: "SUCCESS", Output: "SUCCESS", TaskType: "emulator-extra", Result: [{ ResourceId: "eni-olifj433", Status: "SUCCESS", Extra: "emulator-extra" }] });
+    expect((await askVpc()).body.Response).toMatchObject({
+      Status: "SUCCESS",
+      Output: "SUCCESS",
+      TaskType: "emulator-extra",
+      Result: [{ ResourceId: "eni-olifj433", Status: "SUCCESS", Extra: "emulator-extra" }],
+    });
     expect((await askEip()).body.Response).toMatchObject({ TaskId: SEED_EIP_TASK.taskId, Result: "SUCCESS", Extra: { nested: true } });
   });
 
@@ -110,7 +120,9 @@ describe("API 3.0: fault injection on the task queries", () => {
     emulator.injectFault({ kind: "http", status: 500 });
     expect(await sdkOutcome(vpcClient(emulator).CreateAddressTemplate({ AddressTemplateName: "x", Addresses: ["10.0.0.1"] }))).toBe("ok");
     expect(codeOf(await callApi3(emulator, { ...vpcQuery, signingKey: "wrong" }))).toBe("AuthFailure.SignatureFailure");
-    expect(emulator.requests().map((r) => [r.action, r.code, r.fault])).toEqual([["DescribeVpcTaskResult", "AuthFailure.SignatureFailure", undefined]]);
+    expect(emulator.requests().map((r) => [r.action, r.code, r.fault])).toEqual([
+      ["DescribeVpcTaskResult", "AuthFailure.SignatureFailure", undefined],
+    ]);
   });
 
   it("records the task queries of every kind in one log, with api, action, taskId, region and code", async () => {
@@ -119,7 +131,18 @@ describe("API 3.0: fault injection on the task queries", () => {
     await callLegacy(emulator);
     await callApi3(emulator, { ...vpcQuery, region: "ap-shanghai" });
     expect(emulator.requests()).toEqual([
-      { at: expect.any(Number), api: "vpc", action: "DescribeVpcTaskResult", httpMethod: "POST", secretId: expect.any(String), timestamp: expect.stringMatching(/^\d+$/), taskId: SEED_VPC_TASK.taskId, region: "ap-guangzhou", token: false, code: 0 },
+      {
+        at: expect.any(Number),
+        api: "vpc",
+        action: "DescribeVpcTaskResult",
+        httpMethod: "POST",
+        secretId: expect.any(String),
+        timestamp: expect.stringMatching(/^\d+$/),
+        taskId: SEED_VPC_TASK.taskId,
+        region: "ap-guangzhou",
+        token: false,
+        code: 0,
+      },
       expect.objectContaining({ api: "eip", action: "DescribeTaskResult", taskId: String(SEED_EIP_TASK.taskId), code: 0 }),
       expect.objectContaining({ api: "legacy", action: "DescribeNetTaskResult", taskId: "297", region: "gz", code: 0 }),
       expect.objectContaining({ api: "vpc", region: "ap-shanghai", code: "ResourceNotFound" }),
@@ -153,7 +176,18 @@ describe("the rate limit on task queries", () => {
       expect([await vpcTask(), await eipTask(), await legacy()]).toEqual(["RequestLimitExceeded", "RequestLimitExceeded", 4400]);
       clock.advance(1_000);
       expect([await eipTask(), await legacy(), await vpcTask(), await vpcTask()]).toEqual(["ok", 0, "ok", "RequestLimitExceeded"]);
-      expect(emulator.requests().map((r) => r.code)).toEqual([0, 0, 0, "RequestLimitExceeded", "RequestLimitExceeded", 4400, 0, 0, 0, "RequestLimitExceeded"]);
+      expect(emulator.requests().map((r) => r.code)).toEqual([
+        0,
+        0,
+        0,
+        "RequestLimitExceeded",
+        "RequestLimitExceeded",
+        4400,
+        0,
+        0,
+        0,
+        "RequestLimitExceeded",
+      ]);
     } finally {
       await emulator.close();
     }

@@ -169,7 +169,11 @@ describe("legacy API: fault injection", () => {
     expect(fields({ kind: "http" })).toEqual(["status: is required"]);
     expect(fields({ kind: "http", status: 200 })).toEqual(["status: must be >= 400"]);
     expect(fields({ kind: "delay" })).toEqual(["delayMs: is required"]);
-    expect(fields({ kind: "empty", rate: 2, count: 0, taskId: -1 })).toEqual(["rate: must be <= 1", "count: must be >= 1", "taskId: must be >= 1"]);
+    expect(fields({ kind: "empty", rate: 2, count: 0, taskId: -1 })).toEqual([
+      "rate: must be <= 1",
+      "count: must be >= 1",
+      "taskId: must be >= 1",
+    ]);
     expect(emulator.requests()).toEqual([]);
   });
 });

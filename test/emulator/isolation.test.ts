@@ -19,7 +19,9 @@ describe("the emulator stays a dev and test tool", () => {
   it("is imported by nothing under lib/ or functions/", () => {
     const files = [...sources("lib"), ...sources("functions")];
     expect(files.length).toBeGreaterThan(0);
-    const importers = files.filter((file) => /from\s+["'][^"']*scripts\/emulator|import\(\s*["'][^"']*scripts\/emulator/.test(readFileSync(file, "utf8")));
+    const importers = files.filter((file) =>
+      /from\s+["'][^"']*scripts\/emulator|import\(\s*["'][^"']*scripts\/emulator/.test(readFileSync(file, "utf8")),
+    );
     expect(importers).toEqual([]);
   });
 });

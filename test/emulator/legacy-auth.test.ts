@@ -2,7 +2,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { DEFAULT_SECRET_KEY, startEmulator, type Emulator, type EmulatorCredential } from "../../scripts/emulator/index";
 import { callLegacy, manualClock, send } from "../support/legacy-client";
 
-const temporary: EmulatorCredential = { secretId: "AKIDtemporaryEMULATORcredential0001", secretKey: "temporary-secret-key-abcdef012345", token: "session-token-with+and/chars=" };
+const temporary: EmulatorCredential = {
+  secretId: "AKIDtemporaryEMULATORcredential0001",
+  secretKey: "temporary-secret-key-abcdef012345",
+  token: "session-token-with+and/chars=",
+};
 const permanent: EmulatorCredential = { secretId: "AKIDpermanentEMULATORcredential0002", secretKey: "permanent-secret-key-abcdef012345" };
 
 describe("legacy API: authentication and replay checks", () => {
@@ -28,7 +32,15 @@ describe("legacy API: authentication and replay checks", () => {
           expect(answer.status).toBe(200);
           expect(answer.body).toMatchObject({ code: 0, message: "", codeDesc: "Success", data: { status: 0 } });
           expect(emulator.requests()).toEqual([
-            expect.objectContaining({ httpMethod: method, signatureMethod, secretId: credential.secretId, token: credential.token !== undefined, code: 0, taskId: "297", region: "gz" }),
+            expect.objectContaining({
+              httpMethod: method,
+              signatureMethod,
+              secretId: credential.secretId,
+              token: credential.token !== undefined,
+              code: 0,
+              taskId: "297",
+              region: "gz",
+            }),
           ]);
         });
       }
@@ -42,7 +54,11 @@ describe("legacy API: authentication and replay checks", () => {
     ["another method", { method: "GET" as const }],
   ])("refuses a request signed for %s with 4100", async (_what, signAs) => {
     const answer = await callLegacy(emulator, { ...at(), credential: permanent, method: "POST", signAs });
-    expect(answer.body).toEqual({ code: 4100, codeDesc: "AuthFailure.SignatureFailure", message: expect.stringContaining("signature mismatch") });
+    expect(answer.body).toEqual({
+      code: 4100,
+      codeDesc: "AuthFailure.SignatureFailure",
+      message: expect.stringContaining("signature mismatch"),
+    });
     expect(answer.body.data).toBeUndefined();
   });
 
@@ -131,7 +147,11 @@ describe("legacy API: authentication and replay checks", () => {
 
   it("answers 4000 to an unknown or missing Action", async () => {
     const other = await callLegacy(emulator, { ...at(), credential: permanent, params: { Action: "DescribeVpcEx" } });
-    expect(other.body).toMatchObject({ code: 4000, codeDesc: "InvalidParameter", message: expect.stringContaining("DescribeNetTaskResult") });
+    expect(other.body).toMatchObject({
+      code: 4000,
+      codeDesc: "InvalidParameter",
+      message: expect.stringContaining("DescribeNetTaskResult"),
+    });
     const none = await callLegacy(emulator, { ...at(), credential: permanent, params: { Action: undefined } });
     expect(none.body).toMatchObject({ code: 4000, message: "Action is required" });
   });
@@ -144,8 +164,14 @@ describe("legacy API: authentication and replay checks", () => {
   it("answers 4000 to a missing Signature, a bad Timestamp or Nonce, and a parameter given twice", async () => {
     const noSignature = await callLegacy(emulator, { ...at(), credential: permanent, tamper: (p) => void delete p.Signature });
     expect(noSignature.body).toMatchObject({ code: 4000, message: expect.stringContaining("Signature") });
-    expect((await callLegacy(emulator, { ...at(), credential: permanent, params: { Timestamp: "soon" } })).body).toMatchObject({ code: 4000, message: expect.stringContaining("Timestamp") });
-    expect((await callLegacy(emulator, { ...at(), credential: permanent, params: { Nonce: "-5" } })).body).toMatchObject({ code: 4000, message: expect.stringContaining("Nonce") });
+    expect((await callLegacy(emulator, { ...at(), credential: permanent, params: { Timestamp: "soon" } })).body).toMatchObject({
+      code: 4000,
+      message: expect.stringContaining("Timestamp"),
+    });
+    expect((await callLegacy(emulator, { ...at(), credential: permanent, params: { Nonce: "-5" } })).body).toMatchObject({
+      code: 4000,
+      message: expect.stringContaining("Nonce"),
+    });
     const twice = await send(emulator, "GET", "Action=DescribeNetTaskResult&taskId=1&taskId=2");
     expect(twice.body).toMatchObject({ code: 4000, message: expect.stringContaining("taskId") });
   });
@@ -158,7 +184,9 @@ describe("legacy API: authentication and replay checks", () => {
   it("checks in the upstream's order: Timestamp, SecretId, Token, signature, Nonce", async () => {
     const late = { nowMs: clock.now() - 400_000 };
     expect((await callLegacy(emulator, { ...late, credential: { secretId: "AKIDnobody", secretKey: "x" } })).body.code).toBe(4500);
-    expect((await callLegacy(emulator, { ...at(), credential: { secretId: "AKIDnobody", secretKey: "x" }, token: "t" })).body.code).toBe(4104);
+    expect((await callLegacy(emulator, { ...at(), credential: { secretId: "AKIDnobody", secretKey: "x" }, token: "t" })).body.code).toBe(
+      4104,
+    );
     expect((await callLegacy(emulator, { ...at(), credential: temporary, token: undefined, signingKey: "wrong" })).body.code).toBe(4105);
     const params = { Nonce: "99", taskId: "abc" };
     expect((await callLegacy(emulator, { ...at(), credential: permanent, params })).body.code).toBe(9003);

@@ -85,7 +85,12 @@ describe("legacy API: tasks", () => {
     });
     expect(region).toBe("sh");
     const running = await ask(String(taskId), "sh");
-    expect(running).toEqual({ code: 0, message: "", codeDesc: "Success", data: { status: 2, output: { code: 0, message: "" }, data: { total: 0, detail: [] } } });
+    expect(running).toEqual({
+      code: 0,
+      message: "",
+      codeDesc: "Success",
+      data: { status: 2, output: { code: 0, message: "" }, data: { total: 0, detail: [] } },
+    });
     clock.advance(4_999);
     expect((await ask(String(taskId), "sh")).data.status).toBe(2);
     clock.advance(1);
@@ -144,7 +149,20 @@ describe("legacy API: tasks", () => {
     await callLegacy(emulator, { nowMs: clock.now(), method: "GET", params: { Region: "bj", taskId: String(taskId), Nonce: "31" } });
     await callLegacy(emulator, { nowMs: clock.now(), params: { taskId: "abc", SignatureMethod: "HmacSHA1" } });
     expect(emulator.requests()).toEqual([
-      { at: clock.now(), api: "legacy", action: "DescribeNetTaskResult", httpMethod: "GET", signatureMethod: "HmacSHA256", secretId: expect.any(String), nonce: "31", timestamp: String(clock.now() / 1000), taskId: String(taskId), region: "bj", token: false, code: 0 },
+      {
+        at: clock.now(),
+        api: "legacy",
+        action: "DescribeNetTaskResult",
+        httpMethod: "GET",
+        signatureMethod: "HmacSHA256",
+        secretId: expect.any(String),
+        nonce: "31",
+        timestamp: String(clock.now() / 1000),
+        taskId: String(taskId),
+        region: "bj",
+        token: false,
+        code: 0,
+      },
       expect.objectContaining({ httpMethod: "POST", signatureMethod: "HmacSHA1", taskId: "abc", code: 9003 }),
     ]);
     emulator.reset();

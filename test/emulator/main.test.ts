@@ -30,13 +30,20 @@ function output(child: ChildProcessWithoutNullStreams): { text: () => string; un
   };
 }
 
-const exited = (child: ChildProcessWithoutNullStreams) => new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+const exited = (child: ChildProcessWithoutNullStreams) =>
+  new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
 
 describe("npm run emulator (scripts/emulator/main.ts)", () => {
   it("prints how to use it, serves the configured key pair and task duration, never prints a key from the environment, and closes on SIGTERM", async () => {
     const secretId = "AKIDfromENVIRONMENT0000000000000001";
     const secretKey = "key-from-the-environment-keep-out-of-logs";
-    const child = run({ EMULATOR_PORT: "0", EMULATOR_SECRET_ID: secretId, EMULATOR_SECRET_KEY: secretKey, EMULATOR_RATE_LIMIT: "50", EMULATOR_ASYNC_TASK_MS: "60000" });
+    const child = run({
+      EMULATOR_PORT: "0",
+      EMULATOR_SECRET_ID: secretId,
+      EMULATOR_SECRET_KEY: secretKey,
+      EMULATOR_RATE_LIMIT: "50",
+      EMULATOR_ASYNC_TASK_MS: "60000",
+    });
     const out = output(child);
     const exit = exited(child);
     try {
@@ -60,7 +67,9 @@ describe("npm run emulator (scripts/emulator/main.ts)", () => {
       const vpc = vpcClient({ port: Number(new URL(vpcEndpoint).port) }, { secretId, secretKey });
       const { RequestId } = await vpc.DescribeAddressTemplateInstances({ AddressTemplateId: "ipm-mdunqeb6" });
       expect((await vpc.DescribeVpcTaskResult({ TaskId: RequestId! })).Status).toBe("RUNNING");
-      expect(await sdkOutcome(vpcClient({ port: Number(new URL(vpcEndpoint).port) }).DescribeVpcTaskResult({ TaskId: RequestId! }))).toBe("AuthFailure.SecretIdNotFound");
+      expect(await sdkOutcome(vpcClient({ port: Number(new URL(vpcEndpoint).port) }).DescribeVpcTaskResult({ TaskId: RequestId! }))).toBe(
+        "AuthFailure.SecretIdNotFound",
+      );
     } finally {
       child.kill("SIGTERM");
     }
@@ -69,7 +78,13 @@ describe("npm run emulator (scripts/emulator/main.ts)", () => {
   });
 
   it("prints the default dev key pair, which is public", async () => {
-    const child = run({ EMULATOR_PORT: "0", EMULATOR_SECRET_ID: "", EMULATOR_SECRET_KEY: "", EMULATOR_RATE_LIMIT: "", EMULATOR_ASYNC_TASK_MS: "" });
+    const child = run({
+      EMULATOR_PORT: "0",
+      EMULATOR_SECRET_ID: "",
+      EMULATOR_SECRET_KEY: "",
+      EMULATOR_RATE_LIMIT: "",
+      EMULATOR_ASYNC_TASK_MS: "",
+    });
     const out = output(child);
     const exit = exited(child);
     try {

@@ -23,7 +23,11 @@ afterAll(() => {
 });
 
 it("passes EMULATOR_SECRET_ID / _KEY, EMULATOR_RATE_LIMIT and EMULATOR_ASYNC_TASK_MS on, and the relay uses that key pair", async () => {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(TENCENTCLOUD_|NETTASK_|VPC_ENDPOINT$|CMQ_ENDPOINT$|API_TOKEN$|STORE_URL$)/.test(name)));
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([name]) => !/^(TENCENTCLOUD_|NETTASK_|VPC_ENDPOINT$|CMQ_ENDPOINT$|API_TOKEN$|STORE_URL$)/.test(name),
+    ),
+  );
   child = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
     cwd: ROOT,
     env: {

@@ -5,11 +5,19 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, startEmulator, type Emulator, type EmulatorCredential } from "../../scripts/emulator/index";
 import { canonicalRequest, tc3Date, tc3Signature } from "../../scripts/emulator/tc3";
 
-const temporary: EmulatorCredential = { secretId: "AKIDtemporaryTDMQcredential000001", secretKey: "temporary-tdmq-key-0123456789ab", token: "tdmq-session-token" };
+const temporary: EmulatorCredential = {
+  secretId: "AKIDtemporaryTDMQcredential000001",
+  secretKey: "temporary-tdmq-key-0123456789ab",
+  token: "tdmq-session-token",
+};
 
 function tdmqClient(emulator: Emulator, credential: { secretId: string; secretKey: string; token?: string }) {
   const endpoint = emulator.cmqEndpoint.replace("http://", "");
-  return new TdmqClient({ credential, region: "ap-guangzhou", profile: { httpProfile: { endpoint, protocol: "http://", reqTimeout: 10 } } });
+  return new TdmqClient({
+    credential,
+    region: "ap-guangzhou",
+    profile: { httpProfile: { endpoint, protocol: "http://", reqTimeout: 10 } },
+  });
 }
 
 /** The SDK's error code for a call, or "ok". */
@@ -37,8 +45,12 @@ describe("TC3-HMAC-SHA256", () => {
   it("passes the known-answer examples of Tencent's Signature v3 documentation", () => {
     expect(documented.split("\n").at(-1)).toBe("35e9c5b0e3ae67532d3c9f17ead6c90222632e5b1ff7f6e89887f1398934f064");
     expect(tc3Date(1551113065)).toBe("2019-02-25");
-    expect(tc3Signature("Gu5t9xGARNpq86cd98joQYCN3*******", "cvm", 1551113065, documented)).toBe("2230eefd229f582d8b1b891af7107b91597240707d778ab3738f756258d7652c");
-    expect(tc3Signature("Gu5t9xGARNpq86cd98joQYCN3EXAMPLE", "cvm", 1551113065, documented)).toBe("72e494ea809ad7a8c8f7a4507b9bddcbaa8e581f516e8da2f66e2c5a96525168");
+    expect(tc3Signature("Gu5t9xGARNpq86cd98joQYCN3*******", "cvm", 1551113065, documented)).toBe(
+      "2230eefd229f582d8b1b891af7107b91597240707d778ab3738f756258d7652c",
+    );
+    expect(tc3Signature("Gu5t9xGARNpq86cd98joQYCN3EXAMPLE", "cvm", 1551113065, documented)).toBe(
+      "72e494ea809ad7a8c8f7a4507b9bddcbaa8e581f516e8da2f66e2c5a96525168",
+    );
   });
 
   it("signs as the SDK's Sign.sign3 does for the same inputs", () => {
@@ -87,7 +99,9 @@ describe("TDMQ SendCmqMsg", () => {
     const body = JSON.stringify({ specversion: "1.0", id: "evt_1", data: { text: "上海安全组" } });
     const response = await client.SendCmqMsg({ QueueName: queue, MsgContent: body, DelaySeconds: 5 });
     expect(response).toMatchObject({ Result: true, MsgId: expect.any(String), RequestId: expect.any(String) });
-    expect(emulator.cmqMessages(queue)).toEqual([{ at: expect.any(Number), queue, region: "ap-guangzhou", body, delaySeconds: 5, msgId: response.MsgId }]);
+    expect(emulator.cmqMessages(queue)).toEqual([
+      { at: expect.any(Number), queue, region: "ap-guangzhou", body, delaySeconds: 5, msgId: response.MsgId },
+    ]);
     expect(emulator.cmqMessages("another-queue")).toEqual([]);
     expect(emulator.cmqMessages()).toContainEqual(expect.objectContaining({ queue }));
     // The legacy request log is a different API's.
@@ -97,27 +111,37 @@ describe("TDMQ SendCmqMsg", () => {
   it("requires X-TC-Token for a temporary credential", async () => {
     const send = (client: TdmqClient) => client.SendCmqMsg({ QueueName: queue, MsgContent: "m", DelaySeconds: 0 });
     expect(await sdkOutcome(send(tdmqClient(emulator, temporary)))).toBe("ok");
-    expect(await sdkOutcome(send(tdmqClient(emulator, { secretId: temporary.secretId, secretKey: temporary.secretKey })))).toBe("AuthFailure.TokenFailure");
+    expect(await sdkOutcome(send(tdmqClient(emulator, { secretId: temporary.secretId, secretKey: temporary.secretKey })))).toBe(
+      "AuthFailure.TokenFailure",
+    );
     expect(await sdkOutcome(send(tdmqClient(emulator, { ...temporary, token: "stale-token" })))).toBe("AuthFailure.TokenFailure");
     expect(emulator.cmqMessages(queue)).toHaveLength(1);
   });
 
   it("refuses a wrong key with AuthFailure.SignatureFailure and an unknown SecretId with AuthFailure.SecretIdNotFound", async () => {
     const wrongKey = tdmqClient(emulator, { secretId: DEFAULT_SECRET_ID, secretKey: "not-the-key" });
-    const error = await wrongKey.SendCmqMsg({ QueueName: queue, MsgContent: "m", DelaySeconds: 0 }).catch((e: unknown) => e as Error & { code: string });
+    const error = await wrongKey
+      .SendCmqMsg({ QueueName: queue, MsgContent: "m", DelaySeconds: 0 })
+      .catch((e: unknown) => e as Error & { code: string });
     expect(error).toMatchObject({ code: "AuthFailure.SignatureFailure" });
     expect(String((error as Error).message)).not.toContain("not-the-key");
     const unknown = tdmqClient(emulator, { secretId: "AKIDnobody", secretKey: "x" });
-    expect(await sdkOutcome(unknown.SendCmqMsg({ QueueName: queue, MsgContent: "m", DelaySeconds: 0 }))).toBe("AuthFailure.SecretIdNotFound");
+    expect(await sdkOutcome(unknown.SendCmqMsg({ QueueName: queue, MsgContent: "m", DelaySeconds: 0 }))).toBe(
+      "AuthFailure.SecretIdNotFound",
+    );
     expect(emulator.cmqMessages(queue)).toEqual([]);
   });
 
   it("accepts MsgContent of exactly 1 MB and refuses one byte more with InvalidParameterValue", async () => {
     const client = tdmqClient(emulator, { secretId: DEFAULT_SECRET_ID, secretKey: DEFAULT_SECRET_KEY });
     expect(await sdkOutcome(client.SendCmqMsg({ QueueName: queue, MsgContent: "x".repeat(1024 * 1024), DelaySeconds: 0 }))).toBe("ok");
-    expect(await sdkOutcome(client.SendCmqMsg({ QueueName: queue, MsgContent: "x".repeat(1024 * 1024 + 1), DelaySeconds: 0 }))).toBe("InvalidParameterValue");
+    expect(await sdkOutcome(client.SendCmqMsg({ QueueName: queue, MsgContent: "x".repeat(1024 * 1024 + 1), DelaySeconds: 0 }))).toBe(
+      "InvalidParameterValue",
+    );
     // 1 MB is counted in bytes, not characters.
-    expect(await sdkOutcome(client.SendCmqMsg({ QueueName: queue, MsgContent: "安".repeat(350_000), DelaySeconds: 0 }))).toBe("InvalidParameterValue");
+    expect(await sdkOutcome(client.SendCmqMsg({ QueueName: queue, MsgContent: "安".repeat(350_000), DelaySeconds: 0 }))).toBe(
+      "InvalidParameterValue",
+    );
     expect(emulator.cmqMessages(queue)).toHaveLength(1);
   });
 
@@ -149,7 +173,14 @@ describe("TDMQ SendCmqMsg", () => {
   describe("raw TC3 requests", () => {
     const body = JSON.stringify({ QueueName: "raw-queue", MsgContent: "hello", DelaySeconds: 0 });
 
-    async function rawSend(options: { signedHost: string; service: string; payload?: string; sentBody?: string; action?: string; version?: string }) {
+    async function rawSend(options: {
+      signedHost: string;
+      service: string;
+      payload?: string;
+      sentBody?: string;
+      action?: string;
+      version?: string;
+    }) {
       const timestamp = Math.floor(Date.now() / 1000);
       const contentType = "application/json; charset=utf-8";
       const canonical = canonicalRequest({
@@ -192,7 +223,9 @@ describe("TDMQ SendCmqMsg", () => {
     it("refuses another host, another service, or a body changed after signing", async () => {
       expect(await rawSend({ signedHost: "tdmq.tencentcloudapi.com", service: "127" })).toBe("AuthFailure.SignatureFailure");
       expect(await rawSend({ signedHost: host(), service: "vpc" })).toBe("AuthFailure.SignatureFailure");
-      expect(await rawSend({ signedHost: host(), service: "127", sentBody: body.replace("hello", "hellO") })).toBe("AuthFailure.SignatureFailure");
+      expect(await rawSend({ signedHost: host(), service: "127", sentBody: body.replace("hello", "hellO") })).toBe(
+        "AuthFailure.SignatureFailure",
+      );
     });
 
     it("serves SendCmqMsg of version 2020-02-17 only", async () => {
@@ -201,8 +234,14 @@ describe("TDMQ SendCmqMsg", () => {
     });
 
     it("refuses a request without a TC3 Authorization header", async () => {
-      const res = await fetch(emulator.cmqEndpoint, { method: "POST", headers: { "content-type": "application/json", "x-tc-action": "SendCmqMsg" }, body });
-      expect(await res.json()).toMatchObject({ Response: { Error: { Code: "AuthFailure.InvalidAuthorization" }, RequestId: expect.any(String) } });
+      const res = await fetch(emulator.cmqEndpoint, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-tc-action": "SendCmqMsg" },
+        body,
+      });
+      expect(await res.json()).toMatchObject({
+        Response: { Error: { Code: "AuthFailure.InvalidAuthorization" }, RequestId: expect.any(String) },
+      });
     });
   });
 });

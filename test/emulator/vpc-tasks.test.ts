@@ -31,26 +31,48 @@ describe("API 3.0 task queries and the tasks behind them", () => {
     });
 
     it("runs a task made with createTask for durationMs, then ends it with the given outcome, Output and Result", async () => {
-      const ok = emulator.createTask({ api: "vpc", region: "ap-shanghai", durationMs: 1_000, output: '{"TotalCount":0}', result: [{ ResourceId: "eni-1", Status: "SUCCESS" }] });
+      const ok = emulator.createTask({
+        api: "vpc",
+        region: "ap-shanghai",
+        durationMs: 1_000,
+        output: '{"TotalCount":0}',
+        result: [{ ResourceId: "eni-1", Status: "SUCCESS" }],
+      });
       const failed = emulator.createTask({ api: "vpc", region: "sh", durationMs: 1_000, outcome: "failure" });
       expect(ok).toEqual({ api: "vpc", taskId: expect.stringMatching(REQUEST_ID), region: "ap-shanghai" });
       expect(failed).toEqual({ api: "vpc", taskId: expect.stringMatching(REQUEST_ID), region: "sh" });
       const shanghai = vpcClient(emulator, undefined, "ap-shanghai");
       expect(await shanghai.DescribeVpcTaskResult({ TaskId: ok.taskId })).toMatchObject({ Status: "RUNNING", Output: "", Result: null });
       clock.advance(1_000);
-      expect(await shanghai.DescribeVpcTaskResult({ TaskId: ok.taskId })).toMatchObject({ Status: "SUCCESS", Output: '{"TotalCount":0}', Result: [{ ResourceId: "eni-1", Status: "SUCCESS" }] });
+      expect(await shanghai.DescribeVpcTaskResult({ TaskId: ok.taskId })).toMatchObject({
+        Status: "SUCCESS",
+        Output: '{"TotalCount":0}',
+        Result: [{ ResourceId: "eni-1", Status: "SUCCESS" }],
+      });
       // The short region code and the region name are one region.
-      expect(await shanghai.DescribeVpcTaskResult({ TaskId: failed.taskId })).toMatchObject({ Status: "FAILED", Output: expect.stringMatching(/^FailedOperation: /), Result: null });
+      expect(await shanghai.DescribeVpcTaskResult({ TaskId: failed.taskId })).toMatchObject({
+        Status: "FAILED",
+        Output: expect.stringMatching(/^FailedOperation: /),
+        Result: null,
+      });
     });
 
     it("answers ResourceNotFound to a task unknown in the region, MissingParameter without TaskId and InvalidParameterValue to a TaskId that is not a string", async () => {
       const { taskId } = emulator.createTask({ api: "vpc", region: "ap-guangzhou" });
-      expect(await sdkOutcome(vpcClient(emulator, undefined, "ap-beijing").DescribeVpcTaskResult({ TaskId: taskId }))).toBe("ResourceNotFound");
+      expect(await sdkOutcome(vpcClient(emulator, undefined, "ap-beijing").DescribeVpcTaskResult({ TaskId: taskId }))).toBe(
+        "ResourceNotFound",
+      );
       expect(await sdkOutcome(vpc.DescribeVpcTaskResult({ TaskId: "481e9b6e-0000-4859-b8cf-a673e010b388" }))).toBe("ResourceNotFound");
       const missing = await callApi3(emulator, { action: "DescribeVpcTaskResult", params: {}, nowMs: clock.now() });
       expect(missing.body.Response.Error).toEqual({ Code: "MissingParameter", Message: expect.stringContaining("TaskId") });
-      expect(codeOf(await callApi3(emulator, { action: "DescribeVpcTaskResult", params: { TaskId: 297 }, nowMs: clock.now() }))).toBe("InvalidParameterValue");
-      expect(codeOf(await callApi3(emulator, { action: "DescribeVpcTaskResult", params: { TaskId: taskId, Verbose: true }, nowMs: clock.now() }))).toBe("UnknownParameter");
+      expect(codeOf(await callApi3(emulator, { action: "DescribeVpcTaskResult", params: { TaskId: 297 }, nowMs: clock.now() }))).toBe(
+        "InvalidParameterValue",
+      );
+      expect(
+        codeOf(
+          await callApi3(emulator, { action: "DescribeVpcTaskResult", params: { TaskId: taskId, Verbose: true }, nowMs: clock.now() }),
+        ),
+      ).toBe("UnknownParameter");
     });
 
     it("keeps a task's id as given, and replaces an existing task with the same id", async () => {
@@ -64,7 +86,11 @@ describe("API 3.0 task queries and the tasks behind them", () => {
   describe("EIP tasks and DescribeTaskResult", () => {
     it("allocates EIPs with a TaskId of digits that DescribeTaskResult answers RUNNING, then SUCCESS; releases them likewise", async () => {
       const allocated = await vpc.AllocateAddresses({ AddressCount: 2 });
-      expect(allocated).toEqual({ AddressSet: [expect.stringMatching(/^eip-[a-z0-9]{8}$/), expect.stringMatching(/^eip-[a-z0-9]{8}$/)], TaskId: expect.stringMatching(/^\d+$/), RequestId: expect.stringMatching(REQUEST_ID) });
+      expect(allocated).toEqual({
+        AddressSet: [expect.stringMatching(/^eip-[a-z0-9]{8}$/), expect.stringMatching(/^eip-[a-z0-9]{8}$/)],
+        TaskId: expect.stringMatching(/^\d+$/),
+        RequestId: expect.stringMatching(REQUEST_ID),
+      });
       const TaskId = Number(allocated.TaskId);
       expect(await vpc.DescribeTaskResult({ TaskId })).toEqual({ TaskId, Result: "RUNNING", RequestId: expect.stringMatching(REQUEST_ID) });
       clock.advance(ASYNC_TASK_MS);
@@ -80,11 +106,18 @@ describe("API 3.0 task queries and the tasks behind them", () => {
     });
 
     it("answers the seeded task, ResourceNotFound to unknown tasks and deals, and MissingParameter without either", async () => {
-      expect(await vpc.DescribeTaskResult({ TaskId: SEED_EIP_TASK.taskId })).toMatchObject({ TaskId: SEED_EIP_TASK.taskId, Result: "SUCCESS" });
-      expect(await sdkOutcome(vpcClient(emulator, undefined, "ap-shanghai").DescribeTaskResult({ TaskId: SEED_EIP_TASK.taskId }))).toBe("ResourceNotFound");
+      expect(await vpc.DescribeTaskResult({ TaskId: SEED_EIP_TASK.taskId })).toMatchObject({
+        TaskId: SEED_EIP_TASK.taskId,
+        Result: "SUCCESS",
+      });
+      expect(await sdkOutcome(vpcClient(emulator, undefined, "ap-shanghai").DescribeTaskResult({ TaskId: SEED_EIP_TASK.taskId }))).toBe(
+        "ResourceNotFound",
+      );
       expect(await sdkOutcome(vpc.DescribeTaskResult({ DealName: "20241112151073025647301" }))).toBe("ResourceNotFound");
       expect(await sdkOutcome(vpc.DescribeTaskResult({}))).toBe("MissingParameter");
-      expect(codeOf(await callApi3(emulator, { action: "DescribeTaskResult", params: { TaskId: "12566700" }, nowMs: clock.now() }))).toBe("InvalidParameterValue");
+      expect(codeOf(await callApi3(emulator, { action: "DescribeTaskResult", params: { TaskId: "12566700" }, nowMs: clock.now() }))).toBe(
+        "InvalidParameterValue",
+      );
     });
 
     it("finishes a task made with createTask with its outcome", async () => {
@@ -111,14 +144,24 @@ describe("API 3.0 task queries and the tasks behind them", () => {
 
   it("creates tasks of every kind over POST /admin/tasks", async () => {
     const post = async (spec: unknown) => {
-      const res = await fetch(`${emulator.url}/admin/tasks`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(spec) });
+      const res = await fetch(`${emulator.url}/admin/tasks`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(spec),
+      });
       return { status: res.status, json: (await res.json()) as any };
     };
     const created = await post({ api: "vpc", region: "ap-guangzhou", output: "done" });
     expect(created).toEqual({ status: 201, json: { api: "vpc", taskId: expect.stringMatching(REQUEST_ID), region: "ap-guangzhou" } });
     expect((await vpc.DescribeVpcTaskResult({ TaskId: created.json.taskId })).Output).toBe("done");
-    expect(await post({ api: "eip", region: "ap-guangzhou" })).toEqual({ status: 201, json: { api: "eip", taskId: 1_000_000, region: "ap-guangzhou" } });
+    expect(await post({ api: "eip", region: "ap-guangzhou" })).toEqual({
+      status: 201,
+      json: { api: "eip", taskId: 1_000_000, region: "ap-guangzhou" },
+    });
     expect(await post({ region: "gz" })).toEqual({ status: 201, json: { api: "legacy", taskId: 1000, region: "gz" } });
-    expect(await post({ api: "vpc", region: "gz", outcome: "maybe" })).toMatchObject({ status: 400, json: { errors: [{ field: "outcome" }] } });
+    expect(await post({ api: "vpc", region: "gz", outcome: "maybe" })).toMatchObject({
+      status: 400,
+      json: { errors: [{ field: "outcome" }] },
+    });
   });
 });

@@ -58,7 +58,12 @@ describe("VPC parameter templates through the official SDK's VpcClient", () => {
 
     const started = await vpc.DescribeAddressTemplateInstances({ AddressTemplateId: created.AddressTemplate!.AddressTemplateId! });
     expect(started).toEqual({ RequestId: expect.stringMatching(REQUEST_ID) });
-    expect(await task(started.RequestId!)).toEqual({ Status: "RUNNING", Output: "", Result: null, RequestId: expect.stringMatching(REQUEST_ID) });
+    expect(await task(started.RequestId!)).toEqual({
+      Status: "RUNNING",
+      Output: "",
+      Result: null,
+      RequestId: expect.stringMatching(REQUEST_ID),
+    });
     clock.advance(ASYNC_TASK_MS / 2);
     expect((await task(started.RequestId!)).Status).toBe("RUNNING");
     clock.advance(ASYNC_TASK_MS / 2);
@@ -69,7 +74,11 @@ describe("VPC parameter templates through the official SDK's VpcClient", () => {
 
   it("lists the four security groups of task 297 as the instances of the seeded template, paged by Offset and Limit", async () => {
     const all = await vpc.DescribeAddressTemplateInstances({ AddressTemplateId: SEED_ADDRESS_TEMPLATE.AddressTemplateId });
-    const page = await vpc.DescribeAddressTemplateInstances({ AddressTemplateId: SEED_ADDRESS_TEMPLATE.AddressTemplateId, Offset: 1, Limit: 2 });
+    const page = await vpc.DescribeAddressTemplateInstances({
+      AddressTemplateId: SEED_ADDRESS_TEMPLATE.AddressTemplateId,
+      Offset: 1,
+      Limit: 2,
+    });
     finish();
     expect(JSON.parse((await task(all.RequestId!)).Output!)).toEqual({ TotalCount: 4, InstanceSet: SEED_INSTANCES });
     expect(JSON.parse((await task(page.RequestId!)).Output!)).toEqual({ TotalCount: 4, InstanceSet: SEED_INSTANCES.slice(1, 3) });
@@ -82,12 +91,18 @@ describe("VPC parameter templates through the official SDK's VpcClient", () => {
     const everything = await vpc.DescribeAddressTemplates({});
     expect(everything.TotalCount).toBe(3);
     expect(ids(everything)).toEqual([SEED_ADDRESS_TEMPLATE.AddressTemplateId, a, b]);
-    expect(ids(await vpc.DescribeAddressTemplates({ Filters: [{ Name: "address-template-id", Values: [b, "ipm-00000000"] }] }))).toEqual([b]);
+    expect(ids(await vpc.DescribeAddressTemplates({ Filters: [{ Name: "address-template-id", Values: [b, "ipm-00000000"] }] }))).toEqual([
+      b,
+    ]);
     expect(ids(await vpc.DescribeAddressTemplates({ Filters: [{ Name: "address-template-name", Values: ["alpha"] }] }))).toEqual([a]);
-    expect(ids(await vpc.DescribeAddressTemplates({ Filters: [{ Name: "address-ip", Values: ["192.168.1.0/24"] }] }))).toEqual([SEED_ADDRESS_TEMPLATE.AddressTemplateId]);
+    expect(ids(await vpc.DescribeAddressTemplates({ Filters: [{ Name: "address-ip", Values: ["192.168.1.0/24"] }] }))).toEqual([
+      SEED_ADDRESS_TEMPLATE.AddressTemplateId,
+    ]);
     const paged = await vpc.DescribeAddressTemplates({ Offset: "1", Limit: "1" });
     expect([paged.TotalCount, ids(paged)]).toEqual([3, [a]]);
-    expect(await sdkOutcome(vpc.DescribeAddressTemplates({ Filters: [{ Name: "colour", Values: ["red"] }] }))).toBe("InvalidParameter.FilterInvalidKey");
+    expect(await sdkOutcome(vpc.DescribeAddressTemplates({ Filters: [{ Name: "colour", Values: ["red"] }] }))).toBe(
+      "InvalidParameter.FilterInvalidKey",
+    );
     expect(await sdkOutcome(vpc.DescribeAddressTemplates({ Limit: "101" }))).toBe("InvalidParameterValue.Range");
     expect(await sdkOutcome(vpc.DescribeAddressTemplates({ Limit: "ten" }))).toBe("InvalidParameterValue.Malformed");
   });
@@ -113,8 +128,13 @@ describe("VPC parameter templates through the official SDK's VpcClient", () => {
 
   it("modifies a template when its ModifyAddressTemplateAttribute task finishes", async () => {
     const id = await newAddressTemplate("before");
-    const change = await vpc.ModifyAddressTemplateAttribute({ AddressTemplateId: id, AddressTemplateName: "after", Addresses: ["172.16.0.0/12"] });
-    const describe = async () => (await vpc.DescribeAddressTemplates({ Filters: [{ Name: "address-template-id", Values: [id] }] })).AddressTemplateSet![0];
+    const change = await vpc.ModifyAddressTemplateAttribute({
+      AddressTemplateId: id,
+      AddressTemplateName: "after",
+      Addresses: ["172.16.0.0/12"],
+    });
+    const describe = async () =>
+      (await vpc.DescribeAddressTemplates({ Filters: [{ Name: "address-template-id", Values: [id] }] })).AddressTemplateSet![0];
     expect(await describe()).toMatchObject({ AddressTemplateName: "before", AddressSet: ["10.0.0.1"] });
     finish();
     expect((await task(change.RequestId!)).Status).toBe("SUCCESS");
@@ -133,19 +153,38 @@ describe("VPC parameter templates through the official SDK's VpcClient", () => {
     });
     const held = await vpc.DeleteAddressTemplate({ AddressTemplateId: member });
     finish();
-    expect(await task(seeded.RequestId!)).toMatchObject({ Status: "FAILED", Output: `ResourceInUse: ${SEED_ADDRESS_TEMPLATE.AddressTemplateId} is used by 4 instance(s)` });
-    expect(await task(held.RequestId!)).toMatchObject({ Status: "FAILED", Output: expect.stringContaining(group.AddressTemplateGroup!.AddressTemplateGroupId!) });
+    expect(await task(seeded.RequestId!)).toMatchObject({
+      Status: "FAILED",
+      Output: `ResourceInUse: ${SEED_ADDRESS_TEMPLATE.AddressTemplateId} is used by 4 instance(s)`,
+    });
+    expect(await task(held.RequestId!)).toMatchObject({
+      Status: "FAILED",
+      Output: expect.stringContaining(group.AddressTemplateGroup!.AddressTemplateGroupId!),
+    });
     expect((await vpc.DescribeAddressTemplates({})).TotalCount).toBe(2);
   });
 
   it("runs every asynchronous template action as a task named by its RequestId", async () => {
     const address = await newAddressTemplate();
-    const service = (await vpc.CreateServiceTemplate({ ServiceTemplateName: "ports", Services: ["tcp:80,443"], ServicesExtra: [{ Service: "udp:53", Description: "dns" }] })).ServiceTemplate!;
+    const service = (
+      await vpc.CreateServiceTemplate({
+        ServiceTemplateName: "ports",
+        Services: ["tcp:80,443"],
+        ServicesExtra: [{ Service: "udp:53", Description: "dns" }],
+      })
+    ).ServiceTemplate!;
     expect(service).toMatchObject({ ServiceTemplateId: expect.stringMatching(/^ppm-[a-z0-9]{8}$/), ServiceSet: ["tcp:80,443", "udp:53"] });
-    const spare = (await vpc.CreateServiceTemplate({ ServiceTemplateName: "spare", Services: ["icmp"] })).ServiceTemplate!.ServiceTemplateId!;
-    const addressGroup = (await vpc.CreateAddressTemplateGroup({ AddressTemplateGroupName: "ag", AddressTemplateIds: [address] })).AddressTemplateGroup!.AddressTemplateGroupId!;
-    const serviceGroup = (await vpc.CreateServiceTemplateGroup({ ServiceTemplateGroupName: "sg", ServiceTemplateIds: [service.ServiceTemplateId!] })).ServiceTemplateGroup!;
-    expect(serviceGroup).toMatchObject({ ServiceTemplateGroupId: expect.stringMatching(/^ppmg-[a-z0-9]{8}$/), ServiceTemplateSet: [expect.objectContaining({ ServiceSet: ["tcp:80,443", "udp:53"] })] });
+    const spare = (await vpc.CreateServiceTemplate({ ServiceTemplateName: "spare", Services: ["icmp"] })).ServiceTemplate!
+      .ServiceTemplateId!;
+    const addressGroup = (await vpc.CreateAddressTemplateGroup({ AddressTemplateGroupName: "ag", AddressTemplateIds: [address] }))
+      .AddressTemplateGroup!.AddressTemplateGroupId!;
+    const serviceGroup = (
+      await vpc.CreateServiceTemplateGroup({ ServiceTemplateGroupName: "sg", ServiceTemplateIds: [service.ServiceTemplateId!] })
+    ).ServiceTemplateGroup!;
+    expect(serviceGroup).toMatchObject({
+      ServiceTemplateGroupId: expect.stringMatching(/^ppmg-[a-z0-9]{8}$/),
+      ServiceTemplateSet: [expect.objectContaining({ ServiceSet: ["tcp:80,443", "udp:53"] })],
+    });
     const serviceGroupId = serviceGroup.ServiceTemplateGroupId!;
 
     const started = [
@@ -154,7 +193,10 @@ describe("VPC parameter templates through the official SDK's VpcClient", () => {
       await vpc.DescribeServiceTemplateGroupInstances({ ServiceTemplateGroupId: serviceGroupId }),
       await vpc.ModifyAddressTemplateGroupAttribute({ AddressTemplateGroupId: addressGroup, AddressTemplateGroupName: "ag2" }),
       await vpc.ModifyServiceTemplateAttribute({ ServiceTemplateId: service.ServiceTemplateId!, ServiceTemplateName: "ports2" }),
-      await vpc.ModifyServiceTemplateGroupAttribute({ ServiceTemplateGroupId: serviceGroupId, ServiceTemplateIds: [service.ServiceTemplateId!, spare] }),
+      await vpc.ModifyServiceTemplateGroupAttribute({
+        ServiceTemplateGroupId: serviceGroupId,
+        ServiceTemplateIds: [service.ServiceTemplateId!, spare],
+      }),
       await vpc.DeleteAddressTemplateGroup({ AddressTemplateGroupId: addressGroup }),
       await vpc.DeleteServiceTemplateGroup({ ServiceTemplateGroupId: serviceGroupId }),
     ];
@@ -168,7 +210,10 @@ describe("VPC parameter templates through the official SDK's VpcClient", () => {
     expect(outputs.slice(3).map((t) => t.Output)).toEqual(Array(5).fill("SUCCESS"));
 
     // The groups are gone, so their members can go too.
-    const deletions = [await vpc.DeleteServiceTemplate({ ServiceTemplateId: service.ServiceTemplateId! }), await vpc.DeleteAddressTemplate({ AddressTemplateId: address })];
+    const deletions = [
+      await vpc.DeleteServiceTemplate({ ServiceTemplateId: service.ServiceTemplateId! }),
+      await vpc.DeleteAddressTemplate({ AddressTemplateId: address }),
+    ];
     finish();
     for (const { RequestId } of deletions) expect((await task(RequestId!)).Status).toBe("SUCCESS");
     expect((await vpc.DescribeServiceTemplates({})).ServiceTemplateSet!.map((t) => t.ServiceTemplateName)).toEqual(["spare"]);
@@ -191,7 +236,12 @@ describe("VPC parameter templates through the official SDK's VpcClient", () => {
     ["CreateAddressTemplateGroup", { AddressTemplateGroupName: "g", AddressTemplateIds: ["ipm-00000000"] }],
   ])("answers ResourceNotFound to %s of an unknown template, and starts no task", async (action, params) => {
     const answer = await callApi3(emulator, { action, params, nowMs: clock.now() });
-    expect(answer.body).toEqual({ Response: { Error: { Code: "ResourceNotFound", Message: expect.stringContaining("00000000") }, RequestId: expect.stringMatching(REQUEST_ID) } });
+    expect(answer.body).toEqual({
+      Response: {
+        Error: { Code: "ResourceNotFound", Message: expect.stringContaining("00000000") },
+        RequestId: expect.stringMatching(REQUEST_ID),
+      },
+    });
     expect(await sdkOutcome(task(answer.body.Response.RequestId))).toBe("ResourceNotFound");
   });
 
@@ -200,12 +250,42 @@ describe("VPC parameter templates through the official SDK's VpcClient", () => {
     ["a missing name", "CreateAddressTemplate", { Addresses: ["10.0.0.1"] }, "MissingParameter", "AddressTemplateName"],
     ["no addresses at all", "CreateAddressTemplate", { AddressTemplateName: "x" }, "MissingParameter", "Addresses"],
     ["an unknown parameter", "DeleteAddressTemplate", { AddressTemplateId: "ipm-00000000", Force: true }, "UnknownParameter", "Force"],
-    ["a malformed id", "DeleteServiceTemplate", { ServiceTemplateId: "ipm-00000000" }, "InvalidParameterValue.Malformed", "ServiceTemplateId"],
+    [
+      "a malformed id",
+      "DeleteServiceTemplate",
+      { ServiceTemplateId: "ipm-00000000" },
+      "InvalidParameterValue.Malformed",
+      "ServiceTemplateId",
+    ],
     ["an id of the wrong type", "DescribeAddressTemplateInstances", { AddressTemplateId: 7 }, "InvalidParameterValue", "AddressTemplateId"],
-    ["a Limit above 100", "DescribeAddressTemplateInstances", { AddressTemplateId: "ipm-00000000", Limit: 101 }, "InvalidParameterValue.Range", "Limit"],
-    ["a name longer than 60", "CreateServiceTemplate", { ServiceTemplateName: "n".repeat(61), Services: ["tcp:80"] }, "InvalidParameterValue.TooLong", "ServiceTemplateName"],
-    ["a malformed address", "CreateAddressTemplate", { AddressTemplateName: "x", Addresses: ["10.0.0.300"] }, "InvalidParameterValue.Malformed", "10.0.0.300"],
-    ["a malformed service", "CreateServiceTemplate", { ServiceTemplateName: "x", Services: ["http:80"] }, "InvalidParameterValue.Malformed", "http:80"],
+    [
+      "a Limit above 100",
+      "DescribeAddressTemplateInstances",
+      { AddressTemplateId: "ipm-00000000", Limit: 101 },
+      "InvalidParameterValue.Range",
+      "Limit",
+    ],
+    [
+      "a name longer than 60",
+      "CreateServiceTemplate",
+      { ServiceTemplateName: "n".repeat(61), Services: ["tcp:80"] },
+      "InvalidParameterValue.TooLong",
+      "ServiceTemplateName",
+    ],
+    [
+      "a malformed address",
+      "CreateAddressTemplate",
+      { AddressTemplateName: "x", Addresses: ["10.0.0.300"] },
+      "InvalidParameterValue.Malformed",
+      "10.0.0.300",
+    ],
+    [
+      "a malformed service",
+      "CreateServiceTemplate",
+      { ServiceTemplateName: "x", Services: ["http:80"] },
+      "InvalidParameterValue.Malformed",
+      "http:80",
+    ],
   ])("answers %s with %s naming it", async (_what, action, params, code, named) => {
     const answer = await callApi3(emulator, { action, params, nowMs: clock.now() });
     expect(answer.body.Response.Error).toEqual({ Code: code, Message: expect.stringContaining(named) });

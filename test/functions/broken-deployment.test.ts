@@ -31,7 +31,8 @@ afterAll(async () => {
   await stack?.close();
   const redis = new Redis("redis://127.0.0.1:6379/0", { lazyConnect: true, maxRetriesPerRequest: 1 });
   await redis.connect();
-  for await (const keys of redis.scanStream({ match: `${prefix}*` }) as AsyncIterable<string[]>) if (keys.length) await redis.unlink(...keys);
+  for await (const keys of redis.scanStream({ match: `${prefix}*` }) as AsyncIterable<string[]>)
+    if (keys.length) await redis.unlink(...keys);
   redis.disconnect();
 });
 
@@ -39,7 +40,11 @@ afterAll(async () => {
 async function coldStart(env: Record<string, string>): Promise<ColdStart> {
   const runtime = createRuntime(() => loadConfig({ ...stack.env, ...env }));
   // The warm relay of this "container", if it starts: its store connections end here.
-  const restore = () => runtime.relay().then((relay) => relay.close(), () => undefined);
+  const restore = () =>
+    runtime.relay().then(
+      (relay) => relay.close(),
+      () => undefined,
+    );
   return { http: createHttpHandler(runtime), poll: createPollHandler(runtime), restore };
 }
 
@@ -52,7 +57,14 @@ const listing = () => httpEvent("scf-api-gateway", { method: "GET", path: "/watc
 async function invoke(handler: Handler, event: unknown, requestId = "broken-1") {
   const started = performance.now();
   const { result, logs } = await captureLogs(() => handler(event, lambdaContext(10_000, requestId)));
-  return { status: result.statusCode as number, headers: result.headers as Record<string, string>, body: result.body as string, json: JSON.parse(result.body), ms: performance.now() - started, logs };
+  return {
+    status: result.statusCode as number,
+    headers: result.headers as Record<string, string>,
+    body: result.body as string,
+    json: JSON.parse(result.body),
+    ms: performance.now() - started,
+    logs,
+  };
 }
 
 /** A 503 problem naming `variable` with the rule `configuration`. */
@@ -182,7 +194,9 @@ describe("the store", () => {
       // The timer function fails the invocation, logged with its correlation id.
       const { error, logs } = await captureLogs(() => poll(fixture("scf-timer"), scfContext(5_000, "broken-timer")));
       expect((error as Error).message).toMatch(/STORE_URL/);
-      expect(logs).toEqual([expect.objectContaining({ level: "error", message: "poll failed", correlation_id: "broken-timer", trigger: "scf-timer" })]);
+      expect(logs).toEqual([
+        expect.objectContaining({ level: "error", message: "poll failed", correlation_id: "broken-timer", trigger: "scf-timer" }),
+      ]);
       expect(JSON.stringify(logs)).not.toContain("db-password-7");
     } finally {
       await restore();
@@ -194,7 +208,9 @@ describe("the store", () => {
     try {
       const answer = await invoke(http, healthz());
       expectCannotServe(answer, "STORE_URL");
-      expect(answer.json.detail).toContain("/tmp/nettask/watches.db (under the temporary directory /tmp), which does not survive the instance on scf");
+      expect(answer.json.detail).toContain(
+        "/tmp/nettask/watches.db (under the temporary directory /tmp), which does not survive the instance on scf",
+      );
     } finally {
       await restore();
     }

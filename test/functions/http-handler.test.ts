@@ -38,7 +38,12 @@ interface Answer {
 }
 
 /** Invokes the handler as the platform would, capturing the JSON log lines it writes. */
-async function invoke(platform: HttpPlatform, spec: RequestSpec | object, context: object = contextFor(platform), http: HttpHandler = handler): Promise<Answer> {
+async function invoke(
+  platform: HttpPlatform,
+  spec: RequestSpec | object,
+  context: object = contextFor(platform),
+  http: HttpHandler = handler,
+): Promise<Answer> {
   const event = "method" in spec ? httpEvent(platform, spec as RequestSpec) : spec;
   const { result, error, logs } = await captureLogs(() => http(event, context));
   if (!result) throw error;
@@ -55,25 +60,140 @@ it("exports the same handler under SCF's and Lambda's names", () => {
 
 describe.each(HTTP_PLATFORMS)("%s: bad input is refused and nothing is stored", (platform) => {
   const cases: [string, RequestSpec, number, { field?: string; rule?: string; message?: string; header?: [string, RegExp] }][] = [
-    ["missing token", { method: "GET", path: "/tasks/297", query: { region: "gz" } }, 401, { header: ["www-authenticate", /^Bearer realm=/] }],
-    ["invalid token", { method: "POST", path: "/watches", headers: { Authorization: "Bearer not-the-token", "Content-Type": "application/json" }, body: watchBody({ type: "cmq", queue: "q" }) }, 401, { header: ["www-authenticate", /invalid_token/] }],
+    [
+      "missing token",
+      { method: "GET", path: "/tasks/297", query: { region: "gz" } },
+      401,
+      { header: ["www-authenticate", /^Bearer realm=/] },
+    ],
+    [
+      "invalid token",
+      {
+        method: "POST",
+        path: "/watches",
+        headers: { Authorization: "Bearer not-the-token", "Content-Type": "application/json" },
+        body: watchBody({ type: "cmq", queue: "q" }),
+      },
+      401,
+      { header: ["www-authenticate", /invalid_token/] },
+    ],
     ["unknown route", { method: "GET", path: "/tasks", headers: auth }, 404, {}],
     ["wrong method", { method: "PUT", path: "/watches", headers: jsonHeaders, body: "{}" }, 405, { header: ["allow", /^POST, GET$/] }],
-    ["wrong method on a watch", { method: "PATCH", path: "/watches/w_aaaaaaaaaaaaaaaaaaaaaaaaaa", headers: auth }, 405, { header: ["allow", /^GET, DELETE$/] }],
-    ["non-JSON content type", { method: "POST", path: "/watches", headers: { ...auth, "Content-Type": "text/plain" }, body: watchBody({ type: "cmq", queue: "q" }) }, 415, { field: "content-type" }],
-    ["unparseable JSON", { method: "POST", path: "/watches", headers: jsonHeaders, body: '{"taskId": 297,' }, 400, { field: "body", rule: "json" }],
-    ["body that is not an object", { method: "POST", path: "/watches", headers: jsonHeaders, body: "[297]" }, 422, { field: "body", rule: "type" }],
-    ["taskId of no kind in the path", { method: "GET", path: "/tasks/12ab", query: { region: "gz" }, headers: auth }, 422, { field: "taskId", rule: "api" }],
-    ["taskId not a number in the path for api eip", { method: "GET", path: "/tasks/12ab", query: { region: "gz", api: "eip" }, headers: auth }, 422, { field: "taskId", rule: "type", message: "must be integer" }],
-    ["taskId not a RequestId in the body for api vpc", { method: "POST", path: "/watches", headers: jsonHeaders, body: JSON.stringify({ api: "vpc", taskId: "297", region: "gz", destination: { type: "cmq", queue: "q" } }) }, 422, { field: "taskId", rule: "pattern" }],
-    ["taskId neither text nor a number in the body", { method: "POST", path: "/watches", headers: jsonHeaders, body: JSON.stringify({ taskId: [297], region: "gz", destination: { type: "cmq", queue: "q" } }) }, 422, { field: "taskId", rule: "type" }],
-    ["unknown region", { method: "GET", path: "/tasks/297", query: { region: "ap-atlantis!" }, headers: auth }, 422, { field: "region", rule: "pattern" }],
-    ["webhook URL that is not http(s)", { method: "POST", path: "/watches", headers: jsonHeaders, body: watchBody({ type: "webhook", url: "ftp://files.example.com/x" }) }, 422, { field: "destination.url", rule: "pattern" }],
-    ["webhook URL into the metadata service", { method: "POST", path: "/watches", headers: jsonHeaders, body: watchBody({ type: "webhook", url: "https://169.254.169.254/latest", secret: WEBHOOK_SECRET }) }, 422, { field: "destination.url" }],
-    ["unsigned webhook", { method: "POST", path: "/watches", headers: jsonHeaders, body: watchBody({ type: "webhook", url: "https://hooks.example.com/x" }) }, 422, { field: "destination.secret", rule: "required" }],
-    ["unknown destination type", { method: "POST", path: "/watches", headers: jsonHeaders, body: watchBody({ type: "sms", to: "+100" }) }, 422, { field: "destination.type" }],
-    ["deadline out of range", { method: "POST", path: "/watches", headers: jsonHeaders, body: watchBody({ type: "cmq", queue: "q" }, { deadlineSeconds: 5 }) }, 422, { field: "deadlineSeconds", rule: "minimum" }],
-    ["body over 64 KB", { method: "POST", path: "/watches", headers: jsonHeaders, body: watchBody({ type: "cmq", queue: "q" }, { padding: "x".repeat(MAX_BODY_BYTES) }) }, 413, { field: "body", rule: "maxBytes" }],
+    [
+      "wrong method on a watch",
+      { method: "PATCH", path: "/watches/w_aaaaaaaaaaaaaaaaaaaaaaaaaa", headers: auth },
+      405,
+      { header: ["allow", /^GET, DELETE$/] },
+    ],
+    [
+      "non-JSON content type",
+      {
+        method: "POST",
+        path: "/watches",
+        headers: { ...auth, "Content-Type": "text/plain" },
+        body: watchBody({ type: "cmq", queue: "q" }),
+      },
+      415,
+      { field: "content-type" },
+    ],
+    [
+      "unparseable JSON",
+      { method: "POST", path: "/watches", headers: jsonHeaders, body: '{"taskId": 297,' },
+      400,
+      { field: "body", rule: "json" },
+    ],
+    [
+      "body that is not an object",
+      { method: "POST", path: "/watches", headers: jsonHeaders, body: "[297]" },
+      422,
+      { field: "body", rule: "type" },
+    ],
+    [
+      "taskId of no kind in the path",
+      { method: "GET", path: "/tasks/12ab", query: { region: "gz" }, headers: auth },
+      422,
+      { field: "taskId", rule: "api" },
+    ],
+    [
+      "taskId not a number in the path for api eip",
+      { method: "GET", path: "/tasks/12ab", query: { region: "gz", api: "eip" }, headers: auth },
+      422,
+      { field: "taskId", rule: "type", message: "must be integer" },
+    ],
+    [
+      "taskId not a RequestId in the body for api vpc",
+      {
+        method: "POST",
+        path: "/watches",
+        headers: jsonHeaders,
+        body: JSON.stringify({ api: "vpc", taskId: "297", region: "gz", destination: { type: "cmq", queue: "q" } }),
+      },
+      422,
+      { field: "taskId", rule: "pattern" },
+    ],
+    [
+      "taskId neither text nor a number in the body",
+      {
+        method: "POST",
+        path: "/watches",
+        headers: jsonHeaders,
+        body: JSON.stringify({ taskId: [297], region: "gz", destination: { type: "cmq", queue: "q" } }),
+      },
+      422,
+      { field: "taskId", rule: "type" },
+    ],
+    [
+      "unknown region",
+      { method: "GET", path: "/tasks/297", query: { region: "ap-atlantis!" }, headers: auth },
+      422,
+      { field: "region", rule: "pattern" },
+    ],
+    [
+      "webhook URL that is not http(s)",
+      { method: "POST", path: "/watches", headers: jsonHeaders, body: watchBody({ type: "webhook", url: "ftp://files.example.com/x" }) },
+      422,
+      { field: "destination.url", rule: "pattern" },
+    ],
+    [
+      "webhook URL into the metadata service",
+      {
+        method: "POST",
+        path: "/watches",
+        headers: jsonHeaders,
+        body: watchBody({ type: "webhook", url: "https://169.254.169.254/latest", secret: WEBHOOK_SECRET }),
+      },
+      422,
+      { field: "destination.url" },
+    ],
+    [
+      "unsigned webhook",
+      { method: "POST", path: "/watches", headers: jsonHeaders, body: watchBody({ type: "webhook", url: "https://hooks.example.com/x" }) },
+      422,
+      { field: "destination.secret", rule: "required" },
+    ],
+    [
+      "unknown destination type",
+      { method: "POST", path: "/watches", headers: jsonHeaders, body: watchBody({ type: "sms", to: "+100" }) },
+      422,
+      { field: "destination.type" },
+    ],
+    [
+      "deadline out of range",
+      { method: "POST", path: "/watches", headers: jsonHeaders, body: watchBody({ type: "cmq", queue: "q" }, { deadlineSeconds: 5 }) },
+      422,
+      { field: "deadlineSeconds", rule: "minimum" },
+    ],
+    [
+      "body over 64 KB",
+      {
+        method: "POST",
+        path: "/watches",
+        headers: jsonHeaders,
+        body: watchBody({ type: "cmq", queue: "q" }, { padding: "x".repeat(MAX_BODY_BYTES) }),
+      },
+      413,
+      { field: "body", rule: "maxBytes" },
+    ],
     ["malformed watch id", { method: "GET", path: "/watches/..%2Fetc", headers: auth }, 404, { field: "id" }],
   ];
 
@@ -83,8 +203,20 @@ describe.each(HTTP_PLATFORMS)("%s: bad input is refused and nothing is stored", 
     expect(answer.statusCode).toBe(status);
     expect(answer.isBase64Encoded).toBe(false);
     expect(answer.headers["content-type"]).toBe("application/problem+json");
-    expect(answer.json).toMatchObject({ status, type: expect.stringMatching(/^\/problems\/[a-z-]+$/), title: expect.any(String), detail: expect.any(String) });
-    if (expected.field) expect(answer.json.errors).toContainEqual(expect.objectContaining({ field: expected.field, ...(expected.rule && { rule: expected.rule }), ...(expected.message && { message: expected.message }) }));
+    expect(answer.json).toMatchObject({
+      status,
+      type: expect.stringMatching(/^\/problems\/[a-z-]+$/),
+      title: expect.any(String),
+      detail: expect.any(String),
+    });
+    if (expected.field)
+      expect(answer.json.errors).toContainEqual(
+        expect.objectContaining({
+          field: expected.field,
+          ...(expected.rule && { rule: expected.rule }),
+          ...(expected.message && { message: expected.message }),
+        }),
+      );
     if (expected.header) expect(answer.headers[expected.header[0]]).toMatch(expected.header[1]);
     expect(answer.body).not.toContain(API_TOKEN);
     expect(await stack.countWatches()).toBe(before);
@@ -135,7 +267,13 @@ describe.each(HTTP_PLATFORMS)("%s: every route", (platform) => {
     const id: string = first.json.id;
     expect(id).toMatch(/^w_[a-z2-7]{26}$/);
     expect(first.headers.location).toBe(`/watches/${id}`);
-    expect(first.json).toMatchObject({ api: "legacy", taskId: 297, region: "ap-guangzhou", state: "delivered", lastResult: DOCUMENTED_297 });
+    expect(first.json).toMatchObject({
+      api: "legacy",
+      taskId: 297,
+      region: "ap-guangzhou",
+      state: "delivered",
+      lastResult: DOCUMENTED_297,
+    });
     expect(first.json.destination).toEqual({ type: "webhook", url: `${stack.inbox.url}${platform}` });
     expect(first.body).not.toContain("whsec_");
     expect(first.json).not.toHaveProperty("lease");
@@ -150,7 +288,13 @@ describe.each(HTTP_PLATFORMS)("%s: every route", (platform) => {
     const received = stack.inbox.received().filter((d) => (d.event as any).data.watchId === id);
     expect(received).toHaveLength(1);
     expect(received[0]).toMatchObject({ verified: true, type: "com.tencentcloud.vpc.nettask.succeeded" });
-    expect((received[0]!.event as any).data).toMatchObject({ api: "legacy", taskId: 297, region: "ap-guangzhou", status: "succeeded", data: DOCUMENTED_297.data });
+    expect((received[0]!.event as any).data).toMatchObject({
+      api: "legacy",
+      taskId: 297,
+      region: "ap-guangzhou",
+      status: "succeeded",
+      data: DOCUMENTED_297.data,
+    });
 
     const shown = await invoke(platform, { method: "GET", path: first.headers.location!, headers: auth });
     expect(shown.statusCode).toBe(200);
@@ -175,7 +319,12 @@ describe.each(HTTP_PLATFORMS)("%s: every route", (platform) => {
       method: "POST",
       path: "/watches",
       headers: jsonHeaders,
-      body: JSON.stringify({ taskId, region: "sh", destination: { type: "cmq", queue: `results-${platform}`, region: "sh" }, deadlineSeconds: 600 }),
+      body: JSON.stringify({
+        taskId,
+        region: "sh",
+        destination: { type: "cmq", queue: `results-${platform}`, region: "sh" },
+        deadlineSeconds: 600,
+      }),
     });
     expect(created.statusCode).toBe(202);
     expect(created.json).toMatchObject({ taskId, state: "pending", polls: 1, lastResult: { status: "running", code: 2 } });
@@ -192,14 +341,38 @@ describe.each(HTTP_PLATFORMS)("%s: every route", (platform) => {
   });
 
   it("logs one access line per request with the platform request id as correlation_id, answered or refused", async () => {
-    const refused = await invoke(platform, { method: "GET", path: "/tasks/297", query: { region: "gz" }, headers: { Authorization: "Bearer wrong-token" } }, contextFor(platform, 30_000, `rid-${platform}`));
+    const refused = await invoke(
+      platform,
+      { method: "GET", path: "/tasks/297", query: { region: "gz" }, headers: { Authorization: "Bearer wrong-token" } },
+      contextFor(platform, 30_000, `rid-${platform}`),
+    );
     expect(refused.statusCode).toBe(401);
-    expect(refused.logs).toEqual([expect.objectContaining({ message: "http request", correlation_id: `rid-${platform}`, status: 401, method: "GET", path: "/tasks/297" })]);
+    expect(refused.logs).toEqual([
+      expect.objectContaining({
+        message: "http request",
+        correlation_id: `rid-${platform}`,
+        status: 401,
+        method: "GET",
+        path: "/tasks/297",
+      }),
+    ]);
     expect(JSON.stringify(refused.logs)).not.toContain("wrong-token");
-    const answered = await invoke(platform, { method: "GET", path: "/tasks/297", query: { region: "gz" }, headers: auth }, contextFor(platform, 30_000, `ok-${platform}`));
+    const answered = await invoke(
+      platform,
+      { method: "GET", path: "/tasks/297", query: { region: "gz" }, headers: auth },
+      contextFor(platform, 30_000, `ok-${platform}`),
+    );
     expect(answered.statusCode).toBe(200);
     expect(answered.logs).toEqual([
-      expect.objectContaining({ level: "info", message: "http request", correlation_id: `ok-${platform}`, status: 200, method: "GET", path: "/tasks/297", duration_ms: expect.any(Number) }),
+      expect.objectContaining({
+        level: "info",
+        message: "http request",
+        correlation_id: `ok-${platform}`,
+        status: 200,
+        method: "GET",
+        path: "/tasks/297",
+        duration_ms: expect.any(Number),
+      }),
     ]);
   });
 });
@@ -209,7 +382,10 @@ describe("thrown errors: one answer, one access line", () => {
     stack.emulator.injectFault({ kind: "delay", delayMs: 2_000, count: 1 });
     const started = Date.now();
     const { logs, result } = await captureLogs(async () => {
-      const answer = await handler(httpEvent("scf-function-url", { method: "GET", path: "/tasks/297", query: { region: "gz" }, headers: auth }), scfContext(800, "out-of-time"));
+      const answer = await handler(
+        httpEvent("scf-function-url", { method: "GET", path: "/tasks/297", query: { region: "gz" }, headers: auth }),
+        scfContext(800, "out-of-time"),
+      );
       // The abandoned request ends meanwhile (its upstream call aborted): it must not answer or log again.
       await new Promise((r) => setTimeout(r, 300));
       return answer;
@@ -233,19 +409,33 @@ describe("thrown errors: one answer, one access line", () => {
 
   it("answers an unexpected error 500 quoting the correlation id, logged once with its stack, and one access line", async () => {
     const broken = createHttpHandler({ ...runtime, tasks: async () => Promise.reject(new TypeError("reader is not a function")) });
-    const answer = await invoke("aws-http-api-v2", { method: "GET", path: "/tasks/297", query: { region: "gz" }, headers: auth }, contextFor("aws-http-api-v2", 30_000, "boom-1"), broken);
+    const answer = await invoke(
+      "aws-http-api-v2",
+      { method: "GET", path: "/tasks/297", query: { region: "gz" }, headers: auth },
+      contextFor("aws-http-api-v2", 30_000, "boom-1"),
+      broken,
+    );
     expect(answer.statusCode).toBe(500);
     expect(answer.json).toMatchObject({ type: "/problems/internal", detail: expect.stringContaining("boom-1") });
     expect(answer.body).not.toContain("reader is not a function");
     expect(answer.logs).toEqual([
-      expect.objectContaining({ level: "error", message: "unexpected error", correlation_id: "boom-1", error: expect.objectContaining({ message: "reader is not a function" }) }),
+      expect.objectContaining({
+        level: "error",
+        message: "unexpected error",
+        correlation_id: "boom-1",
+        error: expect.objectContaining({ message: "reader is not a function" }),
+      }),
       expect.objectContaining({ level: "info", message: "http request", status: 500, correlation_id: "boom-1" }),
     ]);
   });
 
   it("answers upstream failures with their problem, the failure and the access line each logged once", async () => {
     stack.emulator.injectFault({ kind: "code", code: 4104, count: 1 });
-    const answer = await invoke("aws-rest-v1", { method: "GET", path: "/tasks/297", query: { region: "gz" }, headers: auth }, contextFor("aws-rest-v1", 30_000, "refused-1"));
+    const answer = await invoke(
+      "aws-rest-v1",
+      { method: "GET", path: "/tasks/297", query: { region: "gz" }, headers: auth },
+      contextFor("aws-rest-v1", 30_000, "refused-1"),
+    );
     expect(answer.statusCode).toBe(502);
     expect(answer.logs).toEqual([
       expect.objectContaining({ level: "warn", message: "upstream problem", status: 502, correlation_id: "refused-1" }),

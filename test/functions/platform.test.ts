@@ -7,10 +7,21 @@ import { fixture, httpEvent, HTTP_PLATFORMS, lambdaContext, scfContext } from ".
 
 describe("httpRequestOf", () => {
   it("reads each platform's fixture as the same request, with its source address", () => {
-    const sourceIps = { "scf-function-url": "203.0.113.10", "scf-api-gateway": "10.0.2.14", "aws-http-api-v2": "198.51.100.23", "aws-rest-v1": "198.51.100.77" };
+    const sourceIps = {
+      "scf-function-url": "203.0.113.10",
+      "scf-api-gateway": "10.0.2.14",
+      "aws-http-api-v2": "198.51.100.23",
+      "aws-rest-v1": "198.51.100.77",
+    };
     for (const platform of HTTP_PLATFORMS) {
       const request = httpRequestOf(fixture(platform), "rid-1");
-      expect(request, platform).toMatchObject({ method: "GET", path: "/healthz", query: {}, requestId: "rid-1", sourceIp: sourceIps[platform] });
+      expect(request, platform).toMatchObject({
+        method: "GET",
+        path: "/healthz",
+        query: {},
+        requestId: "rid-1",
+        sourceIp: sourceIps[platform],
+      });
       expect(request.headers.accept).toBe("application/json");
       expect(Object.keys(request.headers).every((name) => name === name.toLowerCase())).toBe(true);
     }
@@ -61,7 +72,12 @@ describe("httpRequestOf", () => {
   });
 
   it("shapes responses as every platform accepts them", () => {
-    expect(platformResponse({ statusCode: 204, headers: { a: "b" }, body: "" })).toEqual({ isBase64Encoded: false, statusCode: 204, headers: { a: "b" }, body: "" });
+    expect(platformResponse({ statusCode: 204, headers: { a: "b" }, body: "" })).toEqual({
+      isBase64Encoded: false,
+      statusCode: 204,
+      headers: { a: "b" },
+      body: "",
+    });
   });
 });
 

@@ -60,7 +60,9 @@ it("exports the same handler under SCF's and Lambda's names", () => {
 describe("SCF timer", () => {
   it("registers the watches in Message and delivers a finished task's result", async () => {
     const { taskId } = stack.emulator.createTask({ region: "bj", data: { total: 0, detail: [] } });
-    const message = JSON.stringify({ watches: [{ taskId, region: "bj", destination: { type: "webhook", url: `${stack.inbox.url}timer`, secret: WEBHOOK_SECRET } }] });
+    const message = JSON.stringify({
+      watches: [{ taskId, region: "bj", destination: { type: "webhook", url: `${stack.inbox.url}timer`, secret: WEBHOOK_SECRET } }],
+    });
     const { report, logs } = await invoke({ ...fixture("scf-timer"), Message: message }, scfContext(3_000, "scf-timer-1"));
     expect(report.registered).toBe(1);
     expect(report.problems).toEqual([]);
@@ -82,7 +84,9 @@ describe("SCF timer", () => {
 
   it("uses POLL_BUDGET_MS when the context does not say how much time is left", async () => {
     const { taskId } = stack.emulator.createTask({ region: "gz" });
-    const message = JSON.stringify({ watches: [{ taskId, region: "gz", destination: { type: "webhook", url: `${stack.inbox.url}no-clock`, secret: WEBHOOK_SECRET } }] });
+    const message = JSON.stringify({
+      watches: [{ taskId, region: "gz", destination: { type: "webhook", url: `${stack.inbox.url}no-clock`, secret: WEBHOOK_SECRET } }],
+    });
     const { logs } = await invoke({ ...fixture("scf-timer"), Message: message }, { request_id: "no-clock" });
     expect(pollLine(logs)).toMatchObject({ correlation_id: "no-clock", budget_ms: POLL_BUDGET_MS });
   });
@@ -97,7 +101,9 @@ describe("SCF timer", () => {
 describe("AWS schedules", () => {
   it("a constant input on a running task: the invocation keeps polling within its budget until the task finishes, then delivers", async () => {
     const { taskId } = stack.emulator.createTask({ region: "jp", durationMs: 400 });
-    const input = { watches: [{ taskId, region: "jp", destination: { type: "webhook", url: `${stack.inbox.url}constant`, secret: WEBHOOK_SECRET } }] };
+    const input = {
+      watches: [{ taskId, region: "jp", destination: { type: "webhook", url: `${stack.inbox.url}constant`, secret: WEBHOOK_SECRET } }],
+    };
     const { report, logs } = await invoke(input, lambdaContext(3_000, "aws-constant-1"));
     expect(report).toMatchObject({ registered: 1, finished: { succeeded: 1 }, deliveries: { ok: 1, failed: 0 }, problems: [] });
     expect(report.requests).toBeGreaterThanOrEqual(2);
@@ -107,8 +113,15 @@ describe("AWS schedules", () => {
   });
 
   it("a constant input registers watches, an EventBridge scheduled event later delivers the finished task", async () => {
-    const { taskId } = stack.emulator.createTask({ region: "ca", durationMs: 300, outcome: "failure", output: { code: 29259, message: "rule expansion too large" } });
-    const input = { watches: [{ taskId, region: "ca", destination: { type: "webhook", url: `${stack.inbox.url}schedule`, secret: WEBHOOK_SECRET } }] };
+    const { taskId } = stack.emulator.createTask({
+      region: "ca",
+      durationMs: 300,
+      outcome: "failure",
+      output: { code: 29259, message: "rule expansion too large" },
+    });
+    const input = {
+      watches: [{ taskId, region: "ca", destination: { type: "webhook", url: `${stack.inbox.url}schedule`, secret: WEBHOOK_SECRET } }],
+    };
     // The invocation's time is about spent: the watch is registered and polled once, still running.
     const first = await invoke(input, lambdaContext(SAFETY_MARGIN_MS + 50, "aws-schedule-1"));
     expect(first.report).toMatchObject({ registered: 1, finished: { failed: 0 }, problems: [] });

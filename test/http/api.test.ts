@@ -202,7 +202,11 @@ describe("authentication", () => {
 
   it("refuses every authenticated route when API_TOKEN is empty, and still answers /healthz", async () => {
     const open = deps({ config: () => ({ ...config, apiToken: "" }) });
-    for (const [method, path] of [["GET", "/tasks/297"], ["POST", "/watches"], ["GET", "/watches/w_aaaaaaaaaaaaaaaaaaaaaaaaaa"]] as const) {
+    for (const [method, path] of [
+      ["GET", "/tasks/297"],
+      ["POST", "/watches"],
+      ["GET", "/watches/w_aaaaaaaaaaaaaaaaaaaaaaaaaa"],
+    ] as const) {
       for (const authorization of ["Bearer ", `Bearer ${API_TOKEN}`, "Bearer"]) {
         expect((await call(method, path, { headers: { authorization }, query: { region: "gz" } }, open)).statusCode).toBe(401);
       }
@@ -219,7 +223,9 @@ describe("logging", () => {
     stack.emulator.injectFault({ kind: "code", code: 4104 });
     await withLogContext({ correlation_id: "corr-3" }, () => call("GET", "/tasks/297", { query: { region: "gz" } }));
     // The access line is the function's, written once the answer is final (test/functions/http-handler.test.ts).
-    expect(lines.map((l) => JSON.parse(l))).toEqual([expect.objectContaining({ level: "warn", message: "upstream problem", status: 502, correlation_id: "corr-3" })]);
+    expect(lines.map((l) => JSON.parse(l))).toEqual([
+      expect.objectContaining({ level: "warn", message: "upstream problem", status: 502, correlation_id: "corr-3" }),
+    ]);
     const all = lines.join("\n");
     expect(all).not.toContain(API_TOKEN);
     expect(all).not.toContain("wrong-token-value");
@@ -233,18 +239,62 @@ describe("watches", () => {
   it("refuses, 422 naming the one offending field, destinations it would not deliver to, and stores nothing", async () => {
     const before = await stack.countWatches();
     const cases: Array<[string, object, { field: string; rule: string; message: RegExp }]> = [
-      ["an internal webhook address", { type: "webhook", url: "https://10.1.2.3/hook", secret: WEBHOOK_SECRET }, { field: "destination.url", rule: "destination", message: /private address/ }],
-      ["the metadata service", { type: "webhook", url: "https://169.254.169.254/latest/meta-data", secret: WEBHOOK_SECRET }, { field: "destination.url", rule: "destination", message: /cloud metadata/ }],
-      ["IPv6 loopback", { type: "webhook", url: "https://[::1]:8443/in", secret: WEBHOOK_SECRET }, { field: "destination.url", rule: "destination", message: /loopback/ }],
-      ["a loopback address outside WEBHOOK_ALLOW, with a final dot", { type: "webhook", url: "https://127.0.0.2.:8443/in", secret: WEBHOOK_SECRET }, { field: "destination.url", rule: "destination", message: /loopback/ }],
+      [
+        "an internal webhook address",
+        { type: "webhook", url: "https://10.1.2.3/hook", secret: WEBHOOK_SECRET },
+        { field: "destination.url", rule: "destination", message: /private address/ },
+      ],
+      [
+        "the metadata service",
+        { type: "webhook", url: "https://169.254.169.254/latest/meta-data", secret: WEBHOOK_SECRET },
+        { field: "destination.url", rule: "destination", message: /cloud metadata/ },
+      ],
+      [
+        "IPv6 loopback",
+        { type: "webhook", url: "https://[::1]:8443/in", secret: WEBHOOK_SECRET },
+        { field: "destination.url", rule: "destination", message: /loopback/ },
+      ],
+      [
+        "a loopback address outside WEBHOOK_ALLOW, with a final dot",
+        { type: "webhook", url: "https://127.0.0.2.:8443/in", secret: WEBHOOK_SECRET },
+        { field: "destination.url", rule: "destination", message: /loopback/ },
+      ],
       // WEBHOOK_ALLOW is 127.0.0.1/32 here: a host name that does not resolve into it.
-      ["a plain-http host name outside WEBHOOK_ALLOW", { type: "webhook", url: "http://hooks.example.com/in", secret: WEBHOOK_SECRET }, { field: "destination.url", rule: "destination", message: /^refused: plain http is allowed only to addresses in WEBHOOK_ALLOW/ }],
-      ["an unsigned webhook", { type: "webhook", url: "https://hooks.example.com/in" }, { field: "destination.secret", rule: "required", message: /^is required$/ }],
-      ["a malformed secret", { type: "webhook", url: "https://hooks.example.com/in", secret: "whsec_short" }, { field: "destination.secret", rule: "pattern", message: /^must be a Standard Webhooks secret/ }],
-      ["a malformed secret in a rotation", { type: "webhook", url: "https://hooks.example.com/in", secret: [WEBHOOK_SECRET, "nope"] }, { field: "destination.secret[1]", rule: "pattern", message: /^must be a Standard Webhooks secret/ }],
-      ["an internal broker literal", { type: "amqp", exchange: "x", routingKey: "k", url: "amqps://u:pw-7c1@10.0.0.5:5671/v" }, { field: "destination.url", rule: "destination", message: /private address/ }],
-      ["a broker URL that does not parse", { type: "amqp", exchange: "x", routingKey: "k", url: "amqp://u:pw/7c1@mq.example.com:5672" }, { field: "destination.url", rule: "destination", message: /^must be an amqp:\/\/ or amqps:\/\/ URL that parses/ }],
-      ["broker connection options in the query", { type: "amqp", exchange: "x", routingKey: "k", url: "amqps://mq.example.com/?frameMax=1" }, { field: "destination.url", rule: "destination", message: /^must not have query parameters/ }],
+      [
+        "a plain-http host name outside WEBHOOK_ALLOW",
+        { type: "webhook", url: "http://hooks.example.com/in", secret: WEBHOOK_SECRET },
+        { field: "destination.url", rule: "destination", message: /^refused: plain http is allowed only to addresses in WEBHOOK_ALLOW/ },
+      ],
+      [
+        "an unsigned webhook",
+        { type: "webhook", url: "https://hooks.example.com/in" },
+        { field: "destination.secret", rule: "required", message: /^is required$/ },
+      ],
+      [
+        "a malformed secret",
+        { type: "webhook", url: "https://hooks.example.com/in", secret: "whsec_short" },
+        { field: "destination.secret", rule: "pattern", message: /^must be a Standard Webhooks secret/ },
+      ],
+      [
+        "a malformed secret in a rotation",
+        { type: "webhook", url: "https://hooks.example.com/in", secret: [WEBHOOK_SECRET, "nope"] },
+        { field: "destination.secret[1]", rule: "pattern", message: /^must be a Standard Webhooks secret/ },
+      ],
+      [
+        "an internal broker literal",
+        { type: "amqp", exchange: "x", routingKey: "k", url: "amqps://u:pw-7c1@10.0.0.5:5671/v" },
+        { field: "destination.url", rule: "destination", message: /private address/ },
+      ],
+      [
+        "a broker URL that does not parse",
+        { type: "amqp", exchange: "x", routingKey: "k", url: "amqp://u:pw/7c1@mq.example.com:5672" },
+        { field: "destination.url", rule: "destination", message: /^must be an amqp:\/\/ or amqps:\/\/ URL that parses/ },
+      ],
+      [
+        "broker connection options in the query",
+        { type: "amqp", exchange: "x", routingKey: "k", url: "amqps://mq.example.com/?frameMax=1" },
+        { field: "destination.url", rule: "destination", message: /^must not have query parameters/ },
+      ],
     ];
     for (const [what, destination, error] of cases) {
       const response = await call("POST", "/watches", { headers: json, body: JSON.stringify({ taskId: 297, region: "gz", destination }) });

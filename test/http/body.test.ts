@@ -12,10 +12,15 @@ const request = (body: string | undefined, contentType: string | null = "applica
   requestId: "test",
 });
 
-
 describe("readJsonBody", () => {
   it("parses JSON sent as application/json, +json types and with a UTF-8 charset", () => {
-    for (const type of ["application/json", "Application/JSON", "application/json; charset=utf-8", 'application/json;charset="UTF-8"', "application/merge-patch+json"]) {
+    for (const type of [
+      "application/json",
+      "Application/JSON",
+      "application/json; charset=utf-8",
+      'application/json;charset="UTF-8"',
+      "application/merge-patch+json",
+    ]) {
       expect(readJsonBody(request('{"taskId":297,"name":"广州"}', type))).toEqual({ taskId: 297, name: "广州" });
     }
   });

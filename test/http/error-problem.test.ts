@@ -12,7 +12,8 @@ import { StoreConfigError, StoreUnavailableError } from "../../lib/watches/store
 import { ValidationError } from "../../lib/schemas/validate";
 import { httpError, malformedError, UpstreamError, upstreamError as upstreamErrorOf } from "../../lib/upstream/errors";
 
-const upstreamError = (code: number | string, message?: string) => upstreamErrorOf(typeof code === "number" ? "DescribeNetTaskResult" : "DescribeVpcTaskResult", code, message);
+const upstreamError = (code: number | string, message?: string) =>
+  upstreamErrorOf(typeof code === "number" ? "DescribeNetTaskResult" : "DescribeVpcTaskResult", code, message);
 
 const statusOf = (error: unknown) => problemForError(error)?.status;
 
@@ -29,12 +30,17 @@ describe("problemForError", () => {
 
   it("maps API 3.0 codes by their category", () => {
     expect(statusOf(upstreamError("ResourceNotFound"))).toBe(404);
-    for (const code of ["InvalidParameterValue", "InvalidParameterValue.Malformed", "MissingParameter", "UnsupportedRegion"]) expect(statusOf(upstreamError(code))).toBe(422);
+    for (const code of ["InvalidParameterValue", "InvalidParameterValue.Malformed", "MissingParameter", "UnsupportedRegion"])
+      expect(statusOf(upstreamError(code))).toBe(422);
     expect(problemForError(upstreamError("UnsupportedRegion"))?.errors?.[0]?.field).toBe("region");
     expect(statusOf(upstreamError("RequestLimitExceeded"))).toBe(503);
-    for (const code of ["AuthFailure.SignatureFailure", "AuthFailure.SignatureExpire", "UnauthorizedOperation"]) expect(statusOf(upstreamError(code))).toBe(502);
-    for (const code of ["InternalError", "UnsupportedOperation", "InvalidAction", "SomethingNew"]) expect(statusOf(upstreamError(code))).toBe(502);
-    expect(problemForError(upstreamError("AuthFailure.SignatureFailure"))?.detail).toMatch(/^The relay's Tencent Cloud credentials were refused \(DescribeVpcTaskResult code AuthFailure.SignatureFailure/);
+    for (const code of ["AuthFailure.SignatureFailure", "AuthFailure.SignatureExpire", "UnauthorizedOperation"])
+      expect(statusOf(upstreamError(code))).toBe(502);
+    for (const code of ["InternalError", "UnsupportedOperation", "InvalidAction", "SomethingNew"])
+      expect(statusOf(upstreamError(code))).toBe(502);
+    expect(problemForError(upstreamError("AuthFailure.SignatureFailure"))?.detail).toMatch(
+      /^The relay's Tencent Cloud credentials were refused \(DescribeVpcTaskResult code AuthFailure.SignatureFailure/,
+    );
   });
 
   it("maps transport failures to 502 and time running out to 504", () => {
@@ -54,7 +60,9 @@ describe("problemForError", () => {
   });
 
   it("names the task as the offending field of 29258 and 9003", () => {
-    expect(problemForError(upstreamError(29258))?.errors).toEqual([{ field: "taskId", rule: "upstream", message: "does not exist in this region" }]);
+    expect(problemForError(upstreamError(29258))?.errors).toEqual([
+      { field: "taskId", rule: "upstream", message: "does not exist in this region" },
+    ]);
     expect(problemForError(upstreamError(9003))?.errors?.[0]?.field).toBe("taskId");
   });
 
@@ -68,7 +76,9 @@ describe("problemForError", () => {
   });
 
   it("turns validation errors into 422 with the field list and conflicts into 409", () => {
-    const problem = problemForError(new ValidationError("request body", [{ field: "destination.url", rule: "ssrf", message: "resolves to a private address" }]))!;
+    const problem = problemForError(
+      new ValidationError("request body", [{ field: "destination.url", rule: "ssrf", message: "resolves to a private address" }]),
+    )!;
     expect(problem.status).toBe(422);
     expect(problem.errors).toEqual([{ field: "destination.url", rule: "ssrf", message: "resolves to a private address" }]);
     expect(statusOf(new ConflictError("watch w_x has no outcome to deliver yet"))).toBe(409);
@@ -76,7 +86,11 @@ describe("problemForError", () => {
 
   it("answers a deployment without Tencent Cloud credentials 503, saying what to set", () => {
     const problem = problemForError(new CredentialsError("TENCENTCLOUD_SECRET_KEY must be set together with TENCENTCLOUD_SECRET_ID"))!;
-    expect(problem.toJSON()).toMatchObject({ status: 503, type: "/problems/unavailable", detail: "The relay cannot serve: TENCENTCLOUD_SECRET_KEY must be set together with TENCENTCLOUD_SECRET_ID." });
+    expect(problem.toJSON()).toMatchObject({
+      status: 503,
+      type: "/problems/unavailable",
+      detail: "The relay cannot serve: TENCENTCLOUD_SECRET_KEY must be set together with TENCENTCLOUD_SECRET_ID.",
+    });
   });
 
   it("takes status, type and title from the error's kind alone, for every kind of error", () => {
@@ -119,7 +133,9 @@ describe("errorResponse", () => {
   it("answers unexpected errors with a 500 that carries no internals, and logs them with the correlation id", () => {
     const lines: string[] = [];
     const logger = createLogger({ sink: (l) => lines.push(l) });
-    const response = withLogContext({ correlation_id: "req-42" }, () => errorResponse(new Error("connect ECONNREFUSED redis://:hunter2@10.0.0.5:6379"), logger, "req-42"));
+    const response = withLogContext({ correlation_id: "req-42" }, () =>
+      errorResponse(new Error("connect ECONNREFUSED redis://:hunter2@10.0.0.5:6379"), logger, "req-42"),
+    );
     expect(response.statusCode).toBe(500);
     expect(response.headers["content-type"]).toBe("application/problem+json");
     const body = JSON.parse(response.body);

@@ -28,7 +28,8 @@ afterAll(async () => {
   rmSync(scratch, { recursive: true, force: true });
   const admin = new Redis("redis://127.0.0.1:6379/0", { lazyConnect: true, maxRetriesPerRequest: 1 });
   await admin.connect();
-  for await (const keys of admin.scanStream({ match: `${redisPrefix}*`, count: 1_000 }) as AsyncIterable<string[]>) if (keys.length) await admin.unlink(...keys);
+  for await (const keys of admin.scanStream({ match: `${redisPrefix}*`, count: 1_000 }) as AsyncIterable<string[]>)
+    if (keys.length) await admin.unlink(...keys);
   await admin.quit();
 });
 
@@ -119,9 +120,13 @@ describe.each([
 
   it("filters by state (the dead letters), taskId and destinationType, and by several at once", async () => {
     const ids = (list: Watch[]) => newestFirst(list).map((w) => w.id);
-    expect((await pages({ state: "failed", limit: "20" })).watches.map((w) => w.id)).toEqual(ids(stored.filter((w) => w.state === "failed")));
+    expect((await pages({ state: "failed", limit: "20" })).watches.map((w) => w.id)).toEqual(
+      ids(stored.filter((w) => w.state === "failed")),
+    );
     expect((await pages({ taskId: "42" })).watches.map((w) => w.id)).toEqual(ids(stored.filter((w) => w.taskId === 42)));
-    expect((await pages({ destinationType: "amqp", limit: "100" })).watches.map((w) => w.id)).toEqual(ids(stored.filter((w) => w.destination.type === "amqp")));
+    expect((await pages({ destinationType: "amqp", limit: "100" })).watches.map((w) => w.id)).toEqual(
+      ids(stored.filter((w) => w.destination.type === "amqp")),
+    );
     const both = stored.filter((w) => w.state === "failed" && w.destination.type === "cmq");
     expect((await pages({ state: "failed", destinationType: "cmq", limit: "3" })).watches.map((w) => w.id)).toEqual(ids(both));
     expect(await get("/watches", { taskId: "99999" })).toMatchObject({ statusCode: 200, json: { data: [], next: null } });

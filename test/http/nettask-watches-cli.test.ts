@@ -25,21 +25,43 @@ const failed: Watch[] = [];
 /** A dead letter: task `n` finished, its event kept, every attempt failed. */
 function deadLetter(n: number, destination: Destination): Watch {
   const watch = newWatch({ task: { api: "legacy", taskId: n, region: "gz" }, destination }, T0 + n, 86_400);
-  const finished = { ...watch, lastResult: { api: "legacy", taskId: n, region: "gz", status: "succeeded", code: 0, output: { code: 0, message: "" }, data: null } } as Watch;
+  const finished = {
+    ...watch,
+    lastResult: { api: "legacy", taskId: n, region: "gz", status: "succeeded", code: 0, output: { code: 0, message: "" }, data: null },
+  } as Watch;
   const event = buildEvent(finished, "com.tencentcloud.vpc.nettask.succeeded", T0 + n, "urn:nettask-relay");
-  return { ...finished, state: "failed", dueAt: null, event, delivery: { attempts: [{ at: event.time, ok: false, status: 503, error: "HTTP 503" }], attemptCount: 1, roundAttempts: 1, disabled: false } };
+  return {
+    ...finished,
+    state: "failed",
+    dueAt: null,
+    event,
+    delivery: {
+      attempts: [{ at: event.time, ok: false, status: 503, error: "HTTP 503" }],
+      attemptCount: 1,
+      roundAttempts: 1,
+      disabled: false,
+    },
+  };
 }
 
 beforeAll(async () => {
   stack = await startStack();
-  api = await serveFunctionUrl({ handler: main_handler as unknown as ScfHandler, functionName: "http", timeLimitMs: 30_000, port: 0, onError: () => undefined });
+  api = await serveFunctionUrl({
+    handler: main_handler as unknown as ScfHandler,
+    functionName: "http",
+    timeLimitMs: 30_000,
+    port: 0,
+    onError: () => undefined,
+  });
   store = new SqliteWatchStore(stack.env.STORE_URL!.slice("sqlite:".length));
   for (let n = 1; n <= 5; n++) {
     const watch = deadLetter(n, { type: "webhook", url: stack.inbox.url, secret: WEBHOOK_SECRET });
     await store.insert(watch);
     failed.push(watch);
   }
-  await store.insert(newWatch({ task: { api: "legacy", taskId: 6, region: "gz" }, destination: { type: "cmq", queue: "pending-one" } }, T0 + 6, 86_400));
+  await store.insert(
+    newWatch({ task: { api: "legacy", taskId: 6, region: "gz" }, destination: { type: "cmq", queue: "pending-one" } }, T0 + 6, 86_400),
+  );
 });
 
 afterAll(async () => {
@@ -52,8 +74,11 @@ afterAll(async () => {
 function nettask(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(TENCENTCLOUD_|NETTASK_|API_TOKEN$)/.test(name)));
   return new Promise((resolve) => {
-    execFile(process.execPath, ["--import", "tsx", "scripts/nettask.ts", ...args], { cwd: ROOT, timeout: 60_000, env: { ...inherited, API_TOKEN, ...env } }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number(error.code ?? -1) : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      ["--import", "tsx", "scripts/nettask.ts", ...args],
+      { cwd: ROOT, timeout: 60_000, env: { ...inherited, API_TOKEN, ...env } },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? -1) : 0, stdout, stderr }),
     );
   });
 }
@@ -73,7 +98,10 @@ describe("nettask watches", () => {
   it("takes --api-url, follows the pages up to --limit, and prints JSON lines with --json", async () => {
     const run = await nettask(["watches", "--limit", "2", "--json", "--api-url", api.url]);
     expect(run.code, run.stderr).toBe(0);
-    const watches = run.stdout.trim().split("\n").map((line) => JSON.parse(line));
+    const watches = run.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
     expect(watches.map((w) => w.taskId)).toEqual([6, 5]);
     expect(watches[1]).not.toHaveProperty("destination.secret");
     expect(run.stderr).toBe("nettask: 2 shown; more match (raise --limit)\n");
@@ -86,7 +114,9 @@ describe("nettask watches", () => {
   it("exits 3 naming what is wrong: a bad filter, a wrong token, no API", async () => {
     const bad = await nettask(["watches", "--state", "dead", "--api-url", api.url]);
     expect(bad.code).toBe(3);
-    expect(bad.stderr).toMatch(/^nettask: GET watches\?state=dead&limit=50: 422 Invalid query\. \(state must be one of: "pending", .*\)\n$/);
+    expect(bad.stderr).toMatch(
+      /^nettask: GET watches\?state=dead&limit=50: 422 Invalid query\. \(state must be one of: "pending", .*\)\n$/,
+    );
     const token = await nettask(["watches", "--api-url", api.url], { API_TOKEN: "wrong-token" });
     expect(token.code).toBe(3);
     expect(token.stderr).toMatch(/401 The bearer token is not valid\./);

@@ -26,7 +26,6 @@ const ajv = new Ajv2020({ strict: false, allErrors: true });
 ajv.addSchema({ ...doc, $id: DOC_ID });
 const validator = (name: string) => ajv.compile({ $ref: `${DOC_ID}#/components/schemas/${name}` });
 
-
 describe("GET /openapi.json document", () => {
   it("passes Redocly's recommended ruleset with no error and no warning", async () => {
     const config = await createConfig({ extends: ["recommended"] });
@@ -46,7 +45,9 @@ describe("GET /openapi.json document", () => {
     expect(Object.keys(list.responses)).toEqual(expect.arrayContaining(["200", "401", "405", "422", "503"]));
     expect(list.responses["200"].content["application/json"].schema).toEqual({ $ref: "#/components/schemas/WatchPage" });
     expect(doc.components.schemas.WatchPage.properties.data.items).toEqual({ $ref: "#/components/schemas/Watch" });
-    expect(doc.paths["/watches/stats"].get.responses["200"].content["application/json"].schema).toEqual({ $ref: "#/components/schemas/WatchStats" });
+    expect(doc.paths["/watches/stats"].get.responses["200"].content["application/json"].schema).toEqual({
+      $ref: "#/components/schemas/WatchStats",
+    });
     expect(Object.keys(doc.paths["/healthz"].get.responses)).toEqual(expect.arrayContaining(["200", "503"]));
   });
 
@@ -97,7 +98,12 @@ describe("GET /openapi.json document", () => {
 
   it("documents the query, the body and the statuses of each operation", () => {
     const task = doc.paths["/tasks/{taskId}"].get;
-    expect(task.parameters).toContainEqual({ name: "region", in: "query", required: true, schema: { $ref: "#/components/schemas/Region" } });
+    expect(task.parameters).toContainEqual({
+      name: "region",
+      in: "query",
+      required: true,
+      schema: { $ref: "#/components/schemas/Region" },
+    });
     expect(task.parameters).toContainEqual({ name: "taskId", in: "path", required: true, schema: { $ref: "#/components/schemas/TaskId" } });
     const register = doc.paths["/watches"].post;
     expect(register.requestBody.content["application/json"].schema).toEqual({ $ref: "#/components/schemas/WatchRequest" });
@@ -108,7 +114,9 @@ describe("GET /openapi.json document", () => {
 
   it("takes its schemas from lib/schemas, shared pieces as components, with no $id left", () => {
     const schemas = doc.components.schemas;
-    expect(schemas.TaskResult.oneOf).toEqual(["VpcTaskResult", "EipTaskResult", "LegacyTaskResult"].map((name) => ({ $ref: `#/components/schemas/${name}` })));
+    expect(schemas.TaskResult.oneOf).toEqual(
+      ["VpcTaskResult", "EipTaskResult", "LegacyTaskResult"].map((name) => ({ $ref: `#/components/schemas/${name}` })),
+    );
     expect(schemas.TaskResult.discriminator.mapping).toEqual({
       vpc: "#/components/schemas/VpcTaskResult",
       eip: "#/components/schemas/EipTaskResult",
@@ -146,14 +154,19 @@ describe("GET /openapi.json document", () => {
     expect(validator("TaskResult")(DOCUMENTED_297)).toBe(true);
     expect(validator("TaskResult")({ ...DOCUMENTED_297, status: "done" })).toBe(false);
     const watch = newWatch(
-      { task: { api: "legacy", taskId: 297, region: "gz" }, destination: { type: "webhook", url: "https://hooks.example.com/x", secret: `whsec_${Buffer.alloc(32, 7).toString("base64")}` } },
+      {
+        task: { api: "legacy", taskId: 297, region: "gz" },
+        destination: { type: "webhook", url: "https://hooks.example.com/x", secret: `whsec_${Buffer.alloc(32, 7).toString("base64")}` },
+      },
       Date.UTC(2026, 0, 1),
       86_400,
     );
     const isWatch = validator("Watch");
     expect(isWatch(watchView(watch)), JSON.stringify(isWatch.errors)).toBe(true);
     expect(isWatch(watch)).toBe(false); // the stored form has lease and version
-    const problem = JSON.parse(new HttpProblem("invalid-input", "Invalid task.", [{ field: "taskId", rule: "type", message: "must be integer" }]).toResponse().body);
+    const problem = JSON.parse(
+      new HttpProblem("invalid-input", "Invalid task.", [{ field: "taskId", rule: "type", message: "must be integer" }]).toResponse().body,
+    );
     expect(validator("Problem")(problem)).toBe(true);
     expect(validator("WatchRequest")({ taskId: "297", region: "gz", destination: { type: "cmq", queue: "q" } })).toBe(true);
     expect(validator("WatchRequest")({ taskId: true, region: "gz", destination: { type: "cmq", queue: "q" } })).toBe(false);

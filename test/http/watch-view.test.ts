@@ -5,7 +5,8 @@ import { newWatch } from "../../lib/watches/model";
 
 const SECRET = `whsec_${Buffer.alloc(32, 1).toString("base64")}`;
 const OTHER_SECRET = `whsec_${Buffer.alloc(32, 2).toString("base64")}`;
-const watchFor = (destination: Destination): Watch => newWatch({ task: { api: "legacy", taskId: 297, region: "gz" }, destination }, Date.UTC(2026, 0, 1), 3600);
+const watchFor = (destination: Destination): Watch =>
+  newWatch({ task: { api: "legacy", taskId: 297, region: "gz" }, destination }, Date.UTC(2026, 0, 1), 3600);
 
 describe("watchView", () => {
   it("omits webhook secrets, one or several", () => {
@@ -17,7 +18,9 @@ describe("watchView", () => {
   });
 
   it("masks user names and passwords inside amqp and webhook URLs, as the URL parser reads them", () => {
-    const amqp = watchView(watchFor({ type: "amqp", exchange: "ex", routingKey: "rk", url: "amqps://relay:p4ssw0rd@mq.example.com:5671/vhost" }));
+    const amqp = watchView(
+      watchFor({ type: "amqp", exchange: "ex", routingKey: "rk", url: "amqps://relay:p4ssw0rd@mq.example.com:5671/vhost" }),
+    );
     expect(amqp.destination).toEqual({ type: "amqp", exchange: "ex", routingKey: "rk", url: "amqps://***:***@mq.example.com:5671/vhost" });
     const shown = (url: string) => (watchView(watchFor({ type: "webhook", url, secret: SECRET })).destination as { url: string }).url;
     expect(shown("https://bot:t0ps3cret@hooks.example.com/in")).toBe("https://***:***@hooks.example.com/in");
@@ -39,7 +42,12 @@ describe("watchView", () => {
   });
 
   it("drops the poller's bookkeeping and keeps everything else", () => {
-    const watch = { ...watchFor({ type: "cmq", queue: "results", region: "gz" }), version: 7, lease: { owner: "x-1", until: 5 }, sending: { owner: "x-1", until: 4 } };
+    const watch = {
+      ...watchFor({ type: "cmq", queue: "results", region: "gz" }),
+      version: 7,
+      lease: { owner: "x-1", until: 5 },
+      sending: { owner: "x-1", until: 4 },
+    };
     const view = watchView(watch);
     for (const hidden of ["version", "lease", "dueAt", "sending"]) expect(view).not.toHaveProperty(hidden);
     const { version: _v, lease: _l, dueAt: _d, sending: _s, ...rest } = watch;

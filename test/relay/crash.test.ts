@@ -12,7 +12,13 @@ import { startStack, WEBHOOK_SECRET, type Stack } from "../support/stack";
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack({ POLL_MIN_DELAY_MS: "50", POLL_MAX_DELAY_MS: "100", POLL_LEASE_MS: "1500", WEBHOOK_TIMEOUT_MS: "700", WEBHOOK_ALLOW: "127.0.0.1/32" });
+  stack = await startStack({
+    POLL_MIN_DELAY_MS: "50",
+    POLL_MAX_DELAY_MS: "100",
+    POLL_LEASE_MS: "1500",
+    WEBHOOK_TIMEOUT_MS: "700",
+    WEBHOOK_ALLOW: "127.0.0.1/32",
+  });
 });
 afterAll(() => stack.close());
 

@@ -91,7 +91,9 @@ async function relay(env: Record<string, string>, name: string): Promise<Relay> 
 }
 
 describe.each(Object.keys(STORES) as Array<keyof typeof STORES>)("fenced sends (%s store)", (kind) => {
-  it("two pollers whose upstream calls outlast the lease send each event once, never after the watch is final", { timeout: 60_000 }, async () => {
+  it("two pollers whose upstream calls outlast the lease send each event once, never after the watch is final", {
+    timeout: 60_000,
+  }, async () => {
     const env = {
       STORE_URL: STORES[kind](),
       POLL_LEASE_MS: "1000",
@@ -141,11 +143,16 @@ describe.each(Object.keys(STORES) as Array<keyof typeof STORES>)("fenced sends (
       // The failed first attempt (delivering watches only), the one that made the watch final, and nothing after it.
       const expected = watch!.delivery.attempts.map((attempt) => attempt.status);
       expect(expected.at(-1)).toBe(204);
-      expect(r.hits.filter((h) => h.id === eventId).map((h) => h.status), `deliveries of ${eventId}`).toEqual(expected);
+      expect(
+        r.hits.filter((h) => h.id === eventId).map((h) => h.status),
+        `deliveries of ${eventId}`,
+      ).toEqual(expected);
       expect(expected.filter((status) => status === 204)).toHaveLength(1);
     }
     expect(unreadableByCloudEventsSdk(r.raw)).toEqual([]);
-    console.log(`fence/two-pollers (${kind}): watches=${order.length} hits=${r.hits.length} stalledRequests=${stalled.length} superseded=${reports.map((x) => x.superseded).join("+")}`);
+    console.log(
+      `fence/two-pollers (${kind}): watches=${order.length} hits=${r.hits.length} stalledRequests=${stalled.length} superseded=${reports.map((x) => x.superseded).join("+")}`,
+    );
   });
 
   it("a poller whose lease ran out does not send what another poller took over and delivered", { timeout: 30_000 }, async () => {
@@ -153,7 +160,10 @@ describe.each(Object.keys(STORES) as Array<keyof typeof STORES>)("fenced sends (
     const config = loadConfig({ ...process.env, ...env });
     const r = await receiver((_id, nth) => ({ status: nth === 1 ? 503 : 204 }));
     const taker = await relay(env, "taker");
-    const { watch } = await taker.registerWatch({ ...stack.emulator.createTask({ region: "gz" }), destination: { type: "webhook", url: r.url, secret: WEBHOOK_SECRET } });
+    const { watch } = await taker.registerWatch({
+      ...stack.emulator.createTask({ region: "gz" }),
+      destination: { type: "webhook", url: r.url, secret: WEBHOOK_SECRET },
+    });
     expect(watch.state).toBe("delivering");
 
     // The slow poller claims the watch, then stalls for longer than its lease.
@@ -167,7 +177,15 @@ describe.each(Object.keys(STORES) as Array<keyof typeof STORES>)("fenced sends (
     await sleep(config.leaseMs + 100);
     expect((await taker.poll({ budgetMs: 3_000 })).deliveries.ok).toBe(1);
 
-    const parts = { config, store, deliverer, now, random: Math.random, logger: createLogger({ level: "error" }), client: createTaskClient(clientOptionsFromConfig(config)) };
+    const parts = {
+      config,
+      store,
+      deliverer,
+      now,
+      random: Math.random,
+      logger: createLogger({ level: "error" }),
+      client: createTaskClient(clientOptionsFromConfig(config)),
+    };
     const step = await advanceWatch(held!, "slow-poller", parts);
     expect(step).toMatchObject({ watch: undefined, superseded: true });
     expect(r.hits.map((h) => h.status)).toEqual([503, 204]);
@@ -183,7 +201,10 @@ describe.each(Object.keys(STORES) as Array<keyof typeof STORES>)("fenced sends (
       const settings = env();
       const r = await receiver((_id, nth) => (nth === 1 ? { status: 503 } : { status, holdMs: HOLD_MS }));
       const [poller, user] = [await relay(settings, "poller"), await relay(settings, "user")];
-      const { watch } = await poller.registerWatch({ ...stack.emulator.createTask({ region: "sh" }), destination: { type: "webhook", url: r.url, secret: WEBHOOK_SECRET } });
+      const { watch } = await poller.registerWatch({
+        ...stack.emulator.createTask({ region: "sh" }),
+        destination: { type: "webhook", url: r.url, secret: WEBHOOK_SECRET },
+      });
       const polling = poller.poll({ budgetMs: 2_500 });
       await waitFor("the second attempt to reach the receiver", () => r.hits.length === 2, 10_000);
       return { r, poller, user, watch, polling };
@@ -199,7 +220,9 @@ describe.each(Object.keys(STORES) as Array<keyof typeof STORES>)("fenced sends (
       expect(r.hits.map((h) => h.status)).toEqual([503, 204]);
     });
 
-    it("DELETE waits for the attempt: cancelled if it failed, with that attempt on record, and nothing more is sent", { timeout: 30_000 }, async () => {
+    it("DELETE waits for the attempt: cancelled if it failed, with that attempt on record, and nothing more is sent", {
+      timeout: 30_000,
+    }, async () => {
       const { r, user, poller, watch, polling } = await inFlight(500);
       const answer = await user.cancelWatch(watch.id);
       expect(answer).toMatchObject({ state: "cancelled", dueAt: null });

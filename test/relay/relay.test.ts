@@ -56,7 +56,12 @@ describe("relay", () => {
   it("polls running tasks until they finish and delivers success and failure as final outcomes", async () => {
     const r = await relay();
     const ok = stack.emulator.createTask({ region: "sh", durationMs: 300, data: { total: 0, detail: [] } });
-    const bad = stack.emulator.createTask({ region: "sh", durationMs: 300, outcome: "failure", output: { code: 29259, message: "rule expansion too large" } });
+    const bad = stack.emulator.createTask({
+      region: "sh",
+      durationMs: 300,
+      outcome: "failure",
+      output: { code: 29259, message: "rule expansion too large" },
+    });
     const okWatch = await r.registerWatch({ ...ok, destination: inboxDestination() });
     const badWatch = await r.registerWatch({ ...bad, destination: inboxDestination() });
     expect(okWatch.watch.state).toBe("pending");
@@ -68,7 +73,11 @@ describe("relay", () => {
 
     const done = await r.getWatch(badWatch.watch.id);
     expect(done).toMatchObject({ state: "delivered", lastResult: { status: "failed", code: 1, output: { code: 29259 } } });
-    expect(done!.event).toMatchObject({ type: "com.tencentcloud.vpc.nettask.failed", subject: String(bad.taskId), data: { status: "failed", watchId: done!.id } });
+    expect(done!.event).toMatchObject({
+      type: "com.tencentcloud.vpc.nettask.failed",
+      subject: String(bad.taskId),
+      data: { status: "failed", watchId: done!.id },
+    });
     expect(done!.polls).toBeGreaterThanOrEqual(2);
     const ids = stack.inbox.received().map((d) => d.id);
     expect(ids.filter((id) => id === done!.event!.id)).toHaveLength(1);
@@ -76,11 +85,23 @@ describe("relay", () => {
 
   it("watches an API 3.0 vpc task by its RequestId and delivers com.tencentcloud.vpc.task.succeeded with the Output", async () => {
     const r = await relay();
-    const output = '{"TotalCount":1,"InstanceSet":[{"Region":"ap-guangzhou","InstanceType":"sg","InstanceId":"sg-5y2ta666","InstanceName":"createPolicy"}]}';
+    const output =
+      '{"TotalCount":1,"InstanceSet":[{"Region":"ap-guangzhou","InstanceType":"sg","InstanceId":"sg-5y2ta666","InstanceName":"createPolicy"}]}';
     const task = stack.emulator.createTask({ api: "vpc", region: "ap-guangzhou", durationMs: 300, output });
     const { watch } = await r.registerWatch({ taskId: String(task.taskId), region: "gz", destination: inboxDestination() });
-    expect(watch).toMatchObject({ api: "vpc", taskId: task.taskId, region: "ap-guangzhou", state: "pending", lastResult: { status: "running" } });
-    const again = await r.registerWatch({ api: "vpc", taskId: String(task.taskId), region: "ap-guangzhou", destination: inboxDestination() });
+    expect(watch).toMatchObject({
+      api: "vpc",
+      taskId: task.taskId,
+      region: "ap-guangzhou",
+      state: "pending",
+      lastResult: { status: "running" },
+    });
+    const again = await r.registerWatch({
+      api: "vpc",
+      taskId: String(task.taskId),
+      region: "ap-guangzhou",
+      destination: inboxDestination(),
+    });
     expect(again).toMatchObject({ created: false, watch: { id: watch.id } });
 
     const report = await r.poll({ budgetMs: 5_000 });
@@ -89,7 +110,16 @@ describe("relay", () => {
     expect(done!.event).toMatchObject({
       type: "com.tencentcloud.vpc.task.succeeded",
       subject: task.taskId,
-      data: { api: "vpc", taskId: task.taskId, region: "ap-guangzhou", status: "succeeded", output, data: JSON.parse(output), result: null, watchId: watch.id },
+      data: {
+        api: "vpc",
+        taskId: task.taskId,
+        region: "ap-guangzhou",
+        status: "succeeded",
+        output,
+        data: JSON.parse(output),
+        result: null,
+        watchId: watch.id,
+      },
     });
     const delivered = stack.inbox.received().filter((d) => d.id === done!.event!.id);
     expect(delivered).toEqual([expect.objectContaining({ verified: true, type: "com.tencentcloud.vpc.task.succeeded" })]);
@@ -97,19 +127,35 @@ describe("relay", () => {
 
   it("delivers a failed vpc task and an EIP task, each as com.tencentcloud.vpc.task.* naming its api", async () => {
     const r = await relay();
-    const failed = stack.emulator.createTask({ api: "vpc", region: "ap-shanghai", outcome: "failure", output: "ResourceInUse: the template is in use" });
+    const failed = stack.emulator.createTask({
+      api: "vpc",
+      region: "ap-shanghai",
+      outcome: "failure",
+      output: "ResourceInUse: the template is in use",
+    });
     const eip = stack.emulator.createTask({ api: "eip", region: "ap-shanghai" });
     const failedWatch = await r.registerWatch({ taskId: String(failed.taskId), region: "sh", destination: inboxDestination() });
     const eipWatch = await r.registerWatch({ api: "eip", taskId: String(eip.taskId), region: "sh", destination: inboxDestination() });
-    expect(failedWatch.watch.event).toMatchObject({ type: "com.tencentcloud.vpc.task.failed", data: { api: "vpc", status: "failed", output: "ResourceInUse: the template is in use" } });
-    expect(eipWatch.watch.event).toMatchObject({ type: "com.tencentcloud.vpc.task.succeeded", subject: String(eip.taskId), data: { api: "eip", taskId: Number(eip.taskId), status: "succeeded", output: null } });
+    expect(failedWatch.watch.event).toMatchObject({
+      type: "com.tencentcloud.vpc.task.failed",
+      data: { api: "vpc", status: "failed", output: "ResourceInUse: the template is in use" },
+    });
+    expect(eipWatch.watch.event).toMatchObject({
+      type: "com.tencentcloud.vpc.task.succeeded",
+      subject: String(eip.taskId),
+      data: { api: "eip", taskId: Number(eip.taskId), status: "succeeded", output: null },
+    });
     expect([failedWatch.watch.state, eipWatch.watch.state]).toEqual(["delivered", "delivered"]);
   });
 
   it("refuses a RequestId the upstream does not know (ResourceNotFound), and stores nothing", async () => {
     const r = await relay();
     const before = await stack.countWatches();
-    const refused = r.registerWatch({ taskId: "00000000-0000-4000-8000-000000000000", region: "ap-guangzhou", destination: inboxDestination() });
+    const refused = r.registerWatch({
+      taskId: "00000000-0000-4000-8000-000000000000",
+      region: "ap-guangzhou",
+      destination: inboxDestination(),
+    });
     await expect(refused).rejects.toMatchObject({ code: "ResourceNotFound", category: "not-found" });
     expect(await stack.countWatches()).toBe(before);
   });
@@ -130,7 +176,10 @@ describe("relay", () => {
     const report = await r.poll({ budgetMs: 3_000 });
     expect(report.finished.timedout).toBe(1);
     const expired = await r.getWatch(watch.id);
-    expect(expired).toMatchObject({ state: "expired", event: { type: "com.tencentcloud.vpc.nettask.timedout", data: { status: "running", code: 2 } } });
+    expect(expired).toMatchObject({
+      state: "expired",
+      event: { type: "com.tencentcloud.vpc.nettask.timedout", data: { status: "running", code: 2 } },
+    });
   });
 
   it("refuses a task the upstream does not know, and stores nothing", async () => {
@@ -145,7 +194,11 @@ describe("relay", () => {
   it("refuses internal webhook targets and invalid requests before storing anything", async () => {
     const r = await relay();
     const before = await stack.countWatches();
-    const ssrf = r.registerWatch({ taskId: 297, region: "gz", destination: { type: "webhook", url: "https://169.254.169.254/latest", secret: WEBHOOK_SECRET } });
+    const ssrf = r.registerWatch({
+      taskId: 297,
+      region: "gz",
+      destination: { type: "webhook", url: "https://169.254.169.254/latest", secret: WEBHOOK_SECRET },
+    });
     await expect(ssrf).rejects.toBeInstanceOf(ValidationError);
     await expect(ssrf).rejects.toMatchObject({ errors: [expect.objectContaining({ field: "destination.url" })] });
     const invalid = r.registerWatch({ taskId: 0, region: "gz", destination: inboxDestination() });
@@ -208,9 +261,19 @@ describe("relay", () => {
 
     const bad = await r.poll({ budgetMs: 1_000, timerArgument: "{not json" });
     expect(bad.problems).toEqual([expect.stringContaining("timer argument is not JSON")]);
-    const invalid = await r.poll({ budgetMs: 1_000, timerArgument: { watches: [{ taskId: true, region: "gz", destination: inboxDestination() }] } });
+    const invalid = await r.poll({
+      budgetMs: 1_000,
+      timerArgument: { watches: [{ taskId: true, region: "gz", destination: inboxDestination() }] },
+    });
     expect(invalid.problems).toEqual([expect.stringMatching(/watches\[0\]\.taskId must be string or integer/)]);
-    const noKind = await r.poll({ budgetMs: 1_000, timerArgument: { watches: [{ taskId: "ipm-2uw6ujo6", region: "gz", destination: inboxDestination() }] } });
-    expect(noKind.problems).toEqual([expect.stringMatching(/^timer argument watches\[0\] \(taskId ipm-2uw6ujo6, region gz\): invalid request body: taskId is neither a RequestId/)]);
+    const noKind = await r.poll({
+      budgetMs: 1_000,
+      timerArgument: { watches: [{ taskId: "ipm-2uw6ujo6", region: "gz", destination: inboxDestination() }] },
+    });
+    expect(noKind.problems).toEqual([
+      expect.stringMatching(
+        /^timer argument watches\[0\] \(taskId ipm-2uw6ujo6, region gz\): invalid request body: taskId is neither a RequestId/,
+      ),
+    ]);
   });
 });

@@ -18,18 +18,33 @@ it("an upstream echoing the request keeps the session token out of logs and answ
   let mode: "json" | "text" = "json";
   const upstream = createServer(async (req, res) => {
     // Params sorted backwards, so Token comes early (as some gateways' error pages show the request).
-    const echoed = [...new URLSearchParams(await text(req))].sort(([a], [b]) => (a < b ? 1 : -1)).map(([k, v]) => `${k}=${v}`).join("&");
-    if (mode === "json") res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ code: 4100, message: `refused ${echoed}`, codeDesc: `AuthFailure ${echoed}` }));
+    const echoed = [...new URLSearchParams(await text(req))]
+      .sort(([a], [b]) => (a < b ? 1 : -1))
+      .map(([k, v]) => `${k}=${v}`)
+      .join("&");
+    if (mode === "json")
+      res
+        .writeHead(200, { "content-type": "application/json" })
+        .end(JSON.stringify({ code: 4100, message: `refused ${echoed}`, codeDesc: `AuthFailure ${echoed}` }));
     else res.writeHead(200, { "content-type": "text/plain" }).end(`${echoed} refused`);
   });
   await new Promise<void>((ready) => upstream.listen(0, "127.0.0.1", ready));
   const lines: string[] = [];
   const logger = createLogger({ level: "debug", sink: (line) => lines.push(line) });
   const env = { TENCENTCLOUD_SECRET_ID: "AKIDecho", TENCENTCLOUD_SECRET_KEY: "echo-secret-key-5678", TENCENTCLOUD_SESSION_TOKEN: TOKEN };
-  const config = loadConfig({ ...env, NETTASK_ENDPOINT: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/v2/index.php`, NETTASK_MAX_ATTEMPTS: "1", STORE_URL: "sqlite::memory:", API_TOKEN: "t" });
+  const config = loadConfig({
+    ...env,
+    NETTASK_ENDPOINT: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/v2/index.php`,
+    NETTASK_MAX_ATTEMPTS: "1",
+    STORE_URL: "sqlite::memory:",
+    API_TOKEN: "t",
+  });
   const relay = await createRelay(config, { logger });
   const api = (method: string, path: string, query: Record<string, string> = {}) =>
-    handleApiRequest({ method, path, query, headers: { authorization: "Bearer t" }, body: undefined, requestId: "r1" }, { config: () => config, tasks: async () => relay, relay: async () => relay, logger: () => logger });
+    handleApiRequest(
+      { method, path, query, headers: { authorization: "Bearer t" }, body: undefined, requestId: "r1" },
+      { config: () => config, tasks: async () => relay, relay: async () => relay, logger: () => logger },
+    );
   const bodies: string[] = [];
   bodies.push((await api("GET", "/tasks/1", { region: "gz" })).body); // JSON 4100 echo: message and codeDesc
   mode = "text";

@@ -19,7 +19,11 @@ import { API_TOKEN, startStack, type Stack } from "../support/stack";
 import { recordOutput } from "../support/capture";
 import { findLeaks, OWN_SECRETS } from "../support/secrets";
 
-const TEMPORARY = { secretId: "AKIDleakTESTStemporary0000000000001", secretKey: OWN_SECRETS.temporarySecretKey, token: OWN_SECRETS.sessionToken };
+const TEMPORARY = {
+  secretId: "AKIDleakTESTStemporary0000000000001",
+  secretKey: OWN_SECRETS.temporarySecretKey,
+  token: OWN_SECRETS.sessionToken,
+};
 
 let emulator: Emulator;
 let stack: Stack;
@@ -53,7 +57,9 @@ interface Seen {
 }
 
 /** Runs function invocations with their log lines captured, collecting the lines and the response bodies. */
-async function observe(run: (invoke: { http: (spec: RequestSpec) => Promise<any>; poll: () => Promise<unknown> }) => Promise<void>): Promise<Seen> {
+async function observe(
+  run: (invoke: { http: (spec: RequestSpec) => Promise<any>; poll: () => Promise<unknown> }) => Promise<void>,
+): Promise<Seen> {
   const seen: Seen = { output: [], statuses: [], bodies: [] };
   const { logs, error } = await captureLogs(() =>
     run({
@@ -76,7 +82,10 @@ async function observe(run: (invoke: { http: (spec: RequestSpec) => Promise<any>
 /** The leaks in what was seen: known secrets and their shapes, plus `presented` values given for this test. */
 function leaks(seen: Seen, presented: string[] = []): string[] {
   const text = seen.output.join("\n");
-  return [...findLeaks(text).map((l) => l.what), ...presented.filter((value) => text.includes(value)).map((value) => `presented value #${presented.indexOf(value)}`)];
+  return [
+    ...findLeaks(text).map((l) => l.what),
+    ...presented.filter((value) => text.includes(value)).map((value) => `presented value #${presented.indexOf(value)}`),
+  ];
 }
 
 const auth = (value: string) => ({ Authorization: value, "Content-Type": "application/json" });
@@ -98,7 +107,12 @@ it("wrong API tokens: 401 without the configured token or the presented one", as
   });
   expect(seen.statuses).toEqual(presented.flatMap(() => [401, 401]));
   expect(seen.output.some((line) => line.includes('"status":401'))).toBe(true);
-  expect(leaks(seen, presented.map((value) => value.split(" ")[1]!))).toEqual([]);
+  expect(
+    leaks(
+      seen,
+      presented.map((value) => value.split(" ")[1]!),
+    ),
+  ).toEqual([]);
 });
 
 it("Tencent Cloud refuses the signature (4100) and the session token (4105): 502 and logged polls without the key or the tokens", async () => {
@@ -106,7 +120,12 @@ it("Tencent Cloud refuses the signature (4100) and the session token (4105): 502
     process.env.TENCENTCLOUD_SECRET_KEY = OWN_SECRETS.wrongSecretKey;
     try {
       await http({ method: "GET", path: "/tasks/297", query: { region: "gz" }, headers: auth(`Bearer ${API_TOKEN}`) });
-      const watch = await http({ method: "POST", path: "/watches", headers: auth(`Bearer ${API_TOKEN}`), body: watchOf({ type: "cmq", queue: "refused-signature" }) });
+      const watch = await http({
+        method: "POST",
+        path: "/watches",
+        headers: auth(`Bearer ${API_TOKEN}`),
+        body: watchOf({ type: "cmq", queue: "refused-signature" }),
+      });
       expect(watch).toMatchObject({ state: "pending", lastError: { code: 4100 } });
       await poll();
     } finally {
@@ -115,7 +134,12 @@ it("Tencent Cloud refuses the signature (4100) and the session token (4105): 502
     process.env.TENCENTCLOUD_SESSION_TOKEN = OWN_SECRETS.staleSessionToken;
     try {
       await http({ method: "GET", path: "/tasks/297", query: { region: "gz" }, headers: auth(`Bearer ${API_TOKEN}`) });
-      await http({ method: "POST", path: "/watches", headers: auth(`Bearer ${API_TOKEN}`), body: watchOf({ type: "cmq", queue: "refused-token" }) });
+      await http({
+        method: "POST",
+        path: "/watches",
+        headers: auth(`Bearer ${API_TOKEN}`),
+        body: watchOf({ type: "cmq", queue: "refused-token" }),
+      });
       await poll();
     } finally {
       process.env.TENCENTCLOUD_SESSION_TOKEN = TEMPORARY.token;
@@ -132,16 +156,28 @@ it("Tencent Cloud refuses the signature (4100) and the session token (4105): 502
 it("a webhook with a password in its URL answering 500, until its watch fails: no password and no signing secret", async () => {
   const url = `http://hook-user:${OWN_SECRETS.webhookPassword}@127.0.0.1:${receiver.port}/hook?x=1`;
   const seen = await observe(async ({ http, poll }) => {
-    const { id } = await http({ method: "POST", path: "/watches", headers: auth(`Bearer ${API_TOKEN}`), body: watchOf({ type: "webhook", url, secret: OWN_SECRETS.webhookSecret }) });
+    const { id } = await http({
+      method: "POST",
+      path: "/watches",
+      headers: auth(`Bearer ${API_TOKEN}`),
+      body: watchOf({ type: "webhook", url, secret: OWN_SECRETS.webhookSecret }),
+    });
     await poll();
     await http({ method: "GET", path: `/watches/${id}`, headers: auth(`Bearer ${API_TOKEN}`) });
-    await http({ method: "POST", path: "/watches", headers: auth(`Bearer ${API_TOKEN}`), body: watchOf({ type: "webhook", url, secret: OWN_SECRETS.webhookSecret }) });
+    await http({
+      method: "POST",
+      path: "/watches",
+      headers: auth(`Bearer ${API_TOKEN}`),
+      body: watchOf({ type: "webhook", url, secret: OWN_SECRETS.webhookSecret }),
+    });
   });
   expect(seen.statuses).toEqual([202, 200, 200]);
   expect(seen.bodies[1]).toMatchObject({ state: "failed", destination: { url: expect.stringContaining("//***:***@127.0.0.1") } });
   expect(seen.bodies[1].delivery.attempts.map((a: { status: number }) => a.status)).toEqual([500, 500, 500]);
   // The receiver did get the password (as Basic auth) and the signature: they were really sent.
-  expect(receiver.hits.at(-1)!.headers.authorization).toBe(`Basic ${Buffer.from(`hook-user:${OWN_SECRETS.webhookPassword}`).toString("base64")}`);
+  expect(receiver.hits.at(-1)!.headers.authorization).toBe(
+    `Basic ${Buffer.from(`hook-user:${OWN_SECRETS.webhookPassword}`).toString("base64")}`,
+  );
   expect(seen.output.filter((line) => line.includes('"delivery attempt failed"')).length).toBe(3);
   expect(leaks(seen)).toEqual([]);
 });
@@ -151,19 +187,50 @@ it("webhook and broker URLs whose passwords URL parsers and patterns read differ
   const withSlash = `http://hook-user:${OWN_SECRETS.webhookPasswordWithSlash}@127.0.0.1:${receiver.port}/hook`;
   const brokerWithSlash = `amqp://relay:${OWN_SECRETS.amqpPasswordWithSlash}@127.0.0.1:5672/`;
   const seen = await observe(async ({ http, poll }) => {
-    const { id } = await http({ method: "POST", path: "/watches", headers: auth(`Bearer ${API_TOKEN}`), body: watchOf({ type: "webhook", url: withAt, secret: OWN_SECRETS.webhookSecret }) });
+    const { id } = await http({
+      method: "POST",
+      path: "/watches",
+      headers: auth(`Bearer ${API_TOKEN}`),
+      body: watchOf({ type: "webhook", url: withAt, secret: OWN_SECRETS.webhookSecret }),
+    });
     await poll();
     await http({ method: "GET", path: `/watches/${id}`, headers: auth(`Bearer ${API_TOKEN}`) });
-    await http({ method: "POST", path: "/watches", headers: auth(`Bearer ${API_TOKEN}`), body: watchOf({ type: "webhook", url: withSlash, secret: OWN_SECRETS.webhookSecret }) });
-    await http({ method: "POST", path: "/watches", headers: auth(`Bearer ${API_TOKEN}`), body: watchOf({ type: "amqp", exchange: "amq.topic", routingKey: "nettask", url: brokerWithSlash }) });
+    await http({
+      method: "POST",
+      path: "/watches",
+      headers: auth(`Bearer ${API_TOKEN}`),
+      body: watchOf({ type: "webhook", url: withSlash, secret: OWN_SECRETS.webhookSecret }),
+    });
+    await http({
+      method: "POST",
+      path: "/watches",
+      headers: auth(`Bearer ${API_TOKEN}`),
+      body: watchOf({ type: "amqp", exchange: "amq.topic", routingKey: "nettask", url: brokerWithSlash }),
+    });
   });
   expect(seen.statuses).toEqual([202, 200, 422, 422]);
   expect(seen.bodies[1]).toMatchObject({ state: "failed", destination: { url: `http://***:***@127.0.0.1:${receiver.port}/hook` } });
   // The password did reach the receiver (as Basic auth), whole: the parser read it as the user meant.
-  expect(receiver.hits.at(-1)!.headers.authorization).toBe(`Basic ${Buffer.from(`hook-user:${OWN_SECRETS.webhookPasswordWithAt}`).toString("base64")}`);
+  expect(receiver.hits.at(-1)!.headers.authorization).toBe(
+    `Basic ${Buffer.from(`hook-user:${OWN_SECRETS.webhookPasswordWithAt}`).toString("base64")}`,
+  );
   expect(seen.bodies[2].errors).toEqual([{ field: "destination.url", rule: "destination", message: "must be an absolute http(s) URL" }]);
-  expect(seen.bodies[3].errors).toEqual([expect.objectContaining({ field: "destination.url", message: expect.stringMatching(/^must be an amqp:\/\/ or amqps:\/\/ URL that parses/) })]);
-  expect(leaks(seen, [OWN_SECRETS.webhookPasswordWithAt, "ssword-for-leak", OWN_SECRETS.webhookPasswordWithSlash, "d29yZC1sZWFr", OWN_SECRETS.amqpPasswordWithSlash, "word-for-leak-tests-5c19"])).toEqual([]);
+  expect(seen.bodies[3].errors).toEqual([
+    expect.objectContaining({
+      field: "destination.url",
+      message: expect.stringMatching(/^must be an amqp:\/\/ or amqps:\/\/ URL that parses/),
+    }),
+  ]);
+  expect(
+    leaks(seen, [
+      OWN_SECRETS.webhookPasswordWithAt,
+      "ssword-for-leak",
+      OWN_SECRETS.webhookPasswordWithSlash,
+      "d29yZC1sZWFr",
+      OWN_SECRETS.amqpPasswordWithSlash,
+      "word-for-leak-tests-5c19",
+    ]),
+  ).toEqual([]);
 });
 
 it("a RabbitMQ broker refusing the password of the destination URL and of AMQP_URL: no password", async () => {
@@ -172,9 +239,19 @@ it("a RabbitMQ broker refusing the password of the destination URL and of AMQP_U
       method: "POST",
       path: "/watches",
       headers: auth(`Bearer ${API_TOKEN}`),
-      body: watchOf({ type: "amqp", exchange: "amq.topic", routingKey: "nettask", url: `amqp://guest:${OWN_SECRETS.amqpPassword}@127.0.0.1:5672` }),
+      body: watchOf({
+        type: "amqp",
+        exchange: "amq.topic",
+        routingKey: "nettask",
+        url: `amqp://guest:${OWN_SECRETS.amqpPassword}@127.0.0.1:5672`,
+      }),
     });
-    const byDefault = await http({ method: "POST", path: "/watches", headers: auth(`Bearer ${API_TOKEN}`), body: watchOf({ type: "amqp", exchange: "amq.topic", routingKey: "nettask" }) });
+    const byDefault = await http({
+      method: "POST",
+      path: "/watches",
+      headers: auth(`Bearer ${API_TOKEN}`),
+      body: watchOf({ type: "amqp", exchange: "amq.topic", routingKey: "nettask" }),
+    });
     await poll();
     await http({ method: "GET", path: `/watches/${own.id}`, headers: auth(`Bearer ${API_TOKEN}`) });
     await http({ method: "GET", path: `/watches/${byDefault.id}`, headers: auth(`Bearer ${API_TOKEN}`) });
@@ -182,7 +259,9 @@ it("a RabbitMQ broker refusing the password of the destination URL and of AMQP_U
   expect(seen.statuses).toEqual([202, 202, 200, 200]);
   for (const watch of seen.bodies.slice(2)) {
     expect(watch.state).toBe("failed");
-    expect(watch.delivery.attempts.map((a: { error: string }) => a.error)).toEqual([0, 1, 2].map(() => expect.stringMatching(/ACCESS.REFUSED/)));
+    expect(watch.delivery.attempts.map((a: { error: string }) => a.error)).toEqual(
+      [0, 1, 2].map(() => expect.stringMatching(/ACCESS.REFUSED/)),
+    );
   }
   expect(seen.bodies[2].destination.url).toBe("amqp://***:***@127.0.0.1:5672");
   expect(leaks(seen)).toEqual([]);
@@ -196,7 +275,11 @@ await handler({ Type: "Timer", TriggerName: "t", Time: "2026-01-31T12:00:00Z", M
     env: { ...process.env, STORE_URL: `redis://:${OWN_SECRETS.redisPassword}@127.0.0.1:1/0`, LOG_LEVEL: "debug" },
     timeout: 20_000,
   });
-  const failure = (await run.catch((error: { code: number; stdout: string; stderr: string }) => error)) as { code?: number; stdout: string; stderr: string };
+  const failure = (await run.catch((error: { code: number; stdout: string; stderr: string }) => error)) as {
+    code?: number;
+    stdout: string;
+    stderr: string;
+  };
   const seen: Seen = { output: [failure.stdout, failure.stderr], statuses: [], bodies: [] };
   recordOutput("security-error-paths-store", seen.output.join("\n"));
   expect(failure.code).toBe(1);

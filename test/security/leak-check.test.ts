@@ -28,8 +28,16 @@ describe("findLeaks", () => {
     ["a whsec_ secret no test declared", `whsec_${Buffer.alloc(24, 200).toString("base64")}`, /a whsec_ webhook secret/],
     ["a password inside a URL", "connecting to amqp://relay:guest-pass@broker:5672", /a password inside a URL/],
     ["a password with an @ inside a URL", "POST https://user:p@ssw0rd-x@hooks.example.com/in", /a password inside a URL/],
-    ["a base64 password with a / inside a URL", "POST https://user:c2VjcmV0/cGFzcw==@hooks.example.com/in failed", /a password inside a URL/],
-    ["an amqp password with a / in a resolver's error", "getaddrinfo ENOTFOUND amqp://relay:pass/word@broker.example", /a password inside a URL/],
+    [
+      "a base64 password with a / inside a URL",
+      "POST https://user:c2VjcmV0/cGFzcw==@hooks.example.com/in failed",
+      /a password inside a URL/,
+    ],
+    [
+      "an amqp password with a / in a resolver's error",
+      "getaddrinfo ENOTFOUND amqp://relay:pass/word@broker.example",
+      /a password inside a URL/,
+    ],
     ["a password half-masked by a pattern", "https://user:***@ssw0rd@hooks.example.com/", /a password inside a URL/],
   ])("finds %s", (_name, line, what) => {
     const leaks = findLeaks(`clean line\n${line}\nanother clean line`);
@@ -42,7 +50,13 @@ describe("findLeaks", () => {
 
   it("passes what the code prints instead of secrets", () => {
     const lines = [
-      JSON.stringify(redact({ authorization: `Bearer ${API_TOKEN}`, secretKey: DEFAULT_SECRET_KEY, url: `amqp://relay:${OWN_SECRETS.amqpPassword}@broker:5672` })),
+      JSON.stringify(
+        redact({
+          authorization: `Bearer ${API_TOKEN}`,
+          secretKey: DEFAULT_SECRET_KEY,
+          url: `amqp://relay:${OWN_SECRETS.amqpPassword}@broker:5672`,
+        }),
+      ),
       "redis://:***@127.0.0.1:6379/0 and https://user:[redacted]@hooks.example.com/",
       "amqps://***:***@mq.example.com:5671/vhost, https://***@hooks.example.com/in and https://hooks.example.com:8443/in?x=1",
       ...[

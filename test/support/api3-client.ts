@@ -16,8 +16,16 @@ export interface Credential {
 
 export const DEFAULT_CREDENTIAL: Credential = { secretId: DEFAULT_SECRET_ID, secretKey: DEFAULT_SECRET_KEY };
 
-export function vpcClient(emulator: Pick<Emulator, "port">, credential: Credential = DEFAULT_CREDENTIAL, region = "ap-guangzhou"): VpcClient {
-  return new VpcClient({ credential, region, profile: { httpProfile: { endpoint: `127.0.0.1:${emulator.port}`, protocol: "http://", reqTimeout: 10 } } });
+export function vpcClient(
+  emulator: Pick<Emulator, "port">,
+  credential: Credential = DEFAULT_CREDENTIAL,
+  region = "ap-guangzhou",
+): VpcClient {
+  return new VpcClient({
+    credential,
+    region,
+    profile: { httpProfile: { endpoint: `127.0.0.1:${emulator.port}`, protocol: "http://", reqTimeout: 10 } },
+  });
 }
 
 /** The SDK's error code for a call, or "ok". */
@@ -71,7 +79,9 @@ export async function callApi3(emulator: Pick<Emulator, "vpcEndpoint">, call: Ra
   const scope = `${call.scopeDate ?? tc3Date(timestamp)}/${service}/tc3_request`;
   const headers: Record<string, string> = {
     "content-type": contentType,
-    authorization: call.authorization ?? `TC3-HMAC-SHA256 Credential=${credential.secretId}/${scope}, SignedHeaders=content-type;host, Signature=${signature}`,
+    authorization:
+      call.authorization ??
+      `TC3-HMAC-SHA256 Credential=${credential.secretId}/${scope}, SignedHeaders=content-type;host, Signature=${signature}`,
     "x-tc-action": call.action,
     "x-tc-version": call.version ?? "2017-03-12",
     "x-tc-timestamp": String(timestamp),

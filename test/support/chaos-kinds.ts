@@ -24,12 +24,17 @@ export const kindAt = (i: number, kinds: readonly ChaosApi[] = ["legacy", "vpc"]
 
 // A JSON list, as the Describe*TemplateInstances tasks answer, and a plain-text failure reason.
 const VPC_OUTPUT: Record<Outcome, string> = {
-  succeeded: '{"TotalCount":1,"InstanceSet":[{"Region":"ap-guangzhou","InstanceType":"sg","InstanceId":"sg-5y2ta666","InstanceName":"createPolicy"}]}',
+  succeeded:
+    '{"TotalCount":1,"InstanceSet":[{"Region":"ap-guangzhou","InstanceType":"sg","InstanceId":"sg-5y2ta666","InstanceName":"createPolicy"}]}',
   failed: "ResourceInUse: the template is in use",
 };
 
 /** Creates a task of `api` that runs for `durationMs` and then has `outcome`. */
-export function createChaosTask(emulator: Emulator, api: ChaosApi, spec: { region: string; durationMs: number; outcome: Outcome }): ChaosTask {
+export function createChaosTask(
+  emulator: Emulator,
+  api: ChaosApi,
+  spec: { region: string; durationMs: number; outcome: Outcome },
+): ChaosTask {
   const { region, durationMs, outcome } = spec;
   const failure = outcome === "failed" ? { outcome: "failure" as const } : {};
   switch (api) {

@@ -17,7 +17,11 @@ export function testConfig(env: Record<string, string> = {}): Config {
 /** A finished watch's event, as the relay would build it. */
 export function sampleEvent(options: { type?: EventType; destination?: Destination; data?: Record<string, unknown> } = {}): CloudEvent {
   const now = Date.parse("2026-03-01T10:00:00Z");
-  const destination = options.destination ?? { type: "webhook", url: "https://hooks.example.com/nettask", secret: `whsec_${Buffer.alloc(24, 13).toString("base64")}` };
+  const destination = options.destination ?? {
+    type: "webhook",
+    url: "https://hooks.example.com/nettask",
+    secret: `whsec_${Buffer.alloc(24, 13).toString("base64")}`,
+  };
   const watch = newWatch({ task: { api: "legacy", taskId: 297, region: "gz" }, destination }, now, 86_400);
   watch.polls = 3;
   watch.firstSeenAt = new Date(now + 1_000).toISOString();
@@ -68,7 +72,14 @@ export async function startReceiver(script: Array<(res: ServerResponse) => void>
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       const body = Buffer.concat(chunks).toString();
-      hits.push({ at: Date.now(), method: req.method ?? "", url: req.url ?? "", headers: req.headers, body, cloudEvent: readCloudEvent(req.headers, body) });
+      hits.push({
+        at: Date.now(),
+        method: req.method ?? "",
+        url: req.url ?? "",
+        headers: req.headers,
+        body,
+        cloudEvent: readCloudEvent(req.headers, body),
+      });
       script[Math.min(hits.length - 1, script.length - 1)]!(res);
     });
   });
@@ -78,11 +89,18 @@ export async function startReceiver(script: Array<(res: ServerResponse) => void>
     port,
     url: `http://127.0.0.1:${port}/hook?token=abc`,
     hits,
-    close: () => new Promise<void>((done) => { server.closeAllConnections(); server.close(() => done()); }),
+    close: () =>
+      new Promise<void>((done) => {
+        server.closeAllConnections();
+        server.close(() => done());
+      }),
   };
 }
 
-export const status = (code: number, headers: Record<string, string> = {}) => (res: ServerResponse) => res.writeHead(code, headers).end(`status ${code}`);
+export const status =
+  (code: number, headers: Record<string, string> = {}) =>
+  (res: ServerResponse) =>
+    res.writeHead(code, headers).end(`status ${code}`);
 
 /**
  * Standard Webhooks verification written from the spec with node:crypto alone (not the
@@ -91,7 +109,10 @@ export const status = (code: number, headers: Record<string, string> = {}) => (r
 export function independentlyVerifiedSecrets(headers: IncomingHttpHeaders, body: string, secrets: string[]): string[] {
   const id = String(headers["webhook-id"]);
   const timestamp = String(headers["webhook-timestamp"]);
-  const sent = String(headers["webhook-signature"] ?? "").split(" ").filter((s) => s.startsWith("v1,")).map((s) => Buffer.from(s.slice(3), "base64"));
+  const sent = String(headers["webhook-signature"] ?? "")
+    .split(" ")
+    .filter((s) => s.startsWith("v1,"))
+    .map((s) => Buffer.from(s.slice(3), "base64"));
   return secrets.filter((secret) => {
     const key = Buffer.from(secret.slice("whsec_".length), "base64");
     const expected = createHmac("sha256", key).update(`${id}.${timestamp}.${body}`).digest();

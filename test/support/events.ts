@@ -34,7 +34,14 @@ export function httpEvent(platform: HttpPlatform, spec: RequestSpec): Record<str
   switch (platform) {
     case "scf-function-url":
       // Function URLs have no isBase64Encoded: bodies arrive as text.
-      return { ...event, httpMethod: spec.method, path: spec.path, queryString: query, headers: { ...event.headers, ...lowerCased(headers) }, body: spec.body ?? "" };
+      return {
+        ...event,
+        httpMethod: spec.method,
+        path: spec.path,
+        queryString: query,
+        headers: { ...event.headers, ...lowerCased(headers) },
+        body: spec.body ?? "",
+      };
     case "scf-api-gateway":
       return {
         ...event,

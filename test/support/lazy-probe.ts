@@ -12,7 +12,10 @@ import type { CloudEvent } from "../../lib/schemas/index";
 const cache = createRequire(import.meta.url).cache;
 const loaded = () => {
   const paths = Object.keys(cache);
-  return { sdk: paths.some((p) => p.includes("/node_modules/tencentcloud-sdk-nodejs/")), amqplib: paths.some((p) => p.includes("/node_modules/amqplib/")) };
+  return {
+    sdk: paths.some((p) => p.includes("/node_modules/tencentcloud-sdk-nodejs/")),
+    amqplib: paths.some((p) => p.includes("/node_modules/amqplib/")),
+  };
 };
 
 const event = JSON.parse(process.argv[2]!) as CloudEvent;
@@ -21,11 +24,20 @@ await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
 const port = (server.address() as AddressInfo).port;
 const closedPort = "1";
 
-const deliverer = createDeliverer(loadConfig({ WEBHOOK_ALLOW: "127.0.0.1/32", WEBHOOK_TIMEOUT_MS: "2000", CMQ_ENDPOINT: `http://127.0.0.1:${closedPort}` }), {
-  credentials: async () => ({ secretId: "AKIDprobe", secretKey: "probe" }),
-});
+const deliverer = createDeliverer(
+  loadConfig({ WEBHOOK_ALLOW: "127.0.0.1/32", WEBHOOK_TIMEOUT_MS: "2000", CMQ_ENDPOINT: `http://127.0.0.1:${closedPort}` }),
+  {
+    credentials: async () => ({ secretId: "AKIDprobe", secretKey: "probe" }),
+  },
+);
 const report: Record<string, unknown> = { afterCreate: loaded() };
-report.webhook = (await deliverer.deliver(event, { type: "webhook", url: `http://127.0.0.1:${port}/`, secret: `whsec_${Buffer.alloc(24, 5).toString("base64")}` })).ok;
+report.webhook = (
+  await deliverer.deliver(event, {
+    type: "webhook",
+    url: `http://127.0.0.1:${port}/`,
+    secret: `whsec_${Buffer.alloc(24, 5).toString("base64")}`,
+  })
+).ok;
 report.afterWebhook = loaded();
 await deliverer.deliver(event, { type: "cmq", queue: "probe" });
 report.afterCmq = loaded();

@@ -25,11 +25,16 @@ export default function setup(project: TestProject): () => Promise<void> {
     // Loaded only now: every test process imports TEST_MARK from here, and the list of secrets is heavy.
     const { findLeaks } = await import("./secrets");
     const files = readdirSync(dir);
-    if (files.length === 0) throw new Error(`secret-leak check: no test output was captured in ${dir}; is test/support/tee-output.ts in setupFiles?`);
+    if (files.length === 0)
+      throw new Error(`secret-leak check: no test output was captured in ${dir}; is test/support/tee-output.ts in setupFiles?`);
     const leaks = files.flatMap((name) => {
       const text = readFileSync(join(dir, name), "utf8");
       const lines = text.split("\n");
-      const testAt = (line: number) => lines.slice(0, line).findLast((l) => l.startsWith(TEST_MARK))?.slice(TEST_MARK.length) ?? "outside any test";
+      const testAt = (line: number) =>
+        lines
+          .slice(0, line)
+          .findLast((l) => l.startsWith(TEST_MARK))
+          ?.slice(TEST_MARK.length) ?? "outside any test";
       return findLeaks(text).map((leak) => `  ${name}:${leak.line}: ${leak.what} (in ${testAt(leak.line)})`);
     });
     // The evidence stays for inspection; the message itself names secrets, never shows them.

@@ -82,7 +82,11 @@ export async function readAnswer(res: Response): Promise<Answer> {
 }
 
 /** A clock tests move by hand. */
-export function manualClock(start = Date.UTC(2026, 0, 15, 12)): { now: () => number; advance: (ms: number) => void; set: (ms: number) => void } {
+export function manualClock(start = Date.UTC(2026, 0, 15, 12)): {
+  now: () => number;
+  advance: (ms: number) => void;
+  set: (ms: number) => void;
+} {
   let t = start;
   return { now: () => t, advance: (ms) => (t += ms), set: (ms) => (t = ms) };
 }

@@ -77,8 +77,14 @@ const KNOWN: Record<string, string> = {
 };
 
 /** Every whsec_ secret also leaks as its bare base64 key. */
-const SEARCHED: Array<[string, string]> = Object.entries(KNOWN).flatMap(([name, value]): Array<[string, string]> =>
-  value.startsWith("whsec_") ? [[name, value], [`${name}, base64 key`, value.slice("whsec_".length).replace(/=+$/, "")]] : [[name, value]],
+const SEARCHED: Array<[string, string]> = Object.entries(KNOWN).flatMap(
+  ([name, value]): Array<[string, string]> =>
+    value.startsWith("whsec_")
+      ? [
+          [name, value],
+          [`${name}, base64 key`, value.slice("whsec_".length).replace(/=+$/, "")],
+        ]
+      : [[name, value]],
 );
 
 /** What the code prints instead of a password in a URL. */

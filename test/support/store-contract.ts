@@ -106,7 +106,12 @@ export function storeContract(newSpace: () => Promise<StoreSpace>): void {
       const other = await open();
       const [held] = await claim(store);
       const [taken] = await claim(other, { owner: "poller-b", now: T0 + LEASE_MS + 1 });
-      expect(taken).toMatchObject({ id: held!.id, version: 2, lease: { owner: "poller-b", until: T0 + 2 * LEASE_MS + 1 }, dueAt: T0 + 2 * LEASE_MS + 1 });
+      expect(taken).toMatchObject({
+        id: held!.id,
+        version: 2,
+        lease: { owner: "poller-b", until: T0 + 2 * LEASE_MS + 1 },
+        dueAt: T0 + 2 * LEASE_MS + 1,
+      });
       expect(await store.save({ ...held!, state: "delivered", dueAt: null, lease: null })).toBeUndefined();
       expect(await store.get(held!.id)).toEqual(taken);
     });
@@ -267,7 +272,13 @@ export function storeContract(newSpace: () => Promise<StoreSpace>): void {
         { state: "cancelled" },
       ];
       for (const filters of cases) {
-        const expected = newestFirst(model.filter((w) => LIST_FILTER_NAMES.every((f) => filters[f] === undefined || String(f === "destinationType" ? w.destination.type : w[f]) === filters[f])));
+        const expected = newestFirst(
+          model.filter((w) =>
+            LIST_FILTER_NAMES.every(
+              (f) => filters[f] === undefined || String(f === "destinationType" ? w.destination.type : w[f]) === filters[f],
+            ),
+          ),
+        );
         const pages = await allPages({ filters, limit: 3 });
         expect(ids(pages.flat()), JSON.stringify(filters)).toEqual(ids(expected));
         expect(pages.at(-1)!.length, JSON.stringify(filters)).toBeLessThanOrEqual(3);
@@ -288,7 +299,10 @@ export function storeContract(newSpace: () => Promise<StoreSpace>): void {
 
     it(`keeps a page to ${SCAN_BUDGET} index entries when filters combine: a short page, then the rest`, async () => {
       const many = Array.from({ length: SCAN_BUDGET + 150 }, (_, i) => listedWatch(i + 1, { createdAt: T0 + i }));
-      const rare = [listedWatch(50_001, { createdAt: T0 - 2, destination: { type: "cmq", queue: "rare" } }), listedWatch(50_002, { createdAt: T0 - 1, destination: { type: "cmq", queue: "rare" } })];
+      const rare = [
+        listedWatch(50_001, { createdAt: T0 - 2, destination: { type: "cmq", queue: "rare" } }),
+        listedWatch(50_002, { createdAt: T0 - 1, destination: { type: "cmq", queue: "rare" } }),
+      ];
       for (const w of [...many, ...rare]) await store.insert(w);
       const pages = await allPages({ filters: { state: "pending", destinationType: "cmq" }, limit: 5 });
       expect(ids(pages.flat())).toEqual(ids(newestFirst(rare)));

@@ -27,7 +27,11 @@ export function busiestSecond(times: readonly number[]): number {
 
 /** One line per test with its counts, e.g. `chaos/upstream: tasks=500 deliveries=500 duplicates=0 lost=0`. */
 export function printCounts(name: string, counts: Record<string, number | string>): void {
-  console.log(`${name}: ${Object.entries(counts).map(([k, v]) => `${k}=${v}`).join(" ")}`);
+  console.log(
+    `${name}: ${Object.entries(counts)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(" ")}`,
+  );
 }
 
 export async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {

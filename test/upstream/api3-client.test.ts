@@ -9,10 +9,22 @@ import type { TaskRef } from "../../lib/schemas/index";
 import { createTaskClient, type TaskClientOptions } from "../../lib/upstream/client";
 import type { Credentials } from "../../lib/upstream/credentials";
 import { UpstreamError } from "../../lib/upstream/errors";
-import { DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, SEED_EIP_TASK, SEED_VPC_TASK, startEmulator, type Emulator, type VpcTaskSpec } from "../../scripts/emulator/index";
+import {
+  DEFAULT_SECRET_ID,
+  DEFAULT_SECRET_KEY,
+  SEED_EIP_TASK,
+  SEED_VPC_TASK,
+  startEmulator,
+  type Emulator,
+  type VpcTaskSpec,
+} from "../../scripts/emulator/index";
 
 const PERMANENT: Credentials = { secretId: DEFAULT_SECRET_ID, secretKey: DEFAULT_SECRET_KEY };
-const TEMPORARY: Credentials = { secretId: "AKIDapi3temporaryEMULATOR000000000", secretKey: "api3-temporary-key-0123456789abc", token: "api3-session-token-0123456789" };
+const TEMPORARY: Credentials = {
+  secretId: "AKIDapi3temporaryEMULATOR000000000",
+  secretKey: "api3-temporary-key-0123456789abc",
+  token: "api3-session-token-0123456789",
+};
 const SEEDED_VPC: TaskRef = { api: "vpc", taskId: SEED_VPC_TASK.taskId, region: "ap-guangzhou" };
 const SEEDED_EIP: TaskRef = { api: "eip", taskId: SEED_EIP_TASK.taskId, region: "ap-guangzhou" };
 
@@ -63,7 +75,9 @@ describe("vpc tasks (DescribeVpcTaskResult)", () => {
       data: null,
       result: [{ ResourceId: "eni-olifj433", Status: "SUCCESS" }],
     });
-    expect(emulator.requests()).toEqual([expect.objectContaining({ api: "vpc", action: "DescribeVpcTaskResult", taskId: SEEDED_VPC.taskId, code: 0, token: false })]);
+    expect(emulator.requests()).toEqual([
+      expect.objectContaining({ api: "vpc", action: "DescribeVpcTaskResult", taskId: SEEDED_VPC.taskId, code: 0, token: false }),
+    ]);
   });
 
   it("reports a running task as running, then its outcome", async () => {
@@ -73,11 +87,16 @@ describe("vpc tasks (DescribeVpcTaskResult)", () => {
 
   it("keeps a failed task's Output, a final result and not an error", async () => {
     const task = vpcTask({ outcome: "failure", output: "ResourceInUse: ipm-mdunqeb6 is referenced by sg-5y2ta666" });
-    expect(await client().describe(task)).toMatchObject({ status: "failed", output: "ResourceInUse: ipm-mdunqeb6 is referenced by sg-5y2ta666", data: null });
+    expect(await client().describe(task)).toMatchObject({
+      status: "failed",
+      output: "ResourceInUse: ipm-mdunqeb6 is referenced by sg-5y2ta666",
+      data: null,
+    });
   });
 
   it("parses an Output that is JSON into data, keeping the text as sent", async () => {
-    const output = '{"TotalCount":1,"InstanceSet":[{"Region":"ap-guangzhou","InstanceType":"sg","InstanceId":"sg-5y2ta666","InstanceName":"createPolicy"}]}';
+    const output =
+      '{"TotalCount":1,"InstanceSet":[{"Region":"ap-guangzhou","InstanceType":"sg","InstanceId":"sg-5y2ta666","InstanceName":"createPolicy"}]}';
     const result = await client().describe(vpcTask({ output }));
     expect(result).toMatchObject({ status: "succeeded", output, data: JSON.parse(output) });
     for (const plain of ["SUCCESS", "[not json", "42", '"text"']) {
@@ -106,9 +125,13 @@ describe("eip tasks (DescribeTaskResult)", () => {
 
   it("reports running and failed EIP tasks", async () => {
     const running = emulator.createTask({ api: "eip", region: "ap-shanghai", durationMs: 60_000 });
-    expect(await client().describe({ api: "eip", taskId: Number(running.taskId), region: "ap-shanghai" })).toMatchObject({ status: "running" });
+    expect(await client().describe({ api: "eip", taskId: Number(running.taskId), region: "ap-shanghai" })).toMatchObject({
+      status: "running",
+    });
     const failed = emulator.createTask({ api: "eip", region: "ap-shanghai", outcome: "failure" });
-    expect(await client().describe({ api: "eip", taskId: Number(failed.taskId), region: "ap-shanghai" })).toMatchObject({ status: "failed" });
+    expect(await client().describe({ api: "eip", taskId: Number(failed.taskId), region: "ap-shanghai" })).toMatchObject({
+      status: "failed",
+    });
   });
 });
 
@@ -116,14 +139,22 @@ describe("errors", () => {
   it("names an unknown task ResourceNotFound at once, without retrying", async () => {
     const c = client();
     const error = await failure(c.describe({ ...SEEDED_VPC, taskId: "00000000-0000-4000-8000-000000000000" }));
-    expect(error).toMatchObject({ failure: "upstream", action: "DescribeVpcTaskResult", code: "ResourceNotFound", category: "not-found", retryable: false });
+    expect(error).toMatchObject({
+      failure: "upstream",
+      action: "DescribeVpcTaskResult",
+      code: "ResourceNotFound",
+      category: "not-found",
+      retryable: false,
+    });
     expect(error.requestId).toMatch(/^[0-9a-f-]{36}$/);
     expect(error.message).toContain(`[RequestId ${error.requestId}]`);
     expect(emulator.requests()).toHaveLength(1);
   });
 
   it("refuses a wrong key with AuthFailure.SignatureFailure, never retried nor shown", async () => {
-    const error = await failure(client({ credentials: async () => ({ ...PERMANENT, secretKey: "not-the-key-0123456789" }) }).describe(SEEDED_EIP));
+    const error = await failure(
+      client({ credentials: async () => ({ ...PERMANENT, secretKey: "not-the-key-0123456789" }) }).describe(SEEDED_EIP),
+    );
     expect(error).toMatchObject({ code: "AuthFailure.SignatureFailure", category: "auth", retryable: false });
     expect(error.message).not.toContain("not-the-key");
     expect(emulator.requests()).toHaveLength(1);
@@ -134,13 +165,16 @@ describe("errors", () => {
     expect(error).toMatchObject({ code: "AuthFailure.SignatureExpire", retryable: false });
   });
 
-  it.each(["RequestLimitExceeded", "InternalError", "ServiceUnavailable"])("retries %s with a fresh signature and then succeeds", async (code) => {
-    emulator.injectFault({ kind: "code", code, count: 2, api: "vpc" });
-    const c = client();
-    expect(await c.describe(SEEDED_VPC)).toMatchObject({ status: "succeeded" });
-    expect(emulator.requests().map((r) => r.code)).toEqual([code, code, 0]);
-    expect(c.acquired).toEqual([0, 1, 2]);
-  });
+  it.each(["RequestLimitExceeded", "InternalError", "ServiceUnavailable"])(
+    "retries %s with a fresh signature and then succeeds",
+    async (code) => {
+      emulator.injectFault({ kind: "code", code, count: 2, api: "vpc" });
+      const c = client();
+      expect(await c.describe(SEEDED_VPC)).toMatchObject({ status: "succeeded" });
+      expect(emulator.requests().map((r) => r.code)).toEqual([code, code, 0]);
+      expect(c.acquired).toEqual([0, 1, 2]);
+    },
+  );
 
   it.each([
     ["UnauthorizedOperation", "auth"],
@@ -160,7 +194,12 @@ describe("errors", () => {
     expect(emulator.requests()).toHaveLength(3);
     emulator.reset();
     emulator.injectFault({ kind: "http", status: 404, api: "vpc" });
-    expect(await failure(client().describe(SEEDED_VPC))).toMatchObject({ failure: "http", httpStatus: 404, retryable: false, message: "DescribeVpcTaskResult failed: HTTP 404 Not Found" });
+    expect(await failure(client().describe(SEEDED_VPC))).toMatchObject({
+      failure: "http",
+      httpStatus: 404,
+      retryable: false,
+      message: "DescribeVpcTaskResult failed: HTTP 404 Not Found",
+    });
   });
 
   it.each([

@@ -4,7 +4,13 @@ import { API3_CODES, describeCode, isHopeless, isRetryable, LEGACY_CODES } from 
 // Spelled out again, so a change to a table has to be a change to these lists too.
 const LEGACY_RETRYABLE = [4400, 4500, 5100, 6000, 6200, 9005, 29257];
 const LEGACY_FINAL = [4000, 4100, 4101, 4102, 4103, 4104, 4105, 4106, 4110, 4300, 4600, 5000, 6100, 9003, 29254, 29258, 29259, 29260];
-const API3_RETRYABLE = ["RequestLimitExceeded", "RequestLimitExceeded.UinLimitExceeded", "InternalError", "InternalServerError", "ServiceUnavailable"];
+const API3_RETRYABLE = [
+  "RequestLimitExceeded",
+  "RequestLimitExceeded.UinLimitExceeded",
+  "InternalError",
+  "InternalServerError",
+  "ServiceUnavailable",
+];
 const API3_AUTH = [
   "AuthFailure.SignatureFailure",
   "AuthFailure.SignatureExpire",
@@ -34,7 +40,9 @@ describe("the legacy code table", () => {
   });
 
   it("refuses watches of tasks that do not exist or that the upstream calls bad parameters", () => {
-    const hopeless = Object.keys(LEGACY_CODES).map(Number).filter((code) => isHopeless(describeCode(code).category));
+    const hopeless = Object.keys(LEGACY_CODES)
+      .map(Number)
+      .filter((code) => isHopeless(describeCode(code).category));
     expect(hopeless).toEqual([4000, 5000, 9003, 29258]);
   });
 });
@@ -49,14 +57,24 @@ describe("the API 3.0 code table", () => {
   });
 
   it("reads sub-codes by their first part", () => {
-    expect(describeCode("InvalidParameterValue.TaskNotExist")).toMatchObject({ category: "bad-parameter", meaning: "invalid parameter value" });
+    expect(describeCode("InvalidParameterValue.TaskNotExist")).toMatchObject({
+      category: "bad-parameter",
+      meaning: "invalid parameter value",
+    });
     expect(describeCode("ResourceNotFound.Task").category).toBe("not-found");
     expect(describeCode("UnsupportedRegion")).toMatchObject({ category: "bad-parameter", field: "region" });
   });
 
   it("refuses watches on not-found and bad-parameter codes only", () => {
     const hopeless = Object.keys(API3_CODES).filter((code) => isHopeless(describeCode(code).category));
-    expect(hopeless.sort()).toEqual(["InvalidParameter", "InvalidParameterValue", "MissingParameter", "ResourceNotFound", "UnknownParameter", "UnsupportedRegion"]);
+    expect(hopeless.sort()).toEqual([
+      "InvalidParameter",
+      "InvalidParameterValue",
+      "MissingParameter",
+      "ResourceNotFound",
+      "UnknownParameter",
+      "UnsupportedRegion",
+    ]);
   });
 
   it("does not retry a code it does not know, even one named like an object property", () => {

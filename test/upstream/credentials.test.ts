@@ -19,8 +19,12 @@ describe("credentials from the environment", () => {
   });
 
   it("names the missing half of a pair", () => {
-    expect(() => credentialsFromEnv({ TENCENTCLOUD_SECRET_ID: "AKID" })).toThrow("TENCENTCLOUD_SECRET_KEY must be set together with TENCENTCLOUD_SECRET_ID");
-    expect(() => credentialsFromEnv({ TENCENTCLOUD_SECRETKEY: "k" })).toThrow("TENCENTCLOUD_SECRETID must be set together with TENCENTCLOUD_SECRETKEY");
+    expect(() => credentialsFromEnv({ TENCENTCLOUD_SECRET_ID: "AKID" })).toThrow(
+      "TENCENTCLOUD_SECRET_KEY must be set together with TENCENTCLOUD_SECRET_ID",
+    );
+    expect(() => credentialsFromEnv({ TENCENTCLOUD_SECRETKEY: "k" })).toThrow(
+      "TENCENTCLOUD_SECRETID must be set together with TENCENTCLOUD_SECRETKEY",
+    );
   });
 });
 

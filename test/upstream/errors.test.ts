@@ -6,15 +6,32 @@ describe("UpstreamError", () => {
     const e = upstreamError("DescribeNetTaskResult", 29254, "signature expired", { codeDesc: "AuthFailure" });
     expect(e).toBeInstanceOf(UpstreamError);
     expect(e.message).toBe("DescribeNetTaskResult failed: 29254 authentication failed (signature expired)");
-    expect(e).toMatchObject({ failure: "upstream", kind: "upstream-failed", code: 29254, category: "auth", codeDesc: "AuthFailure", upstreamMessage: "signature expired", retryable: false });
+    expect(e).toMatchObject({
+      failure: "upstream",
+      kind: "upstream-failed",
+      code: 29254,
+      category: "auth",
+      codeDesc: "AuthFailure",
+      upstreamMessage: "signature expired",
+      retryable: false,
+    });
   });
 
   it("carries an API 3.0 code and the RequestId to quote to Tencent Cloud support", () => {
-    const e = upstreamError("DescribeVpcTaskResult", "RequestLimitExceeded", "too many requests", { requestId: "6c2a1e4f-0000-4000-8000-000000000001" });
+    const e = upstreamError("DescribeVpcTaskResult", "RequestLimitExceeded", "too many requests", {
+      requestId: "6c2a1e4f-0000-4000-8000-000000000001",
+    });
     expect(e.message).toBe(
-      "DescribeVpcTaskResult failed: RequestLimitExceeded request rate limit exceeded (too many requests) [RequestId 6c2a1e4f-0000-4000-8000-000000000001]",
+      "DescribeVpcTaskResult failed: RequestLimitExceeded request rate limit exceeded (too many requests) " +
+        "[RequestId 6c2a1e4f-0000-4000-8000-000000000001]",
     );
-    expect(e).toMatchObject({ code: "RequestLimitExceeded", category: "throttled", kind: "upstream-busy", retryable: true, requestId: "6c2a1e4f-0000-4000-8000-000000000001" });
+    expect(e).toMatchObject({
+      code: "RequestLimitExceeded",
+      category: "throttled",
+      kind: "upstream-busy",
+      retryable: true,
+      requestId: "6c2a1e4f-0000-4000-8000-000000000001",
+    });
   });
 
   it("describes HTTP statuses, retrying only 5xx", () => {
@@ -44,13 +61,27 @@ describe("classifyError", () => {
     const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" });
     const action = "DescribeVpcTaskResult";
 
-    expect(classifyError(action, refused, caller.signal, timeout.signal)).toMatchObject({ failure: "network", kind: "upstream-failed", retryable: true });
+    expect(classifyError(action, refused, caller.signal, timeout.signal)).toMatchObject({
+      failure: "network",
+      kind: "upstream-failed",
+      retryable: true,
+    });
     expect(classifyError(action, refused).message).toBe("DescribeVpcTaskResult failed: network error (ECONNREFUSED)");
-    expect(classifyError(action, new TypeError("fetch failed", { cause: refused })).message).toBe("DescribeVpcTaskResult failed: network error (ECONNREFUSED)");
+    expect(classifyError(action, new TypeError("fetch failed", { cause: refused })).message).toBe(
+      "DescribeVpcTaskResult failed: network error (ECONNREFUSED)",
+    );
     timeout.abort();
-    expect(classifyError(action, new Error("x"), caller.signal, timeout.signal)).toMatchObject({ failure: "timeout", kind: "upstream-timeout", retryable: true });
+    expect(classifyError(action, new Error("x"), caller.signal, timeout.signal)).toMatchObject({
+      failure: "timeout",
+      kind: "upstream-timeout",
+      retryable: true,
+    });
     caller.abort();
-    expect(classifyError(action, new Error("x"), caller.signal, timeout.signal)).toMatchObject({ failure: "aborted", kind: "upstream-timeout", retryable: false });
+    expect(classifyError(action, new Error("x"), caller.signal, timeout.signal)).toMatchObject({
+      failure: "aborted",
+      kind: "upstream-timeout",
+      retryable: false,
+    });
     expect(classifyError(action, new Error("x"), caller.signal).message).toBe("DescribeVpcTaskResult aborted: aborted by the caller");
   });
 

@@ -9,10 +9,22 @@ import { UpstreamError } from "../../lib/upstream/errors";
 import { DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, SEED_TASK, startEmulator, type Emulator } from "../../scripts/emulator/index";
 
 const PERMANENT: Credentials = { secretId: DEFAULT_SECRET_ID, secretKey: DEFAULT_SECRET_KEY };
-const TEMPORARY: Credentials = { secretId: "AKIDtemporaryEMULATOR0000000000000", secretKey: "temporary-secret-key-0123456789ab", token: "temporary-session-token-0123456789" };
+const TEMPORARY: Credentials = {
+  secretId: "AKIDtemporaryEMULATOR0000000000000",
+  secretKey: "temporary-secret-key-0123456789ab",
+  token: "temporary-session-token-0123456789",
+};
 
 /** What the seeded task (Tencent's documentation example) normalises to. */
-const SEEDED_297 = { api: "legacy", taskId: 297, region: "gz", status: "succeeded", code: 0, output: SEED_TASK.output, data: SEED_TASK.data };
+const SEEDED_297 = {
+  api: "legacy",
+  taskId: 297,
+  region: "gz",
+  status: "succeeded",
+  code: 0,
+  output: SEED_TASK.output,
+  data: SEED_TASK.data,
+};
 
 let emulator: Emulator;
 beforeAll(async () => {
@@ -79,7 +91,12 @@ describe("requests the emulator accepts", () => {
 
   it("takes its endpoint and credentials from the configuration alone, the keys read again on every call", async () => {
     // A key pair only this configuration's environment holds, never process.env.
-    const env: Record<string, string> = { NETTASK_ENDPOINT: emulator.endpoint, TENCENTCLOUD_SECRET_ID: TEMPORARY.secretId, TENCENTCLOUD_SECRET_KEY: TEMPORARY.secretKey, TENCENTCLOUD_SESSION_TOKEN: TEMPORARY.token! };
+    const env: Record<string, string> = {
+      NETTASK_ENDPOINT: emulator.endpoint,
+      TENCENTCLOUD_SECRET_ID: TEMPORARY.secretId,
+      TENCENTCLOUD_SECRET_KEY: TEMPORARY.secretKey,
+      TENCENTCLOUD_SESSION_TOKEN: TEMPORARY.token!,
+    };
     const configured = createTaskClient(clientOptionsFromConfig(loadConfig(env)));
     expect(await configured.describe({ api: "legacy", taskId: 297, region: "gz" })).toEqual(SEEDED_297);
     expect(emulator.requests()).toEqual([expect.objectContaining({ secretId: TEMPORARY.secretId, token: true, code: 0 })]);
@@ -127,7 +144,7 @@ describe("input is checked before anything is sent", () => {
     ["taskId 0", { api: "legacy", taskId: 0, region: "gz" }, "taskId", /must be >= 1/],
     ["taskId -1", { api: "legacy", taskId: -1, region: "gz" }, "taskId", /must be >= 1/],
     ["taskId 1.5", { api: "legacy", taskId: 1.5, region: "gz" }, "taskId", /must be integer/],
-    ["taskId \"abc\"", { api: "legacy", taskId: "abc", region: "gz" }, "taskId", /must be integer/],
+    ['taskId "abc"', { api: "legacy", taskId: "abc", region: "gz" }, "taskId", /must be integer/],
     ["taskId 2^31", { api: "legacy", taskId: 2 ** 31, region: "gz" }, "taskId", /must be <= 2147483647/],
     ["a missing region", { api: "legacy", taskId: 297 }, "region", /is required/],
     ["an unknown region", { api: "legacy", taskId: 297, region: "mars" }, "region", /region code/],
@@ -145,7 +162,11 @@ describe("input is checked before anything is sent", () => {
 });
 
 describe("every error code", () => {
-  const codes = Object.entries(LEGACY_CODES).map(([code, info]) => ({ code: Number(code), meaning: info.meaning, retryable: isRetryable(info.category) }));
+  const codes = Object.entries(LEGACY_CODES).map(([code, info]) => ({
+    code: Number(code),
+    meaning: info.meaning,
+    retryable: isRetryable(info.category),
+  }));
 
   it.each(codes)("$code is classified (retryable: $retryable)", async ({ code, meaning, retryable }) => {
     emulator.injectFault({ kind: "code", code });
@@ -163,13 +184,25 @@ describe("every error code", () => {
 
 describe("errors the emulator produces on its own", () => {
   it("4100 for a signature made with the wrong key", async () => {
-    const error = await failure(client({ credentials: async () => ({ ...PERMANENT, secretKey: "not-the-key-0123456789" }) }).describe({ api: "legacy", taskId: 297, region: "gz" }));
+    const error = await failure(
+      client({ credentials: async () => ({ ...PERMANENT, secretKey: "not-the-key-0123456789" }) }).describe({
+        api: "legacy",
+        taskId: 297,
+        region: "gz",
+      }),
+    );
     expect(error).toMatchObject({ code: 4100, retryable: false });
     expect(error.message).not.toContain("not-the-key");
   });
 
   it("4104 for an unknown SecretId", async () => {
-    const error = await failure(client({ credentials: async () => ({ ...PERMANENT, secretId: "AKIDunknown" }) }).describe({ api: "legacy", taskId: 297, region: "gz" }));
+    const error = await failure(
+      client({ credentials: async () => ({ ...PERMANENT, secretId: "AKIDunknown" }) }).describe({
+        api: "legacy",
+        taskId: 297,
+        region: "gz",
+      }),
+    );
     expect(error).toMatchObject({ code: 4104, meaning: "SecretId does not exist" });
   });
 
@@ -177,7 +210,9 @@ describe("errors the emulator produces on its own", () => {
     const { token: _token, ...withoutToken } = TEMPORARY;
     const error = await failure(client({ credentials: async () => withoutToken }).describe({ api: "legacy", taskId: 297, region: "gz" }));
     expect(error).toMatchObject({ code: 4105, retryable: false });
-    const wrong = await failure(client({ credentials: async () => ({ ...TEMPORARY, token: "wrong-token" }) }).describe({ api: "legacy", taskId: 297, region: "gz" }));
+    const wrong = await failure(
+      client({ credentials: async () => ({ ...TEMPORARY, token: "wrong-token" }) }).describe({ api: "legacy", taskId: 297, region: "gz" }),
+    );
     expect(wrong.code).toBe(4105);
     expect(wrong.message).not.toContain(TEMPORARY.token);
   });
@@ -243,12 +278,21 @@ describe("retries", () => {
     expect(await client().describe({ api: "legacy", taskId: 297, region: "gz" })).toMatchObject({ status: "succeeded" });
     emulator.reset();
     emulator.injectFault({ kind: "http", status: 503 });
-    expect(await failure(client().describe({ api: "legacy", taskId: 297, region: "gz" }))).toMatchObject({ failure: "http", httpStatus: 503, retryable: true });
+    expect(await failure(client().describe({ api: "legacy", taskId: 297, region: "gz" }))).toMatchObject({
+      failure: "http",
+      httpStatus: 503,
+      retryable: true,
+    });
     expect(emulator.requests()).toHaveLength(3);
     emulator.reset();
     emulator.injectFault({ kind: "http", status: 403 });
     const forbidden = await failure(client().describe({ api: "legacy", taskId: 297, region: "gz" }));
-    expect(forbidden).toMatchObject({ failure: "http", httpStatus: 403, retryable: false, message: "DescribeNetTaskResult failed: HTTP 403 Forbidden" });
+    expect(forbidden).toMatchObject({
+      failure: "http",
+      httpStatus: 403,
+      retryable: false,
+      message: "DescribeNetTaskResult failed: HTTP 403 Forbidden",
+    });
     expect(emulator.requests()).toHaveLength(1);
   });
 
@@ -258,7 +302,10 @@ describe("retries", () => {
     expect(await c.describe({ api: "legacy", taskId: 297, region: "gz" })).toMatchObject({ status: "succeeded" });
     emulator.reset();
     emulator.injectFault({ kind: "delay", delayMs: 5_000 });
-    expect(await failure(client({ timeoutMs: 200, maxAttempts: 2 }).describe({ api: "legacy", taskId: 297, region: "gz" }))).toMatchObject({ failure: "timeout", retryable: true });
+    expect(await failure(client({ timeoutMs: 200, maxAttempts: 2 }).describe({ api: "legacy", taskId: 297, region: "gz" }))).toMatchObject({
+      failure: "timeout",
+      retryable: true,
+    });
     expect(emulator.requests()).toHaveLength(2);
   });
 

@@ -20,7 +20,9 @@ interface Run {
 
 /** `nettask …` in a child process, configured only through its environment. */
 function nettask(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(TENCENTCLOUD_|NETTASK_|POLL_|LOG_LEVEL)/.test(name)));
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !/^(TENCENTCLOUD_|NETTASK_|POLL_|LOG_LEVEL)/.test(name)),
+  );
   return new Promise((resolve) => {
     execFile(
       process.execPath,
@@ -79,13 +81,23 @@ describe("API 3.0 tasks", () => {
   });
 
   it("wait follows a vpc task through RequestLimitExceeded and InternalError to its failure, naming the Output", async () => {
-    const { taskId } = emulator.createTask({ api: "vpc", region: "ap-guangzhou", durationMs: 1_000, outcome: "failure", output: "ResourceInUse: ipm-mdunqeb6 is referenced" });
+    const { taskId } = emulator.createTask({
+      api: "vpc",
+      region: "ap-guangzhou",
+      durationMs: 1_000,
+      outcome: "failure",
+      output: "ResourceInUse: ipm-mdunqeb6 is referenced",
+    });
     emulator.injectFault({ kind: "code", code: "RequestLimitExceeded", api: "vpc", count: 1 });
     emulator.injectFault({ kind: "code", code: "InternalError", api: "vpc", count: 1 });
     const run = await nettask(["wait", String(taskId), "--region", "ap-guangzhou", ...FAST]);
     expect(run.code, run.stderr).toBe(1);
     expect(JSON.parse(run.stdout)).toMatchObject({ api: "vpc", status: "failed", output: "ResourceInUse: ipm-mdunqeb6 is referenced" });
-    expect(run.stderr).toMatch(new RegExp(`^nettask: vpc task ${taskId} in ap-guangzhou failed: ResourceInUse: ipm-mdunqeb6 is referenced \\(\\d+ attempts?, [\\d.]+ s\\)\\n$`));
+    expect(run.stderr).toMatch(
+      new RegExp(
+        `^nettask: vpc task ${taskId} in ap-guangzhou failed: ResourceInUse: ipm-mdunqeb6 is referenced \\(\\d+ attempts?, [\\d.]+ s\\)\\n$`,
+      ),
+    );
   });
 
   it("wait --api eip reads an EIP TaskId with DescribeTaskResult until it succeeds", async () => {
@@ -97,7 +109,9 @@ describe("API 3.0 tasks", () => {
   });
 
   it("exits 3 at once when the upstream refuses the credentials, naming the code", async () => {
-    const run = await nettask(["get", "481e9b6e-81d1-4859-b8cf-a673e010b388", "--region", "ap-guangzhou"], { TENCENTCLOUD_SECRET_KEY: "not-the-emulator-key-0123" });
+    const run = await nettask(["get", "481e9b6e-81d1-4859-b8cf-a673e010b388", "--region", "ap-guangzhou"], {
+      TENCENTCLOUD_SECRET_KEY: "not-the-emulator-key-0123",
+    });
     expect(run.code).toBe(3);
     expect(run.stderr).toMatch(/^nettask: DescribeVpcTaskResult failed: AuthFailure\.SignatureFailure signature does not match/);
     expect(run.stderr).not.toContain("not-the-emulator-key");
@@ -108,7 +122,14 @@ describe("nettask get", () => {
   it("prints the normalised result as JSON", async () => {
     const run = await nettask(["get", "297", "--region", "gz"]);
     expect(run.code).toBe(0);
-    expect(JSON.parse(run.stdout)).toMatchObject({ api: "legacy", taskId: 297, region: "ap-guangzhou", status: "succeeded", code: 0, data: { total: 4 } });
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      api: "legacy",
+      taskId: 297,
+      region: "ap-guangzhou",
+      status: "succeeded",
+      code: 0,
+      data: { total: 4 },
+    });
     expect(emulator.requests()).toHaveLength(1);
   });
 
@@ -131,12 +152,19 @@ describe("nettask wait through faults (30% 9005, 10% HTTP 502, 5% malformed JSON
   });
 
   it("exits 1 when the task fails, naming the failure", async () => {
-    const { taskId } = emulator.createTask({ region: "sh", durationMs: 1500, outcome: "failure", output: { code: 29259, message: "too many rules" } });
+    const { taskId } = emulator.createTask({
+      region: "sh",
+      durationMs: 1500,
+      outcome: "failure",
+      output: { code: 29259, message: "too many rules" },
+    });
     injectFaultMix(taskId);
     const run = await nettask(["wait", String(taskId), "--region", "sh", ...FAST]);
     expect(run.code, run.stderr).toBe(1);
     expect(JSON.parse(run.stdout)).toMatchObject({ taskId, status: "failed", code: 1, output: { code: 29259 } });
-    expect(run.stderr).toContain(`legacy task ${taskId} in ap-shanghai failed: 29259 association refused: rule expansion too large (too many rules)`);
+    expect(run.stderr).toContain(
+      `legacy task ${taskId} in ap-shanghai failed: 29259 association refused: rule expansion too large (too many rules)`,
+    );
     expect(faultKinds()).toEqual(new Set(["code", "http", "malformed"]));
   });
 

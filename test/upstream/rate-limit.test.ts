@@ -10,7 +10,8 @@ describe("createRateLimiter", () => {
     // Releases are 21 ms apart (1000/50 plus the 5% margin). Callers resume a little after their
     // release when the machine is busy, so check the whole span, with room for one late resume.
     expect(times.at(-1)! - times[0]!).toBeGreaterThanOrEqual(59 * 21 - 30);
-    for (let i = 0; i < times.length; i++) expect(times.filter((t) => t >= times[i]! && t < times[i]! + 1000).length).toBeLessThanOrEqual(50);
+    for (let i = 0; i < times.length; i++)
+      expect(times.filter((t) => t >= times[i]! && t < times[i]! + 1000).length).toBeLessThanOrEqual(50);
   });
 
   it("does not release a backlog in a burst after the event loop stalls", async () => {

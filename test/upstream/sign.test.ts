@@ -17,7 +17,8 @@ describe("signature v1", () => {
   it("builds the documented string to sign, sorted in byte order", () => {
     const shuffled = Object.fromEntries(Object.entries(params).reverse());
     expect(stringToSign("GET", "cvm.api.qcloud.com", "/v2/index.php", shuffled)).toBe(
-      "GETcvm.api.qcloud.com/v2/index.php?Action=DescribeInstances&Nonce=11886&Region=gz&SecretId=AKIDz8krbsJ5yKBZQpn74WFkmLPx3gnPhESA&Timestamp=1465185768&instanceIds.0=ins-09dx96dg&limit=20&offset=0",
+      "GETcvm.api.qcloud.com/v2/index.php?Action=DescribeInstances&Nonce=11886&Region=gz&SecretId=AKIDz8krbsJ5yKBZQpn74WFkmLPx3gnPhESA" +
+        "&Timestamp=1465185768&instanceIds.0=ins-09dx96dg&limit=20&offset=0",
     );
   });
 

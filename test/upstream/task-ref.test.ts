@@ -30,7 +30,11 @@ describe("resolveTask", () => {
   });
 
   it("takes an EIP TaskId as a number or as the digits AllocateAddresses answers", () => {
-    expect(resolveTask({ api: "eip", taskId: "1234567890123", region: "ap-guangzhou" })).toEqual({ api: "eip", taskId: 1234567890123, region: "ap-guangzhou" });
+    expect(resolveTask({ api: "eip", taskId: "1234567890123", region: "ap-guangzhou" })).toEqual({
+      api: "eip",
+      taskId: 1234567890123,
+      region: "ap-guangzhou",
+    });
     expect(resolveTask({ api: "eip", taskId: 2 ** 40, region: "ap-guangzhou" }).taskId).toBe(2 ** 40);
   });
 
@@ -39,8 +43,16 @@ describe("resolveTask", () => {
       { field: "taskId", rule: "api", message: expect.stringMatching(/neither a RequestId \(api vpc\) nor an integer task id/) },
     ]);
     expect(refusal({ taskId: 2 ** 31, region: "gz" })[0]!.message).toMatch(/for an EIP TaskId say api: eip/);
-    expect(refusal({ api: "vpc", taskId: 297, region: "gz" })[0]).toMatchObject({ field: "taskId", rule: "pattern", message: expect.stringMatching(/RequestId/) });
-    expect(refusal({ api: "eip", taskId: REQUEST_ID, region: "gz" })[0]).toMatchObject({ field: "taskId", rule: "type", message: "must be integer" });
+    expect(refusal({ api: "vpc", taskId: 297, region: "gz" })[0]).toMatchObject({
+      field: "taskId",
+      rule: "pattern",
+      message: expect.stringMatching(/RequestId/),
+    });
+    expect(refusal({ api: "eip", taskId: REQUEST_ID, region: "gz" })[0]).toMatchObject({
+      field: "taskId",
+      rule: "type",
+      message: "must be integer",
+    });
     expect(refusal({ api: "legacy", taskId: 2 ** 31, region: "gz" })[0]).toMatchObject({ field: "taskId", rule: "maximum" });
     expect(refusal({ api: "eip", taskId: 2 ** 53, region: "gz" })[0]).toMatchObject({ field: "taskId", rule: "maximum" });
     expect(refusal({ api: "ecs", taskId: 1, region: "gz" })[0]).toMatchObject({ field: "api", rule: "enum" });

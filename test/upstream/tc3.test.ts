@@ -26,7 +26,14 @@ const DOCUMENTED = {
 };
 
 /** The signature the emulator's own implementation computes for a request as sent. */
-function independentSignature(input: { endpoint: URL; contentType: string; body: string; service: string; timestamp: number; secretKey: string }): string {
+function independentSignature(input: {
+  endpoint: URL;
+  contentType: string;
+  body: string;
+  service: string;
+  timestamp: number;
+  secretKey: string;
+}): string {
   const canonical = canonicalRequest({
     method: "POST",
     path: input.endpoint.pathname,
@@ -60,9 +67,18 @@ describe("TC3-HMAC-SHA256", () => {
         (body, timestamp, service, hostname, port, secretKey) => {
           const endpoint = new URL(`https://${hostname}${port ? `:${port}` : ""}/`);
           const signed = parseTc3Authorization(
-            signTc3({ endpoint, service, contentType: "application/json", body, timestamp, credentials: { secretId: "AKIDtest", secretKey } }),
+            signTc3({
+              endpoint,
+              service,
+              contentType: "application/json",
+              body,
+              timestamp,
+              credentials: { secretId: "AKIDtest", secretKey },
+            }),
           );
-          expect(signed?.signature).toBe(independentSignature({ endpoint, contentType: "application/json", body, service, timestamp, secretKey }));
+          expect(signed?.signature).toBe(
+            independentSignature({ endpoint, contentType: "application/json", body, service, timestamp, secretKey }),
+          );
         },
       ),
       { numRuns: 300 },
@@ -74,7 +90,12 @@ describe("TC3-HMAC-SHA256", () => {
     const endpoint = new URL("https://vpc.tencentcloudapi.com/");
     const payload = { TaskId: "3c140219-cfe9-470e-b241-907877d6fb03" };
     const nowMs = Date.UTC(2026, 10, 28, 6, 0, 0);
-    const request = api3Request(endpoint, { service: "vpc", action: "DescribeVpcTaskResult", version: "2017-03-12", region: "ap-guangzhou", payload }, credentials, nowMs);
+    const request = api3Request(
+      endpoint,
+      { service: "vpc", action: "DescribeVpcTaskResult", version: "2017-03-12", region: "ap-guangzhou", payload },
+      credentials,
+      nowMs,
+    );
     // What AbstractClient passes to Sign.sign3: the request object itself, serialised by the SDK.
     const sdk = Sign.sign3({
       method: "POST",
@@ -98,7 +119,12 @@ describe("TC3-HMAC-SHA256", () => {
       "x-tc-timestamp": String(nowMs / 1000),
     });
     expect(request.headers).not.toHaveProperty("x-tc-token");
-    const temporary = api3Request(endpoint, { service: "vpc", action: "DescribeTaskResult", version: "2017-03-12", region: "ap-guangzhou", payload: { TaskId: 7 } }, { ...credentials, token: "session-token" }, nowMs);
+    const temporary = api3Request(
+      endpoint,
+      { service: "vpc", action: "DescribeTaskResult", version: "2017-03-12", region: "ap-guangzhou", payload: { TaskId: 7 } },
+      { ...credentials, token: "session-token" },
+      nowMs,
+    );
     expect(temporary.headers["x-tc-token"]).toBe("session-token");
   });
 });

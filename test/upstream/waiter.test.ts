@@ -93,7 +93,11 @@ describe("waitForTask", () => {
   });
 
   it("counts a retryable error that outlived the client's retries as one more try", async () => {
-    const s = scripted([upstreamError("RequestLimitExceeded", "busy"), new UpstreamError({ failure: "network", action: ACTION, meaning: "network error", retryable: true }), "succeeded"]);
+    const s = scripted([
+      upstreamError("RequestLimitExceeded", "busy"),
+      new UpstreamError({ failure: "network", action: ACTION, meaning: "network error", retryable: true }),
+      "succeeded",
+    ]);
     const out = await waitForTask({ ...base, ...s.parts });
     expect(out).toMatchObject({ state: "SUCCESS", attempts: 3 });
     expect(s.sleeps).toEqual([2000, 3000]);
@@ -131,7 +135,9 @@ describe("waitForTask", () => {
     const s = scripted(["running"]);
     expect(await waitForTask({ ...base, ...s.parts, signal: AbortSignal.abort() })).toMatchObject({ state: "ABORTED", attempts: 0 });
     expect(s.calls).toHaveLength(0);
-    const aborted = scripted([new UpstreamError({ failure: "aborted", action: ACTION, meaning: "aborted by the caller", retryable: false })]);
+    const aborted = scripted([
+      new UpstreamError({ failure: "aborted", action: ACTION, meaning: "aborted by the caller", retryable: false }),
+    ]);
     expect(await waitForTask({ ...base, ...aborted.parts })).toMatchObject({ state: "ABORTED", attempts: 1 });
   });
 

@@ -12,7 +12,9 @@ export const FIXTURE_SECRET = `whsec_${Buffer.alloc(24, 11).toString("base64")}`
 /** A realistic epoch-ms clock: large enough that a lossy number encoding would show. */
 export const T0 = 1_764_200_000_123;
 
-const validateWatch = new Ajv2020({ allErrors: true, discriminator: true, allowUnionTypes: true, strictRequired: false }).compile(watchSchema);
+const validateWatch = new Ajv2020({ allErrors: true, discriminator: true, allowUnionTypes: true, strictRequired: false }).compile(
+  watchSchema,
+);
 
 export function expectValidWatch(value: unknown): void {
   expect(validateWatch(value), JSON.stringify(validateWatch.errors)).toBe(true);
@@ -20,7 +22,14 @@ export function expectValidWatch(value: unknown): void {
 
 /** A new pending watch for task `n`, due at `dueAt`. */
 export function watchFor(n: number, dueAt: number | null = T0): Watch {
-  const watch = newWatch({ task: { api: "legacy", taskId: n, region: "gz" }, destination: { type: "webhook", url: `https://hooks.example.com/${n}`, secret: FIXTURE_SECRET } }, T0, 86_400);
+  const watch = newWatch(
+    {
+      task: { api: "legacy", taskId: n, region: "gz" },
+      destination: { type: "webhook", url: `https://hooks.example.com/${n}`, secret: FIXTURE_SECRET },
+    },
+    T0,
+    86_400,
+  );
   return { ...watch, dueAt };
 }
 
@@ -44,7 +53,13 @@ export function watchesFor(count: number, dueAt: (i: number) => number | null = 
 export function deliveredWatch(n: number): Watch {
   const watch = watchFor(n, null);
   const at = new Date(T0 + 5_000).toISOString();
-  const data = { total: 2, detail: [{ region: "sh", type: "sg", id: "sg-gt6an666", name: "上海安全组" }, { region: "gz", type: "sg", id: "sg-jn3hnxyj", name: "广州安全组" }] };
+  const data = {
+    total: 2,
+    detail: [
+      { region: "sh", type: "sg", id: "sg-gt6an666", name: "上海安全组" },
+      { region: "gz", type: "sg", id: "sg-jn3hnxyj", name: "广州安全组" },
+    ],
+  };
   return {
     ...watch,
     state: "delivered",
@@ -61,9 +76,27 @@ export function deliveredWatch(n: number): Watch {
       subject: String(n),
       time: at,
       datacontenttype: "application/json",
-      data: { api: "legacy", taskId: n, region: "gz", status: "succeeded", code: 0, output: { code: 0, message: "" }, data, watchId: watch.id, polls: 3, firstSeenAt: watch.createdAt, completedAt: at },
+      data: {
+        api: "legacy",
+        taskId: n,
+        region: "gz",
+        status: "succeeded",
+        code: 0,
+        output: { code: 0, message: "" },
+        data,
+        watchId: watch.id,
+        polls: 3,
+        firstSeenAt: watch.createdAt,
+        completedAt: at,
+      },
     },
-    delivery: { ...watch.delivery, attempts: [{ at, ok: false, status: 503, error: "HTTP 503", durationMs: 12 }, { at, ok: true, status: 204, durationMs: 8 }] },
+    delivery: {
+      ...watch.delivery,
+      attempts: [
+        { at, ok: false, status: 503, error: "HTTP 503", durationMs: 12 },
+        { at, ok: true, status: 204, durationMs: 8 },
+      ],
+    },
   };
 }
 

@@ -45,7 +45,13 @@ const fail = { ok: false, status: 500, error: "HTTP 500", durationMs: 3 };
 describe("watch lifecycle", () => {
   it("reschedules a running task with the waiter backoff and counts polls", () => {
     const first = recordResult(watch(), result("running"), T0, backoff);
-    expect(first).toMatchObject({ state: "pending", polls: 1, dueAt: T0 + 2_000, firstSeenAt: "2026-01-01T00:00:00.000Z", lastError: null });
+    expect(first).toMatchObject({
+      state: "pending",
+      polls: 1,
+      dueAt: T0 + 2_000,
+      firstSeenAt: "2026-01-01T00:00:00.000Z",
+      lastError: null,
+    });
     const later = recordResult({ ...first, polls: 9 }, result("running"), T0 + 1, { ...backoff, random: () => 0.999999 });
     expect(later.dueAt).toBe(T0 + 1 + 60_000);
     expect(later.firstSeenAt).toBe(first.firstSeenAt);
@@ -99,7 +105,9 @@ describe("watch lifecycle", () => {
 
   it("honours Retry-After, stops at 410 and at permanent refusals", () => {
     const w = startDelivery(watch(), event, T0);
-    expect(recordAttempt(w, { ...fail, status: 503, retryAfterMs: 60_000 }, T0, schedule, noJitter).dueAt).toBeGreaterThanOrEqual(T0 + 60_000);
+    expect(recordAttempt(w, { ...fail, status: 503, retryAfterMs: 60_000 }, T0, schedule, noJitter).dueAt).toBeGreaterThanOrEqual(
+      T0 + 60_000,
+    );
     expect(recordAttempt(w, { ok: false, status: 410, disable: true, durationMs: 1 }, T0, schedule)).toMatchObject({
       state: "failed",
       delivery: { disabled: true },
@@ -123,12 +131,23 @@ describe("watch lifecycle", () => {
   });
 
   it("gives up on a host name that does not exist twice in a row, not after one miss", () => {
-    const missing = { ok: false, error: "webhook request failed: getaddrinfo ENOTFOUND hooks.example.invalid", code: "ENOTFOUND", durationMs: 2 };
+    const missing = {
+      ok: false,
+      error: "webhook request failed: getaddrinfo ENOTFOUND hooks.example.invalid",
+      code: "ENOTFOUND",
+      durationMs: 2,
+    };
     const once = recordAttempt(startDelivery(watch(), event, T0), missing, T0, schedule, noJitter);
     expect(once).toMatchObject({ state: "delivering", delivery: { attempts: [{ code: "ENOTFOUND" }] } });
     expect(recordAttempt(once, missing, T0 + 5_000, schedule, noJitter)).toMatchObject({ state: "failed", dueAt: null });
     // A miss between other failures is an outage, retried on the schedule.
-    const between = recordAttempt(recordAttempt(once, fail, T0 + 5_000, schedule, noJitter), missing, T0 + 305_000, [...schedule, 1_000], noJitter);
+    const between = recordAttempt(
+      recordAttempt(once, fail, T0 + 5_000, schedule, noJitter),
+      missing,
+      T0 + 305_000,
+      [...schedule, 1_000],
+      noJitter,
+    );
     expect(between.state).toBe("delivering");
     // And a redelivery does not count the previous round's miss.
     const failed = recordAttempt(once, missing, T0 + 5_000, schedule, noJitter);

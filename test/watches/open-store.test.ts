@@ -60,14 +60,18 @@ describe("openStore", () => {
     }
     // A relative path is resolved, so the message says where the file really is.
     const relativeToTemp = relative(process.cwd(), join(tmpdir(), "rel", "w.db"));
-    expect(await refusal(`sqlite:${relativeToTemp}`, platform)).toContain(`at ${join(tmpdir(), "rel", "w.db")} (under the temporary directory`);
+    expect(await refusal(`sqlite:${relativeToTemp}`, platform)).toContain(
+      `at ${join(tmpdir(), "rel", "w.db")} (under the temporary directory`,
+    );
   });
 
   it("sees through a symlink from durable storage into a temporary directory", async () => {
     mkdirSync(durable, { recursive: true });
     const link = join(durable, "to-temp");
     symlinkSync(temp, link);
-    expect(await refusal(`sqlite:${join(link, "watches.db")}`, "scf")).toMatch(/^STORE_URL puts the SQLite file at .* does not survive the instance on scf/);
+    expect(await refusal(`sqlite:${join(link, "watches.db")}`, "scf")).toMatch(
+      /^STORE_URL puts the SQLite file at .* does not survive the instance on scf/,
+    );
   });
 
   it("refuses an empty SQLite path and unknown schemes, never echoing credentials", async () => {

@@ -64,7 +64,12 @@ describe("RedisWatchStore", () => {
       await store.insert(deliveredWatch(2));
       expect(await admin.zrange(`${prefix}due`, 0, -1, "WITHSCORES")).toEqual([pending.id, String(T0)]);
       const [claimed] = await store.claimDue({ now: T0, limit: 1, owner: "p", leaseMs: 1_000 });
-      expect(await admin.hmget(`${prefix}watch:${pending.id}`, "version", "dueAt", "leaseOwner", "leaseUntil")).toEqual(["1", String(T0 + 1_000), "p", String(T0 + 1_000)]);
+      expect(await admin.hmget(`${prefix}watch:${pending.id}`, "version", "dueAt", "leaseOwner", "leaseUntil")).toEqual([
+        "1",
+        String(T0 + 1_000),
+        "p",
+        String(T0 + 1_000),
+      ]);
       expect(await admin.zscore(`${prefix}due`, pending.id)).toBe(String(T0 + 1_000));
       await store.save({ ...claimed!, state: "delivered", dueAt: null, lease: null });
       expect(await admin.zcard(`${prefix}due`)).toBe(0);
@@ -91,7 +96,14 @@ describe("RedisWatchStore", () => {
       const pipeline = admin.pipeline();
       for (const w of watches) {
         const row = toRow(w);
-        pipeline.hset(`${prefix}watch:${w.id}`, { version: row.version, state: row.state, dueAt: row.dueAt ?? "", leaseOwner: "", leaseUntil: "", body: row.body });
+        pipeline.hset(`${prefix}watch:${w.id}`, {
+          version: row.version,
+          state: row.state,
+          dueAt: row.dueAt ?? "",
+          leaseOwner: "",
+          leaseUntil: "",
+          body: row.body,
+        });
         if (row.dueAt !== null) pipeline.zadd(`${prefix}due`, row.dueAt, w.id);
         pipeline.hincrby(`${prefix}states`, row.state, 1);
       }
@@ -100,7 +112,10 @@ describe("RedisWatchStore", () => {
 
     it("indexes watches stored before listing existed when opened, from several processes at once", async () => {
       const oldPrefix = newPrefix();
-      const stored = Array.from({ length: 2_300 }, (_, i) => ({ ...listedWatch(i + 1, { createdAt: T0 + (i % 400) }), ...(i % 4 === 0 ? { state: "failed" as const, dueAt: null } : {}) }));
+      const stored = Array.from({ length: 2_300 }, (_, i) => ({
+        ...listedWatch(i + 1, { createdAt: T0 + (i % 400) }),
+        ...(i % 4 === 0 ? { state: "failed" as const, dueAt: null } : {}),
+      }));
       await storeAsBefore(oldPrefix, stored);
 
       const [one, two] = await Promise.all([openRedisStore(urlFor(oldPrefix)), openRedisStore(urlFor(oldPrefix))]);
@@ -131,7 +146,9 @@ describe("RedisWatchStore", () => {
       await admin.set(`${prefix}list:layout`, "all,taskId,state");
       const second = await openRedisStore(urlFor(prefix));
       expect((await second.list({ filters: { destinationType: "cmq" }, limit: 5 })).watches.map((w) => w.id)).toEqual([watches[1]!.id]);
-      expect((await second.list({ filters: { state: "failed", destinationType: "webhook" }, limit: 5 })).watches.map((w) => w.id)).toEqual([watches[0]!.id]);
+      expect((await second.list({ filters: { state: "failed", destinationType: "webhook" }, limit: 5 })).watches.map((w) => w.id)).toEqual([
+        watches[0]!.id,
+      ]);
       expect(await admin.zcard(`${prefix}list:state`)).toBe(2);
       await Promise.all([first.close(), second.close()]);
     });
@@ -152,7 +169,14 @@ describe("RedisWatchStore", () => {
       expect(await admin.get(`${prefix}list:scanned`)).toBe("3");
       // A watch hash the counts do not know of would be indexed by a scan; the next open makes none.
       const uncounted = listedWatch(4);
-      await admin.hset(`${prefix}watch:${uncounted.id}`, { version: 0, state: "pending", dueAt: "", leaseOwner: "", leaseUntil: "", body: toRow(uncounted).body });
+      await admin.hset(`${prefix}watch:${uncounted.id}`, {
+        version: 0,
+        state: "pending",
+        dueAt: "",
+        leaseOwner: "",
+        leaseUntil: "",
+        body: toRow(uncounted).body,
+      });
       const third = await openRedisStore(urlFor(prefix));
       expect((await third.list({ filters: {}, limit: 5 })).watches.map((w) => w.id)).toEqual([late.id, listedWatch(1).id]);
       await Promise.all([first.close(), second.close(), third.close()]);
@@ -185,25 +209,33 @@ describe("RedisWatchStore", () => {
   describe("repair", () => {
     it("skips a due watch whose hash is gone, drops it from the index and puts the state counts right", async () => {
       const lines: string[] = [];
-      await withStore(async (store, prefix) => {
-        const [gone, halfGone, kept, delivering] = [watchFor(1), watchFor(2), watchFor(3), { ...watchFor(4), state: "delivering" as const }];
-        for (const w of [gone, halfGone, kept, delivering]) await store.insert(w);
-        await store.insert(deliveredWatch(5));
-        // Evicted or deleted by hand; and a hash without its body (what an older release's claim left behind).
-        await admin.del(`${prefix}watch:${gone.id}`);
-        await admin.hdel(`${prefix}watch:${halfGone.id}`, "body", "state");
+      await withStore(
+        async (store, prefix) => {
+          const [gone, halfGone, kept, delivering] = [
+            watchFor(1),
+            watchFor(2),
+            watchFor(3),
+            { ...watchFor(4), state: "delivering" as const },
+          ];
+          for (const w of [gone, halfGone, kept, delivering]) await store.insert(w);
+          await store.insert(deliveredWatch(5));
+          // Evicted or deleted by hand; and a hash without its body (what an older release's claim left behind).
+          await admin.del(`${prefix}watch:${gone.id}`);
+          await admin.hdel(`${prefix}watch:${halfGone.id}`, "body", "state");
 
-        const claimed = await store.claimDue({ now: T0, limit: 10, owner: "p", leaseMs: 1_000 });
-        expect(claimed.map((w) => w.id).sort()).toEqual([kept.id, delivering.id].sort());
-        expect(await admin.zrange(`${prefix}due`, 0, -1)).toEqual(expect.arrayContaining([kept.id, delivering.id]));
-        expect(await admin.zcard(`${prefix}due`)).toBe(2);
-        expect(await admin.exists(`${prefix}watch:${gone.id}`, `${prefix}watch:${halfGone.id}`)).toBe(0);
-        expect(await store.countByState()).toMatchObject({ pending: 1, delivering: 1, delivered: 1 });
-        expect(await store.get(gone.id)).toBeUndefined();
-        expect(lines.map((l) => JSON.parse(l))).toEqual([expect.objectContaining({ level: "warn", missing: 2, dropped: 2 })]);
-        // Nothing comes back to be claimed again.
-        expect(await store.claimDue({ now: T0 + 10_000, limit: 10, owner: "q", leaseMs: 1_000 })).toHaveLength(2);
-      }, { logger: createLogger({ sink: (line) => lines.push(line) }) });
+          const claimed = await store.claimDue({ now: T0, limit: 10, owner: "p", leaseMs: 1_000 });
+          expect(claimed.map((w) => w.id).sort()).toEqual([kept.id, delivering.id].sort());
+          expect(await admin.zrange(`${prefix}due`, 0, -1)).toEqual(expect.arrayContaining([kept.id, delivering.id]));
+          expect(await admin.zcard(`${prefix}due`)).toBe(2);
+          expect(await admin.exists(`${prefix}watch:${gone.id}`, `${prefix}watch:${halfGone.id}`)).toBe(0);
+          expect(await store.countByState()).toMatchObject({ pending: 1, delivering: 1, delivered: 1 });
+          expect(await store.get(gone.id)).toBeUndefined();
+          expect(lines.map((l) => JSON.parse(l))).toEqual([expect.objectContaining({ level: "warn", missing: 2, dropped: 2 })]);
+          // Nothing comes back to be claimed again.
+          expect(await store.claimDue({ now: T0 + 10_000, limit: 10, owner: "q", leaseMs: 1_000 })).toHaveLength(2);
+        },
+        { logger: createLogger({ sink: (line) => lines.push(line) }) },
+      );
     });
 
     it("answers a hash without a body as no watch, not as a broken one, and registers the watch over it", async () => {
@@ -221,7 +253,14 @@ describe("RedisWatchStore", () => {
     it("loads a watch stored before the attempt counters and the attempt mark existed", async () => {
       await withStore(async (store, prefix) => {
         const { row, loads } = previousReleaseRow(1, 1);
-        await admin.hset(`${prefix}watch:${row.id}`, { version: row.version, state: row.state, dueAt: "", leaseOwner: "", leaseUntil: "", body: row.body });
+        await admin.hset(`${prefix}watch:${row.id}`, {
+          version: row.version,
+          state: row.state,
+          dueAt: "",
+          leaseOwner: "",
+          leaseUntil: "",
+          body: row.body,
+        });
         const loaded = await store.get(row.id);
         expect(loaded).toEqual(loads);
         expect(loaded!.delivery).toMatchObject({ attemptCount: 2, roundAttempts: 1 });
@@ -255,11 +294,24 @@ describe("RedisWatchStore", () => {
     /** A private redis-server on a free port with `policy`; stopped after the test. */
     async function privateServer(policy: string): Promise<{ url: string; stop(): void }> {
       const port = await freePort();
-      const server = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--maxmemory-policy", policy], { stdio: "ignore" });
-      const failed = new Promise<never>((_, reject) => server.once("error", reject).once("exit", (code) => reject(new Error(`redis-server exited with ${code}`))));
+      const server = spawn(
+        "redis-server",
+        ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--maxmemory-policy", policy],
+        { stdio: "ignore" },
+      );
+      const failed = new Promise<never>((_, reject) =>
+        server.once("error", reject).once("exit", (code) => reject(new Error(`redis-server exited with ${code}`))),
+      );
       const listening = (async () => {
         for (let tries = 0; ; tries++) {
-          const ready = await new Promise<boolean>((resolve) => connect(port, "127.0.0.1").once("connect", function (this: Socket) { this.destroy(); resolve(true); }).once("error", () => resolve(false)));
+          const ready = await new Promise<boolean>((resolve) =>
+            connect(port, "127.0.0.1")
+              .once("connect", function (this: Socket) {
+                this.destroy();
+                resolve(true);
+              })
+              .once("error", () => resolve(false)),
+          );
           if (ready) return;
           if (tries > 100) throw new Error(`redis-server did not listen on ${port}`);
           await new Promise((r) => setTimeout(r, 50));
@@ -276,7 +328,9 @@ describe("RedisWatchStore", () => {
         try {
           const error = await openRedisStore(server.url).catch((e: Error) => e);
           expect(error).toBeInstanceOf(StoreConfigError);
-          expect((error as Error).message).toMatch(new RegExp(`^the Redis store's maxmemory-policy is ${policy}: .*set maxmemory-policy to noeviction$`));
+          expect((error as Error).message).toMatch(
+            new RegExp(`^the Redis store's maxmemory-policy is ${policy}: .*set maxmemory-policy to noeviction$`),
+          );
         } finally {
           server.stop();
         }
@@ -320,7 +374,10 @@ describe("RedisWatchStore", () => {
   describe("parseRedisUrl", () => {
     it("takes the prefix from the query (default nettask:) and passes the rest to the client", () => {
       expect(parseRedisUrl("redis://127.0.0.1:6379")).toEqual({ connection: "redis://127.0.0.1:6379", prefix: "nettask:" });
-      expect(parseRedisUrl("rediss://:pw@cache.internal:6380/2?prefix=team-a:")).toEqual({ connection: "rediss://:pw@cache.internal:6380/2", prefix: "team-a:" });
+      expect(parseRedisUrl("rediss://:pw@cache.internal:6380/2?prefix=team-a:")).toEqual({
+        connection: "rediss://:pw@cache.internal:6380/2",
+        prefix: "team-a:",
+      });
     });
 
     it("reads the prefix exactly as written: # and + are part of it, %-escapes are decoded", () => {
@@ -342,10 +399,14 @@ describe("RedisWatchStore", () => {
         throw new Error(`accepted ${url}`);
       };
       expect(refusal("redis://:pw@host:6379/zero")).toMatch(/^STORE_URL path must be a database number/);
-      expect(refusal("redis://:pw@host:6379/0?family=6&tls=1")).toBe("STORE_URL has unknown query parameters: family, tls (only prefix is supported)");
+      expect(refusal("redis://:pw@host:6379/0?family=6&tls=1")).toBe(
+        "STORE_URL has unknown query parameters: family, tls (only prefix is supported)",
+      );
       expect(refusal("redis//:pw@host")).toMatch(/^STORE_URL is not a valid URL/);
       expect(refusal("memcached://:pw@host")).toMatch(/^STORE_URL must use redis:\/\/ or rediss:\/\//);
-      expect(refusal("redis://:pw@host:6379/0?prefix=")).toBe("STORE_URL prefix must not be empty (leave ?prefix= out for the default nettask:)");
+      expect(refusal("redis://:pw@host:6379/0?prefix=")).toBe(
+        "STORE_URL prefix must not be empty (leave ?prefix= out for the default nettask:)",
+      );
       expect(refusal("redis://:pw@host:6379/0?prefix=a&prefix=b")).toBe("STORE_URL names the query parameter prefix twice");
       expect(refusal("redis://:pw@host:6379/0?prefix=%zz")).toBe("STORE_URL has a malformed percent-encoding (%) in its query");
     });

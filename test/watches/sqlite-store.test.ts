@@ -58,15 +58,29 @@ describe("SqliteWatchStore", () => {
 
     it("pages a listing through its filter's index from the cursor on, never sorting", () => {
       const plan = (sql: string) =>
-        (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all({ state: "failed", taskId: "297", destinationType: "amqp", afterCreatedAt: T0, afterId: "w_x", budget: 8 }) as { detail: string }[])
+        (
+          db
+            .prepare(`EXPLAIN QUERY PLAN ${sql}`)
+            .all({ state: "failed", taskId: "297", destinationType: "amqp", afterCreatedAt: T0, afterId: "w_x", budget: 8 }) as {
+            detail: string;
+          }[]
+        )
           .map((r) => r.detail)
           .join("; ");
       expect(plan(SQL.list(undefined, [], false))).toBe("SCAN watches USING COVERING INDEX watches_list");
       expect(plan(SQL.list(undefined, [], true))).toBe("SEARCH watches USING COVERING INDEX watches_list ((created_at,id)<(?,?))");
-      for (const [filter, column] of [["state", "state"], ["taskId", "task_id"], ["destinationType", "destination_type"]] as const) {
-        expect(plan(SQL.list(filter, [], true))).toBe(`SEARCH watches USING COVERING INDEX watches_list_${column} (${column}=? AND (created_at,id)<(?,?))`);
+      for (const [filter, column] of [
+        ["state", "state"],
+        ["taskId", "task_id"],
+        ["destinationType", "destination_type"],
+      ] as const) {
+        expect(plan(SQL.list(filter, [], true))).toBe(
+          `SEARCH watches USING COVERING INDEX watches_list_${column} (${column}=? AND (created_at,id)<(?,?))`,
+        );
       }
-      expect(plan(SQL.list("taskId", ["state", "destinationType"], true))).toBe("SEARCH watches USING INDEX watches_list_task_id (task_id=? AND (created_at,id)<(?,?))");
+      expect(plan(SQL.list("taskId", ["state", "destinationType"], true))).toBe(
+        "SEARCH watches USING INDEX watches_list_task_id (task_id=? AND (created_at,id)<(?,?))",
+      );
     });
 
     it("keeps the file, its -wal and -shm, and the directory it made to their owner (0600, 0700)", async () => {
@@ -81,7 +95,10 @@ describe("SqliteWatchStore", () => {
       const writer = new Database(file);
       // As that release wrote it: no listing columns.
       writer
-        .prepare("INSERT INTO watches (id, version, state, due_at, lease_owner, lease_until, body) VALUES (@id, @version, @state, @dueAt, @leaseOwner, @leaseUntil, @body)")
+        .prepare(
+          "INSERT INTO watches (id, version, state, due_at, lease_owner, lease_until, body) VALUES (@id, " +
+            "@version, @state, @dueAt, @leaseOwner, @leaseUntil, @body)",
+        )
         .run(row);
       writer.close();
       const loaded = await store.get(row.id);
@@ -108,8 +125,14 @@ describe("SqliteWatchStore", () => {
       CREATE TABLE watches (id TEXT PRIMARY KEY, version INTEGER NOT NULL, state TEXT NOT NULL, due_at INTEGER, lease_owner TEXT, lease_until INTEGER, body TEXT NOT NULL);
       CREATE INDEX watches_due_at ON watches (due_at) WHERE due_at IS NOT NULL;
       CREATE INDEX watches_state ON watches (state);`);
-    const insert = old.prepare("INSERT INTO watches (id, version, state, due_at, lease_owner, lease_until, body) VALUES (@id, @version, @state, @dueAt, @leaseOwner, @leaseUntil, @body)");
-    const stored = Array.from({ length: 2_500 }, (_, i) => ({ ...listedWatch(i + 1, { createdAt: T0 + (i % 700) }), ...(i % 5 === 0 ? { state: "failed" as const, dueAt: null } : {}) }));
+    const insert = old.prepare(
+      "INSERT INTO watches (id, version, state, due_at, lease_owner, lease_until, body) VALUES (@id, " +
+        "@version, @state, @dueAt, @leaseOwner, @leaseUntil, @body)",
+    );
+    const stored = Array.from({ length: 2_500 }, (_, i) => ({
+      ...listedWatch(i + 1, { createdAt: T0 + (i % 700) }),
+      ...(i % 5 === 0 ? { state: "failed" as const, dueAt: null } : {}),
+    }));
     old.transaction(() => {
       for (const w of stored) insert.run(toRow(w));
     })();
@@ -148,7 +171,9 @@ describe("SqliteWatchStore", () => {
     const deliveries = new Map<string, number>();
     let lostSaves = 0;
     const pollers = Array.from({ length: 4 }, (_, i) => {
-      const child = spawn(process.execPath, ["--import", "tsx", script, file, `process-${i}`, String(T0)], { stdio: ["pipe", "pipe", "inherit"] });
+      const child = spawn(process.execPath, ["--import", "tsx", script, file, `process-${i}`, String(T0)], {
+        stdio: ["pipe", "pipe", "inherit"],
+      });
       const lines = createInterface({ input: child.stdout });
       const ready = new Promise<void>((resolve) => lines.once("line", () => resolve()));
       lines.on("line", (line) => {

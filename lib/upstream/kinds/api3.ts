@@ -48,11 +48,19 @@ export function api3Response(action: string, text: string): Record<string, unkno
   const json = parseJson(text, (problem, cause) => malformedError(action, problem, cause));
   const checked = check("api3Response", json);
   if (!checked.ok) {
-    throw malformedError(action, `body is not an API 3.0 response: ${checked.errors.map((e) => `${e.field || "(body)"} ${e.message}`).join("; ")}`);
+    throw malformedError(
+      action,
+      `body is not an API 3.0 response: ${checked.errors.map((e) => `${e.field || "(body)"} ${e.message}`).join("; ")}`,
+    );
   }
   const response = checked.value.Response as Record<string, unknown> & { Error?: { Code: string; Message?: string }; RequestId?: string };
   if (response.Error) {
-    throw upstreamError(action, response.Error.Code, response.Error.Message, response.RequestId === undefined ? {} : { requestId: response.RequestId });
+    throw upstreamError(
+      action,
+      response.Error.Code,
+      response.Error.Message,
+      response.RequestId === undefined ? {} : { requestId: response.RequestId },
+    );
   }
   return response;
 }
@@ -61,7 +69,10 @@ export function api3Response(action: string, text: string): Record<string, unkno
 export function checkAnswer<N extends "vpcTaskResponse" | "eipTaskResponse">(name: N, action: string, response: Record<string, unknown>) {
   const checked = check(name, response);
   if (checked.ok) return checked.value;
-  throw malformedError(action, `body is not a ${action} response: ${checked.errors.map((e) => `Response.${e.field || "(body)"} ${e.message}`).join("; ")}`);
+  throw malformedError(
+    action,
+    `body is not a ${action} response: ${checked.errors.map((e) => `Response.${e.field || "(body)"} ${e.message}`).join("; ")}`,
+  );
 }
 
 export const API3_STATUS = { SUCCESS: "succeeded", FAILED: "failed", RUNNING: "running" } as const;

@@ -34,7 +34,8 @@ export const legacyKind: TaskKind<LegacyTask> = {
     if (creds.token) params.Token = creds.token;
     const text = stringToSign(httpMethod, url.host, url.pathname, params);
     const form = new URLSearchParams({ ...params, Signature: computeSignature(creds.secretKey, text, signatureMethod) }).toString();
-    if (httpMethod === "GET") return { url: new URL(`${url.origin}${url.pathname}?${form}`), method: "GET", headers: {} as Record<string, string> };
+    if (httpMethod === "GET")
+      return { url: new URL(`${url.origin}${url.pathname}?${form}`), method: "GET", headers: {} as Record<string, string> };
     return { url, method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: form };
   },
 
@@ -42,11 +43,19 @@ export const legacyKind: TaskKind<LegacyTask> = {
     const json = parseJson(text, (problem, cause) => malformedError(ACTION, problem, cause));
     const checked = check("legacyResponse", json);
     if (!checked.ok) {
-      throw malformedError(ACTION, `body is not a ${ACTION} response: ${checked.errors.map((e) => `${e.field || "(body)"} ${e.message}`).join("; ")}`);
+      throw malformedError(
+        ACTION,
+        `body is not a ${ACTION} response: ${checked.errors.map((e) => `${e.field || "(body)"} ${e.message}`).join("; ")}`,
+      );
     }
     const response = checked.value;
     if (response.code !== 0) {
-      throw upstreamError(ACTION, response.code, response.message, response.codeDesc === undefined ? {} : { codeDesc: String(response.codeDesc) });
+      throw upstreamError(
+        ACTION,
+        response.code,
+        response.message,
+        response.codeDesc === undefined ? {} : { codeDesc: String(response.codeDesc) },
+      );
     }
     // The schema requires `data` when code is 0; the types cannot say so.
     const data = response.data!;
