@@ -1,8 +1,9 @@
 /**
- * The HTTP API (DESIGN.md §5): route table, and the path every request takes through it —
- * route → bearer token → input checks → relay → JSON, or a problem+json naming what was wrong.
- * Bad input never reaches the relay, so nothing is stored for it. A deployment that cannot
- * serve (a bad setting, a store that does not answer) answers 503 naming what is wrong.
+ * The HTTP API (README, "The HTTP API"; the served /openapi.json): route table, and the path
+ * every request takes through it — route → bearer token → input checks → relay → JSON, or a
+ * problem+json naming what was wrong. Bad input never reaches the relay, so nothing is stored
+ * for it. A deployment that cannot serve (a bad setting, a store that does not answer)
+ * answers 503 naming what is wrong.
  */
 import type { Config } from "../config";
 import type { Logger } from "../log";
@@ -122,7 +123,9 @@ export const API_ROUTES: readonly ApiRoute[] = [
     doc: {
       operationId: "describeTask",
       summary:
-        "One call of the task's action, normalised: DescribeVpcTaskResult (api vpc, the default for a RequestId), DescribeTaskResult (api eip) or DescribeNetTaskResult (api legacy, the default for an integer).",
+        "One call of the task's action, normalised: DescribeVpcTaskResult (api vpc, the default for a " +
+        "RequestId), DescribeTaskResult (api eip) or DescribeNetTaskResult (api legacy, the default for an " +
+        "integer).",
       pathParams: { taskId },
       query: { region: { schema: region, required: true }, api: { schema: api, required: false } },
       responses: { 200: { description: "The task's current result.", schema: taskResultSchema } },
@@ -141,7 +144,8 @@ export const API_ROUTES: readonly ApiRoute[] = [
     doc: {
       operationId: "registerWatch",
       summary:
-        "Watch a task until it finishes and deliver its outcome once; registering the same (api, taskId, region, destination) again finds the same watch.",
+        "Watch a task until it finishes and deliver its outcome once; registering the same (api, taskId, " +
+        "region, destination) again finds the same watch.",
       body: watchRequestSchema,
       responses: {
         202: { description: "A new watch.", schema: watchViewSchema, headers: { location: "The watch's URL." } },
@@ -196,7 +200,10 @@ export const API_ROUTES: readonly ApiRoute[] = [
     doc: {
       operationId: "cancelWatch",
       summary:
-        "Cancel a watch that has not finished; a finished watch is returned unchanged. With a delivery attempt on the wire it first waits for that attempt to end (at most WEBHOOK_TIMEOUT_MS and a second): if the attempt got through, the watch is answered delivered, not cancelled; if it failed, the watch is cancelled with that attempt on record. 409 when the watch keeps changing.",
+        "Cancel a watch that has not finished; a finished watch is returned unchanged. With a delivery " +
+        "attempt on the wire it first waits for that attempt to end (at most WEBHOOK_TIMEOUT_MS and a " +
+        "second): if the attempt got through, the watch is answered delivered, not cancelled; if it failed, " +
+        "the watch is cancelled with that attempt on record. 409 when the watch keeps changing.",
       pathParams: { id: watchIdParam },
       responses: { 200: watchResponse },
       problems: [404, 409],
@@ -210,7 +217,9 @@ export const API_ROUTES: readonly ApiRoute[] = [
     doc: {
       operationId: "redeliverWatch",
       summary:
-        "Send a finished watch's event again (dead letters included), with a fresh retry schedule. An attempt already on the wire is waited for first (at most WEBHOOK_TIMEOUT_MS and a second): the event is sent again after it, never alongside it. 409 when the watch has no outcome yet.",
+        "Send a finished watch's event again (dead letters included), with a fresh retry schedule. An attempt " +
+        "already on the wire is waited for first (at most WEBHOOK_TIMEOUT_MS and a second): the event is sent " +
+        "again after it, never alongside it. 409 when the watch has no outcome yet.",
       pathParams: { id: watchIdParam },
       responses: { 202: { description: "Redelivery started; the watch as it stands after the first attempt.", schema: watchViewSchema } },
       problems: [404, 409],
