@@ -17,7 +17,7 @@ import { StoreUnavailableError } from "../watches/store";
 import { requireBearer } from "./auth";
 import type { Call } from "./call";
 import { errorResponse } from "./error-problem";
-import { healthSchema, openApiDocument, type DocumentedRoute } from "./openapi";
+import { healthSchema, openApiDocument, type DocumentedRoute, type OperationDoc } from "./openapi";
 import { HttpProblem, problemPage, PROBLEM_KIND_NAMES } from "./problem";
 import { matchRoute, numeric } from "./router";
 import { jsonResponse, type HttpRequest, type HttpResponse } from "./types";
@@ -39,6 +39,13 @@ export interface ApiDeps {
 
 interface ApiRoute extends DocumentedRoute {
   handle(call: Call): Promise<HttpResponse> | HttpResponse;
+}
+
+type WatchOperation = Exclude<keyof Awaited<ReturnType<typeof watchRoutes>>, "default">;
+
+/** A watch route: authenticated, served by the function of lib/http/watch-routes.ts its operationId names. */
+function watchRoute(method: string, path: string, doc: OperationDoc & { operationId: WatchOperation }): ApiRoute {
+  return { method, path, auth: true, doc, handle: async (call) => (await watchRoutes())[doc.operationId](call) };
 }
 
 const watchIdParam = { type: "string", pattern: WATCH_ID } as const;
@@ -137,95 +144,59 @@ export const API_ROUTES: readonly ApiRoute[] = [
       return jsonResponse(200, await (await tasks()).describeTask(task, signal));
     },
   },
-  {
-    method: "POST",
-    path: "/watches",
-    auth: true,
-    doc: {
-      operationId: "registerWatch",
-      summary:
-        "Watch a task until it finishes and deliver its outcome once; registering the same (api, taskId, " +
-        "region, destination) again finds the same watch.",
-      body: watchRequestSchema,
-      responses: {
-        202: { description: "A new watch.", schema: watchViewSchema, headers: { location: "The watch's URL." } },
-        200: { description: "The watch already existed.", schema: watchViewSchema, headers: { location: "The watch's URL." } },
-      },
-      problems: [400, 404, 413, 415, 422, 502, 503, 504],
+  watchRoute("POST", "/watches", {
+    operationId: "registerWatch",
+    summary:
+      "Watch a task until it finishes and deliver its outcome once; registering the same (api, taskId, " +
+      "region, destination) again finds the same watch.",
+    body: watchRequestSchema,
+    responses: {
+      202: { description: "A new watch.", schema: watchViewSchema, headers: { location: "The watch's URL." } },
+      200: { description: "The watch already existed.", schema: watchViewSchema, headers: { location: "The watch's URL." } },
     },
-    handle: async (call) => (await watchRoutes()).registerWatch(call),
-  },
-  {
-    method: "GET",
-    path: "/watches",
-    auth: true,
-    doc: {
-      operationId: "listWatches",
-      summary: "Watches, newest first, in pages: find a lost watch id by its task, or the dead letters (`state=failed`).",
-      query: listQueryDoc,
-      responses: { 200: { description: "A page of watches and the cursor of the next one.", schema: watchPageSchema } },
-      problems: [422, 503],
-    },
-    handle: async (call) => (await watchRoutes()).listWatches(call),
-  },
-  {
-    method: "GET",
-    path: "/watches/stats",
-    auth: true,
-    doc: {
-      operationId: "watchStats",
-      summary: "How many watches are in each state, for dashboards and alarms (e.g. on `failed` growing).",
-      responses: { 200: { description: "Counts by state.", schema: watchStatsSchema } },
-      problems: [503],
-    },
-    handle: async (call) => (await watchRoutes()).watchStats(call),
-  },
-  {
-    method: "GET",
-    path: "/watches/{id}",
-    auth: true,
-    doc: {
-      operationId: "getWatch",
-      summary: "A watch and its progress.",
-      pathParams: { id: watchIdParam },
-      responses: { 200: watchResponse },
-      problems: [404],
-    },
-    handle: async (call) => (await watchRoutes()).getWatch(call),
-  },
-  {
-    method: "DELETE",
-    path: "/watches/{id}",
-    auth: true,
-    doc: {
-      operationId: "cancelWatch",
-      summary:
-        "Cancel a watch that has not finished; a finished watch is returned unchanged. With a delivery " +
-        "attempt on the wire it first waits for that attempt to end (at most WEBHOOK_TIMEOUT_MS and a " +
-        "second): if the attempt got through, the watch is answered delivered, not cancelled; if it failed, " +
-        "the watch is cancelled with that attempt on record. 409 when the watch keeps changing.",
-      pathParams: { id: watchIdParam },
-      responses: { 200: watchResponse },
-      problems: [404, 409],
-    },
-    handle: async (call) => (await watchRoutes()).cancelWatch(call),
-  },
-  {
-    method: "POST",
-    path: "/watches/{id}/redeliver",
-    auth: true,
-    doc: {
-      operationId: "redeliverWatch",
-      summary:
-        "Send a finished watch's event again (dead letters included), with a fresh retry schedule. An attempt " +
-        "already on the wire is waited for first (at most WEBHOOK_TIMEOUT_MS and a second): the event is sent " +
-        "again after it, never alongside it. 409 when the watch has no outcome yet.",
-      pathParams: { id: watchIdParam },
-      responses: { 202: { description: "Redelivery started; the watch as it stands after the first attempt.", schema: watchViewSchema } },
-      problems: [404, 409],
-    },
-    handle: async (call) => (await watchRoutes()).redeliverWatch(call),
-  },
+    problems: [400, 404, 413, 415, 422, 502, 503, 504],
+  }),
+  watchRoute("GET", "/watches", {
+    operationId: "listWatches",
+    summary: "Watches, newest first, in pages: find a lost watch id by its task, or the dead letters (`state=failed`).",
+    query: listQueryDoc,
+    responses: { 200: { description: "A page of watches and the cursor of the next one.", schema: watchPageSchema } },
+    problems: [422, 503],
+  }),
+  watchRoute("GET", "/watches/stats", {
+    operationId: "watchStats",
+    summary: "How many watches are in each state, for dashboards and alarms (e.g. on `failed` growing).",
+    responses: { 200: { description: "Counts by state.", schema: watchStatsSchema } },
+    problems: [503],
+  }),
+  watchRoute("GET", "/watches/{id}", {
+    operationId: "getWatch",
+    summary: "A watch and its progress.",
+    pathParams: { id: watchIdParam },
+    responses: { 200: watchResponse },
+    problems: [404],
+  }),
+  watchRoute("DELETE", "/watches/{id}", {
+    operationId: "cancelWatch",
+    summary:
+      "Cancel a watch that has not finished; a finished watch is returned unchanged. With a delivery " +
+      "attempt on the wire it first waits for that attempt to end (at most WEBHOOK_TIMEOUT_MS and a " +
+      "second): if the attempt got through, the watch is answered delivered, not cancelled; if it failed, " +
+      "the watch is cancelled with that attempt on record. 409 when the watch keeps changing.",
+    pathParams: { id: watchIdParam },
+    responses: { 200: watchResponse },
+    problems: [404, 409],
+  }),
+  watchRoute("POST", "/watches/{id}/redeliver", {
+    operationId: "redeliverWatch",
+    summary:
+      "Send a finished watch's event again (dead letters included), with a fresh retry schedule. An attempt " +
+      "already on the wire is waited for first (at most WEBHOOK_TIMEOUT_MS and a second): the event is sent " +
+      "again after it, never alongside it. 409 when the watch has no outcome yet.",
+    pathParams: { id: watchIdParam },
+    responses: { 202: { description: "Redelivery started; the watch as it stands after the first attempt.", schema: watchViewSchema } },
+    problems: [404, 409],
+  }),
 ];
 
 let openApiCache: object | undefined;

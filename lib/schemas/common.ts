@@ -3,6 +3,11 @@ import { ISO_TIME, REGION, REQUEST_ID } from "./patterns";
 
 export const schemaId = (name: string) => `https://nettask-relay.dev/schemas/${name}.json`;
 
+/** An object schema whose every listed property is required and which allows no other. */
+export function closedObject<const P extends Record<string, object>>(properties: P) {
+  return { type: "object", additionalProperties: false, required: Object.keys(properties) as (keyof P & string)[], properties } as const;
+}
+
 /** The kinds of task the relay can wait on, by the API action that reads their result. */
 export const API_KINDS = ["vpc", "eip", "legacy"] as const;
 

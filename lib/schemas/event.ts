@@ -1,5 +1,5 @@
 import type { FromSchema } from "json-schema-to-ts";
-import { isoTime, schemaId } from "./common";
+import { closedObject, isoTime, schemaId } from "./common";
 import { EVENT_ID, REQUEST_ID, WATCH_ID } from "./patterns";
 import { resultFields } from "./task";
 
@@ -30,26 +30,9 @@ const watchFields = {
 const WATCH_FIELDS = ["watchId", "polls", "firstSeenAt", "completedAt"] as const;
 
 /** An event's `data` for each kind: the task's normalised result and what the relay adds. */
-export const vpcEventData = {
-  type: "object",
-  additionalProperties: false,
-  required: ["api", "taskId", "region", "status", "output", "data", "result", ...WATCH_FIELDS],
-  properties: { ...resultFields.vpc, ...watchFields },
-} as const;
-
-export const eipEventData = {
-  type: "object",
-  additionalProperties: false,
-  required: ["api", "taskId", "region", "status", "output", "data", ...WATCH_FIELDS],
-  properties: { ...resultFields.eip, ...watchFields },
-} as const;
-
-export const legacyEventData = {
-  type: "object",
-  additionalProperties: false,
-  required: ["api", "taskId", "region", "status", "code", "output", "data", ...WATCH_FIELDS],
-  properties: { ...resultFields.legacy, ...watchFields },
-} as const;
+export const vpcEventData = closedObject({ ...resultFields.vpc, ...watchFields });
+export const eipEventData = closedObject({ ...resultFields.eip, ...watchFields });
+export const legacyEventData = closedObject({ ...resultFields.legacy, ...watchFields });
 
 /** The CloudEvents 1.0 (JSON format) event delivered for a watch's outcome. */
 export const cloudEventSchema = {

@@ -1,5 +1,5 @@
 import type { FromSchema } from "json-schema-to-ts";
-import { api, eipTaskId, legacyTaskId, region, schemaId, taskId, vpcTaskId } from "./common";
+import { api, closedObject, eipTaskId, legacyTaskId, region, schemaId, taskId, vpcTaskId } from "./common";
 
 /**
  * A task as users name it: `GET /tasks/{taskId}`, a watch request, a timer argument, the CLI.
@@ -103,26 +103,11 @@ export const resultFields = {
   },
 } as const;
 
-export const vpcTaskResultSchema = {
-  type: "object",
-  additionalProperties: false,
-  required: ["api", "taskId", "region", "status", "output", "data", "result"],
-  properties: resultFields.vpc,
-} as const;
+export const vpcTaskResultSchema = closedObject(resultFields.vpc);
 
-export const eipTaskResultSchema = {
-  type: "object",
-  additionalProperties: false,
-  required: ["api", "taskId", "region", "status", "output", "data"],
-  properties: resultFields.eip,
-} as const;
+export const eipTaskResultSchema = closedObject(resultFields.eip);
 
-export const legacyTaskResultSchema = {
-  type: "object",
-  additionalProperties: false,
-  required: ["api", "taskId", "region", "status", "code", "output", "data"],
-  properties: resultFields.legacy,
-} as const;
+export const legacyTaskResultSchema = closedObject(resultFields.legacy);
 
 /**
  * The normalised result every part of nettask-relay works with. Common to every kind: api,

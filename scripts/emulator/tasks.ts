@@ -93,71 +93,59 @@ const outcome = { enum: ["success", "failure"] } as const;
 
 const checkApi = specChecker<{ api?: TaskApi }>({ type: "object", properties: { api: { enum: TASK_APIS } } }, "task spec");
 
-const checkLegacySpec = specChecker<LegacyTaskSpec>(
+/** A kind's task spec: the fields every kind has (api, region, taskId, durationMs, outcome) and its own. */
+function taskSpecChecker<S>(api: TaskApi, required: readonly string[], taskId: object, own: Record<string, object> = {}) {
+  return specChecker<S>(
+    {
+      type: "object",
+      additionalProperties: false,
+      required,
+      properties: { api: { const: api }, region, taskId, durationMs, outcome, ...own },
+    },
+    "task spec",
+  );
+}
+
+// A legacy spec may leave `api` out: that is what the emulator's admin API accepted before API 3.0.
+const checkLegacySpec = taskSpecChecker<LegacyTaskSpec>(
+  "legacy",
+  ["region"],
+  { type: "integer", minimum: 1, maximum: 2147483647 },
   {
-    type: "object",
-    additionalProperties: false,
-    required: ["region"],
-    properties: {
-      api: { const: "legacy" },
-      region,
-      taskId: { type: "integer", minimum: 1, maximum: 2147483647 },
-      durationMs,
-      outcome,
-      output: {
+    output: {
+      type: "object",
+      additionalProperties: false,
+      required: ["code", "message"],
+      properties: { code: { type: ["integer", "string"] }, message: { type: "string" } },
+    },
+    data: { type: ["object", "array"] },
+    runningData: { type: ["object", "array", "null"] },
+  },
+);
+
+const checkVpcSpec = taskSpecChecker<VpcTaskSpec>(
+  "vpc",
+  ["api", "region"],
+  { type: "string", minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9-]+$" },
+  {
+    output: { type: "string", maxLength: 1_000_000 },
+    result: {
+      type: ["array", "null"],
+      items: {
         type: "object",
         additionalProperties: false,
-        required: ["code", "message"],
-        properties: { code: { type: ["integer", "string"] }, message: { type: "string" } },
-      },
-      data: { type: ["object", "array"] },
-      runningData: { type: ["object", "array", "null"] },
-    },
-  },
-  "task spec",
-);
-
-const checkVpcSpec = specChecker<VpcTaskSpec>(
-  {
-    type: "object",
-    additionalProperties: false,
-    required: ["api", "region"],
-    properties: {
-      api: { const: "vpc" },
-      region,
-      taskId: { type: "string", minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9-]+$" },
-      durationMs,
-      outcome,
-      output: { type: "string", maxLength: 1_000_000 },
-      result: {
-        type: ["array", "null"],
-        items: {
-          type: "object",
-          additionalProperties: false,
-          required: ["ResourceId", "Status"],
-          properties: { ResourceId: { type: "string" }, Status: { type: "string" } },
-        },
+        required: ["ResourceId", "Status"],
+        properties: { ResourceId: { type: "string" }, Status: { type: "string" } },
       },
     },
   },
-  "task spec",
 );
 
-const checkEipSpec = specChecker<EipTaskSpec>(
-  {
-    type: "object",
-    additionalProperties: false,
-    required: ["api", "region"],
-    properties: {
-      api: { const: "eip" },
-      region,
-      taskId: { type: "integer", minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
-      durationMs,
-      outcome,
-    },
-  },
-  "task spec",
-);
+const checkEipSpec = taskSpecChecker<EipTaskSpec>("eip", ["api", "region"], {
+  type: "integer",
+  minimum: 1,
+  maximum: Number.MAX_SAFE_INTEGER,
+});
 
 export const FAILURE_OUTPUT = "FailedOperation: the emulated task failed";
 const LEGACY_FAILURE = { code: 29257, message: "backend error" };

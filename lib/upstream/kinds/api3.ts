@@ -5,12 +5,13 @@
  * https://cloud.tencent.com/document/api/213/30654 (签名方法 v3)
  */
 import { regionName } from "../../regions";
+import type { TaskRef } from "../../schemas/index";
 import type { Credentials } from "../credentials";
-import { check } from "../../schemas/validate";
+import { check, validate, type Validated } from "../../schemas/validate";
 import { malformedError, upstreamError } from "../errors";
 import { signTc3 } from "../tc3";
 import type { UpstreamRequest } from "../transport";
-import { parseJson } from "./kind";
+import { type TaskKind, parseJson } from "./kind";
 
 export interface Api3Call {
   /** The service in the credential scope, e.g. "vpc". */
@@ -44,7 +45,7 @@ export function api3Request(endpoint: URL, call: Api3Call, creds: Credentials, n
  * The `Response` object of a successful call. An `Error` in it is thrown as an UpstreamError
  * naming the code, its meaning, the upstream message and the RequestId.
  */
-export function api3Response(action: string, text: string): Record<string, unknown> {
+function api3Response(action: string, text: string): Record<string, unknown> {
   const json = parseJson(text, (problem, cause) => malformedError(action, problem, cause));
   const checked = check("api3Response", json);
   if (!checked.ok) {
@@ -65,9 +66,35 @@ export function api3Response(action: string, text: string): Record<string, unkno
   return response;
 }
 
-/** The answer checked against the action's schema, or a malformed-response error naming what is off. */
-export function checkAnswer<N extends "vpcTaskResponse" | "eipTaskResponse">(name: N, action: string, response: Record<string, unknown>) {
-  const checked = check(name, response);
+const VPC_VERSION = "2017-03-12";
+
+type VpcServiceTask = Extract<TaskRef, { api: "vpc" | "eip" }>;
+type Answers = Pick<Validated, "vpcTaskResponse" | "eipTaskResponse">;
+
+/**
+ * A task kind of the VPC service: `action` asked about the task by its TaskId, the answer
+ * checked against its schema (`answer`) and normalised by `normalise`, whose result is checked too.
+ */
+export function vpcServiceKind<R extends VpcServiceTask, N extends keyof Answers>(
+  action: string,
+  answer: N,
+  normalise: (answer: Answers[N], task: R) => object,
+): TaskKind<R> {
+  return {
+    action,
+    request: (task, creds, settings, nowMs) =>
+      api3Request(
+        settings.vpcEndpoint,
+        { service: "vpc", action, version: VPC_VERSION, region: task.region, payload: { TaskId: task.taskId } },
+        creds,
+        nowMs,
+      ),
+    parse: (text, task) => validate("taskResult", normalise(readAnswer(answer, action, text), task), "normalised task result"),
+  };
+}
+
+function readAnswer<N extends keyof Answers>(name: N, action: string, text: string): Answers[N] {
+  const checked = check(name, api3Response(action, text));
   if (checked.ok) return checked.value;
   throw malformedError(
     action,

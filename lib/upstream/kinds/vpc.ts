@@ -3,33 +3,16 @@
  * that call's RequestId. https://cloud.tencent.com/document/api/215/59037
  */
 import type { TaskRef } from "../../schemas/index";
-import { validate } from "../../schemas/validate";
-import { api3Request, api3Response, API3_STATUS, checkAnswer } from "./api3";
-import type { TaskKind } from "./kind";
+import { API3_STATUS, vpcServiceKind } from "./api3";
 
-type VpcTask = Extract<TaskRef, { api: "vpc" }>;
-
-const ACTION = "DescribeVpcTaskResult";
-export const VPC_VERSION = "2017-03-12";
-
-export const vpcKind: TaskKind<VpcTask> = {
-  action: ACTION,
-
-  request(task, creds, settings, nowMs) {
-    const call = { service: "vpc", action: ACTION, version: VPC_VERSION, region: task.region, payload: { TaskId: task.taskId } };
-    return api3Request(settings.vpcEndpoint, call, creds, nowMs);
-  },
-
-  parse(text, task) {
-    const answer = checkAnswer("vpcTaskResponse", ACTION, api3Response(ACTION, text));
+export const vpcKind = vpcServiceKind<Extract<TaskRef, { api: "vpc" }>, "vpcTaskResponse">(
+  "DescribeVpcTaskResult",
+  "vpcTaskResponse",
+  (answer, task) => {
     const output = answer.Output ?? null;
-    return validate(
-      "taskResult",
-      { ...task, status: API3_STATUS[answer.Status], output, data: jsonData(output), result: answer.Result ?? null },
-      "normalised task result",
-    );
+    return { ...task, status: API3_STATUS[answer.Status], output, data: jsonData(output), result: answer.Result ?? null };
   },
-};
+);
 
 /**
  * Output parsed, when it is a JSON object or array: how list-returning actions (the
