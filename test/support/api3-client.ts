@@ -4,7 +4,8 @@
  * get each part wrong on purpose, for what the SDK would not send or could not parse.
  */
 import { Client as VpcClient } from "tencentcloud-sdk-nodejs/tencentcloud/services/vpc/v20170312/vpc_client.js";
-import { DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, type Emulator } from "../../scripts/emulator/index";
+import { afterAll, beforeAll, beforeEach } from "vitest";
+import { DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, startEmulator, type Emulator } from "../../scripts/emulator/index";
 import { canonicalRequest, tc3Date, tc3Signature } from "../../scripts/emulator/tc3";
 import { readAnswer, type Answer } from "./legacy-client";
 
@@ -101,3 +102,33 @@ export function aheadClock(): { now: () => number; advance: (ms: number) => void
 }
 
 export const REQUEST_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * For a describe block (or file) that talks to one emulator through the SDK: starts it before
+ * the tests, its tasks taking `asyncTaskMs` on a clock the tests move ahead, closes it after,
+ * and resets the clock and its state before each test. `emulator` and `vpc` (the SDK client,
+ * region ap-guangzhou) are there once the tests run.
+ */
+export function useApi3Emulator(asyncTaskMs: number): { clock: ReturnType<typeof aheadClock>; emulator: Emulator; vpc: VpcClient } {
+  const clock = aheadClock();
+  let emulator: Emulator | undefined;
+  let vpc: VpcClient | undefined;
+  beforeAll(async () => {
+    emulator = await startEmulator({ now: clock.now, asyncTaskMs });
+    vpc = vpcClient(emulator);
+  });
+  afterAll(() => emulator?.close());
+  beforeEach(() => {
+    clock.reset();
+    emulator!.reset();
+  });
+  return {
+    clock,
+    get emulator() {
+      return emulator!;
+    },
+    get vpc() {
+      return vpc!;
+    },
+  };
+}

@@ -24,6 +24,14 @@ export interface Stack {
   close(): Promise<void>;
 }
 
+/**
+ * Re-polls 50 ms to `maxMs` apart instead of the seconds the defaults wait, for tests that watch
+ * a task be polled again and again, or finish, within a few seconds.
+ */
+export function quickPolls(maxMs = 100): Record<string, string> {
+  return { POLL_MIN_DELAY_MS: "50", POLL_MAX_DELAY_MS: String(maxMs) };
+}
+
 export async function startStack(overrides: Record<string, string> = {}, { processEnv = true } = {}): Promise<Stack> {
   const emulator = await startEmulator();
   const inbox = await startInbox({ secret: WEBHOOK_SECRET, log: () => undefined });
