@@ -61,6 +61,18 @@ export interface RawCall {
   authorization?: string;
 }
 
+/** The canonical request of an API 3.0 call as the SDK signs it: a POST with a query-less URL, signing content-type and host. */
+export function canonicalPost(host: string, contentType: string, payload: string, path = "/"): string {
+  return canonicalRequest({
+    method: "POST",
+    path,
+    query: "",
+    headers: { "content-type": contentType, host },
+    signedHeaders: ["content-type", "host"],
+    payload,
+  });
+}
+
 export async function callApi3(emulator: Pick<Emulator, "vpcEndpoint">, call: RawCall): Promise<Answer> {
   const credential = call.credential ?? DEFAULT_CREDENTIAL;
   const token = "token" in call ? call.token : credential.token;
@@ -68,14 +80,7 @@ export async function callApi3(emulator: Pick<Emulator, "vpcEndpoint">, call: Ra
   const payload = call.body ?? JSON.stringify(call.params ?? {});
   const contentType = "application/json";
   const service = call.service ?? "vpc";
-  const canonical = canonicalRequest({
-    method: "POST",
-    path: "/",
-    query: "",
-    headers: { "content-type": contentType, host: call.signedHost ?? new URL(emulator.vpcEndpoint).host },
-    signedHeaders: ["content-type", "host"],
-    payload,
-  });
+  const canonical = canonicalPost(call.signedHost ?? new URL(emulator.vpcEndpoint).host, contentType, payload);
   const signature = tc3Signature(call.signingKey ?? credential.secretKey, service, timestamp, canonical);
   const scope = `${call.scopeDate ?? tc3Date(timestamp)}/${service}/tc3_request`;
   const headers: Record<string, string> = {
