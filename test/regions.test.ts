@@ -3,14 +3,16 @@ import { regionName } from "../lib/regions";
 import { REGION, REGION_CODES } from "../lib/schemas/patterns";
 
 describe("regionName", () => {
-  it("maps legacy codes to API 3.0 names", () => {
-    expect(regionName("gz")).toBe("ap-guangzhou");
-    expect(regionName("sh")).toBe("ap-shanghai");
-    expect(regionName("bj")).toBe("ap-beijing");
-    expect(regionName("ca")).toBe("na-toronto");
-    expect(regionName("usw")).toBe("na-siliconvalley");
-    expect(regionName("de")).toBe("eu-frankfurt");
-    expect(regionName("sao")).toBe("sa-saopaulo");
+  it.each([
+    ["gz", "ap-guangzhou"],
+    ["sh", "ap-shanghai"],
+    ["bj", "ap-beijing"],
+    ["ca", "na-toronto"],
+    ["usw", "na-siliconvalley"],
+    ["de", "eu-frankfurt"],
+    ["sao", "sa-saopaulo"],
+  ])("maps the legacy code %s to the API 3.0 name %s", (code, name) => {
+    expect(regionName(code)).toBe(name);
   });
 
   it("names every code the schema accepts, distinctly, with a name the schema accepts too", () => {

@@ -6,7 +6,7 @@
  * stop it with Ctrl-C (SIGINT), start it again to see the watches and the inbox secret
  * survived, then start it with --reset to see an empty store.
  */
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { execFile, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,6 +15,7 @@ import { promisify } from "node:util";
 import { afterAll, expect, it } from "vitest";
 import { ROOT } from "../../scripts/build";
 import { freePort } from "../support/free-port";
+import { spawnNpmStart, untilReady } from "../support/npm-start";
 
 interface Running {
   child: ChildProcess;
@@ -57,20 +58,13 @@ function stackEnv(inboxPort: number): NodeJS.ProcessEnv {
 }
 
 async function start(inboxPort: number, args: string[] = []): Promise<Running> {
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts", ...args], { cwd: ROOT, env: stackEnv(inboxPort) });
-  started.push(child);
-  let output = "";
-  child.stdout!.on("data", (chunk: Buffer) => (output += chunk));
-  child.stderr!.on("data", (chunk: Buffer) => (output += chunk));
-  const deadline = Date.now() + 60_000;
-  while (!/^ready/m.test(output)) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`npm start did not get ready:\n${output}`);
-    await sleep(50);
-  }
+  const npmStart = spawnNpmStart(stackEnv(inboxPort), args);
+  started.push(npmStart.child);
+  await untilReady(npmStart);
+  const output = npmStart.output();
   const field = (label: string) => new RegExp(`^  ${label}\\s+(\\S+)`, "m").exec(output)?.[1] ?? "";
   return {
-    child,
-    output: () => output,
+    ...npmStart,
     api: field("API"),
     inbox: field("inbox"),
     token: field("API token"),

@@ -8,7 +8,6 @@
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { Redis } from "ioredis";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { loadConfig } from "../../lib/config";
 import { createRelay, type PollReport } from "../../lib/relay";
@@ -19,7 +18,8 @@ import { openRedisStore, type RedisWatchStore } from "../../lib/watches/redis-st
 import { startStack, WEBHOOK_SECRET, type Stack } from "../support/stack";
 import { quietLogger, recordOutput } from "../support/capture";
 import { createChaosTask, eventTaskKey, kindAt, reportsTask, taskKey, type ChaosTask } from "../support/chaos-kinds";
-import { busiestSecond, countBy, duplicatesIn, listCounts, printCounts } from "../support/tally";
+import { busiestSecond, countBy, duplicatesIn, expectExactlyOnce, listCounts, printCounts } from "../support/tally";
+import { deleteRedisKeys } from "../support/redis";
 
 const WATCHES = 2_000;
 const POLLERS = 4;
@@ -43,13 +43,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await store?.close();
   await stack?.close();
-  const redis = new Redis(SERVER);
-  try {
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-  } finally {
-    redis.disconnect();
-  }
+  await deleteRedisKeys(SERVER, prefix);
 });
 
 /** One poll invocation in its own process (test/support/poll-child.ts); resolves with its report. */
@@ -119,12 +113,7 @@ it("four pollers on one Redis store deliver 2,000 watches exactly once each", { 
     pollMs: Math.max(...reports.map((r) => r.elapsedMs)),
   });
 
-  expect(received.every((d) => d.verified)).toBe(true);
-  expect(stack.inbox.rejected()).toEqual([]);
-  expect(perEvent.size).toBe(WATCHES);
-  expect(duplicatesIn(perEvent)).toBe(0);
-  expect(lost).toBe(0);
-  expect(wrongOutcome).toBe(0);
+  expectExactlyOnce({ received, rejected: stack.inbox.rejected(), perEvent, lost, wrongOutcome }, WATCHES);
   expect(delivered).toBe(WATCHES);
   expect(reports.flatMap((r) => r.problems)).toEqual([]);
   // The work really was shared: every poller claimed and delivered some of it.

@@ -13,7 +13,7 @@ import { createRelay, type Relay } from "../../lib/relay";
 import { runtime } from "../../lib/runtime";
 import type { FaultSpec } from "../../scripts/emulator/index";
 import { httpEvent, scfContext } from "../support/events";
-import { API_TOKEN, startStack, WEBHOOK_SECRET, type Stack } from "../support/stack";
+import { API_TOKEN, quickPolls, startStack, WEBHOOK_SECRET, type Stack } from "../support/stack";
 import { quietLogger } from "../support/capture";
 import { countBy, duplicatesIn, printCounts } from "../support/tally";
 
@@ -21,8 +21,7 @@ let stack: Stack;
 let relay: Relay;
 beforeAll(async () => {
   stack = await startStack({
-    POLL_MIN_DELAY_MS: "50",
-    POLL_MAX_DELAY_MS: "100",
+    ...quickPolls(),
     NETTASK_MAX_ATTEMPTS: "2",
     // Room for two watches to be polled again and again within a short poll.
     POLL_RATE_LIMIT: "100",

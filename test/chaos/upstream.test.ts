@@ -15,7 +15,7 @@ import { startEmulator, type Emulator, type FaultSpec } from "../../scripts/emul
 import { startStack, WEBHOOK_SECRET, type Stack } from "../support/stack";
 import { quietLogger } from "../support/capture";
 import { createChaosTask, eventTaskKey, kindAt, reportsTask, taskKey, type ChaosTask } from "../support/chaos-kinds";
-import { busiestSecond, countBy, duplicatesIn, listCounts, printCounts } from "../support/tally";
+import { busiestSecond, countBy, duplicatesIn, expectExactlyOnce, listCounts, printCounts } from "../support/tally";
 
 const WATCHES = 500;
 const RATE = 100;
@@ -137,12 +137,7 @@ it("delivers 500 outcomes of legacy, vpc and eip tasks once each through a fault
       pollMs: report.elapsedMs + late.elapsedMs,
     });
 
-    expect(received.every((d) => d.verified)).toBe(true);
-    expect(stack.inbox.rejected()).toEqual([]);
-    expect(perEvent.size).toBe(WATCHES);
-    expect(duplicatesIn(perEvent)).toBe(0);
-    expect(lost).toBe(0);
-    expect(wrongOutcome).toBe(0);
+    expectExactlyOnce({ received, rejected: stack.inbox.rejected(), perEvent, lost, wrongOutcome }, WATCHES);
     expect(busiest).toBeLessThanOrEqual(RATE);
     expect(overLimit).toBe(0);
     // Every kind of fault really happened, to the queries of every kind.

@@ -19,6 +19,9 @@ const suffix = randomBytes(6).toString("hex");
 const exchange = `nettask-test-${suffix}`;
 const queue = `nettask-test-${suffix}`;
 
+/** To the test exchange's "results" key (bound to the test queue), through the broker at `url`. */
+const viaResults = (url: string) => ({ type: "amqp", exchange, routingKey: "results", url }) as const;
+
 let admin: ChannelModel;
 const open: Array<{ close(): Promise<void> }> = [];
 
@@ -81,7 +84,7 @@ async function nextMessage(): Promise<GetMessage> {
 describe("AMQP delivery (RabbitMQ)", () => {
   it("publishes the event as a persistent, confirmed message a consumer reads back as a CloudEvent", async () => {
     const event = sampleEvent();
-    const outcome = await deliverer().deliver(event, { type: "amqp", exchange, routingKey: "results", url: BROKER });
+    const outcome = await deliverer().deliver(event, viaResults(BROKER));
     expect(outcome).toMatchObject({ ok: true });
 
     const message = await nextMessage();
@@ -124,7 +127,7 @@ describe("AMQP delivery (RabbitMQ)", () => {
     );
     // The same connection goes on confirming routable messages, and only they arrive.
     const event = sampleEvent({ type: "com.tencentcloud.vpc.nettask.failed" });
-    expect((await d.deliver(event, { type: "amqp", exchange, routingKey: "results", url: BROKER })).ok).toBe(true);
+    expect((await d.deliver(event, viaResults(BROKER))).ok).toBe(true);
     expect((await nextMessage()).properties.messageId).toBe(event.id);
     const ch = await admin.createChannel();
     expect(await ch.get(queue)).toBe(false);
@@ -140,7 +143,7 @@ describe("AMQP delivery (RabbitMQ)", () => {
       new RegExp(`^AMQP publish to 127\\.0\\.0\\.1:5672 failed: exchange "no-such-${suffix}" does not exist \\(.*NOT_FOUND - no exchange`),
     );
     // The next attempt gets a fresh connection and channel.
-    expect((await d.deliver(sampleEvent(), { type: "amqp", exchange, routingKey: "results", url: BROKER })).ok).toBe(true);
+    expect((await d.deliver(sampleEvent(), viaResults(BROKER))).ok).toBe(true);
     await nextMessage();
     expect(lines.join("\n")).not.toContain("guest:guest");
   });
@@ -150,12 +153,7 @@ describe("AMQP delivery (RabbitMQ)", () => {
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     const port = (server.address() as AddressInfo).port;
     await new Promise((r) => server.close(r));
-    const outcome = await deliverer().deliver(sampleEvent(), {
-      type: "amqp",
-      exchange,
-      routingKey: "results",
-      url: `amqp://user:s3cret-pass@127.0.0.1:${port}`,
-    });
+    const outcome = await deliverer().deliver(sampleEvent(), viaResults(`amqp://user:s3cret-pass@127.0.0.1:${port}`));
     expect(outcome.ok).toBe(false);
     expect(outcome).toMatchObject({
       error: `AMQP publish to 127.0.0.1:${port} failed: connect ECONNREFUSED 127.0.0.1:${port}`,
@@ -166,12 +164,10 @@ describe("AMQP delivery (RabbitMQ)", () => {
 
   it("does not hang on a broker that accepts the connection and never speaks", async () => {
     const port = await silentServer();
-    const outcome = await deliverer({ WEBHOOK_TIMEOUT_MS: "300" }).deliver(sampleEvent(), {
-      type: "amqp",
-      exchange,
-      routingKey: "results",
-      url: `amqp://user:s3cret-pass@127.0.0.1:${port}`,
-    });
+    const outcome = await deliverer({ WEBHOOK_TIMEOUT_MS: "300" }).deliver(
+      sampleEvent(),
+      viaResults(`amqp://user:s3cret-pass@127.0.0.1:${port}`),
+    );
     expect(outcome.ok).toBe(false);
     expect(outcome.error).toBe(`AMQP publish to 127.0.0.1:${port} failed: no answer from the broker within 300 ms`);
   });
@@ -180,22 +176,13 @@ describe("AMQP delivery (RabbitMQ)", () => {
     const port = await silentServer();
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 50);
-    const outcome = await deliverer().deliver(
-      sampleEvent(),
-      { type: "amqp", exchange, routingKey: "results", url: `amqp://127.0.0.1:${port}` },
-      controller.signal,
-    );
+    const outcome = await deliverer().deliver(sampleEvent(), viaResults(`amqp://127.0.0.1:${port}`), controller.signal);
     expect(outcome).toMatchObject({ ok: false, error: "delivery aborted" });
     expect(outcome.durationMs).toBeLessThan(1_500);
   });
 
   it("refuses wrong credentials without echoing them", async () => {
-    const outcome = await deliverer().deliver(sampleEvent(), {
-      type: "amqp",
-      exchange,
-      routingKey: "results",
-      url: "amqp://guest:wrong-password-123@127.0.0.1:5672",
-    });
+    const outcome = await deliverer().deliver(sampleEvent(), viaResults("amqp://guest:wrong-password-123@127.0.0.1:5672"));
     expect(outcome.ok).toBe(false);
     expect(outcome.error).toMatch(/ACCESS.REFUSED/);
     expect(outcome.error).not.toContain("wrong-password-123");
@@ -211,7 +198,7 @@ describe("AMQP delivery (RabbitMQ)", () => {
       "amqp://u:p@10.0.0.1:5672",
       "amqps://169.254.169.254",
     ]) {
-      const outcome = await deliverer({ WEBHOOK_ALLOW: "" }).deliver(sampleEvent(), { type: "amqp", exchange, routingKey: "results", url });
+      const outcome = await deliverer({ WEBHOOK_ALLOW: "" }).deliver(sampleEvent(), viaResults(url));
       expect(outcome, url).toMatchObject({
         ok: false,
         permanent: true,
@@ -232,16 +219,9 @@ describe("AMQP delivery (RabbitMQ)", () => {
     open.push(publisher);
     const event = sampleEvent();
     // Only the injected resolver knows broker.test: the connection went through it.
-    expect(
-      await publisher.send(event, { type: "amqp", exchange, routingKey: "results", url: "amqp://guest:guest@broker.test:5672" }),
-    ).toMatchObject({ ok: true });
+    expect(await publisher.send(event, viaResults("amqp://guest:guest@broker.test:5672"))).toMatchObject({ ok: true });
     expect((await nextMessage()).properties.messageId).toBe(event.id);
-    const inside = await publisher.send(event, {
-      type: "amqp",
-      exchange,
-      routingKey: "results",
-      url: "amqp://guest:guest@inside.test:5672",
-    });
+    const inside = await publisher.send(event, viaResults("amqp://guest:guest@inside.test:5672"));
     expect(inside).toMatchObject({
       ok: false,
       permanent: true,
@@ -250,12 +230,7 @@ describe("AMQP delivery (RabbitMQ)", () => {
         "addresses only when WEBHOOK_ALLOW includes them",
     });
     expect(asked).toEqual(["broker.test", "inside.test"]);
-    const tuned = await publisher.send(event, {
-      type: "amqp",
-      exchange,
-      routingKey: "results",
-      url: "amqp://guest:guest@broker.test:5672/?frameMax=4096&heartbeat=1",
-    });
+    const tuned = await publisher.send(event, viaResults("amqp://guest:guest@broker.test:5672/?frameMax=4096&heartbeat=1"));
     expect(tuned).toMatchObject({
       ok: false,
       permanent: true,

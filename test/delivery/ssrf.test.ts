@@ -141,20 +141,23 @@ describe("checkDestination (registration)", () => {
     expect(dns.asked).toEqual(["inbox.internal", "inbox.internal", "split.example", "hooks.example.com", "nowhere.example"]);
   });
 
-  it("accepts allow-listed addresses, over http too, including IPv4-mapped forms", async () => {
+  describe("with WEBHOOK_ALLOW 127.0.0.1/32, 10.20.0.0/16, fd00::/8", () => {
     const allowing = testConfig({ WEBHOOK_ALLOW: "127.0.0.1/32, 10.20.0.0/16, fd00::/8" });
-    for (const url of [
-      "http://127.0.0.1:8787/",
-      "http://localhost:8787/",
-      "https://10.20.3.4/",
-      "http://[::ffff:127.0.0.1]/",
-      "https://[fd00::5]/",
-    ]) {
-      expect(await checkDestination(webhook(url), allowing), url).toEqual([]);
-    }
-    // Just outside the allowed ranges.
-    expect((await checkDestination(webhook("https://10.21.0.1/"), allowing))[0]?.message).toMatch(/private/);
-    expect((await checkDestination(webhook("https://127.0.0.2/"), allowing))[0]?.message).toMatch(/loopback/);
+
+    it.each([
+      ["http://127.0.0.1:8787/", "127.0.0.1/32"],
+      ["http://localhost:8787/", "127.0.0.1/32, by what localhost resolves to"],
+      ["https://10.20.3.4/", "10.20.0.0/16"],
+      ["http://[::ffff:127.0.0.1]/", "127.0.0.1/32, IPv4-mapped"],
+      ["https://[fd00::5]/", "fd00::/8"],
+    ])("accepts %s (in %s), over http too", async (url) => {
+      expect(await checkDestination(webhook(url), allowing)).toEqual([]);
+    });
+
+    it("refuses addresses just outside the allowed ranges", async () => {
+      expect((await checkDestination(webhook("https://10.21.0.1/"), allowing))[0]?.message).toMatch(/private/);
+      expect((await checkDestination(webhook("https://127.0.0.2/"), allowing))[0]?.message).toMatch(/loopback/);
+    });
   });
 
   it("never opens a cloud metadata address, even inside an allowed range", async () => {

@@ -7,8 +7,19 @@ import { callLegacy } from "../support/legacy-client";
 
 const MAIN = fileURLToPath(new URL("../../scripts/emulator/main.ts", import.meta.url));
 
-function run(env: Record<string, string>): ChildProcessWithoutNullStreams {
-  return spawn(process.execPath, ["--import", "tsx", MAIN], { env: { ...process.env, ...env }, stdio: "pipe" });
+/**
+ * The emulator on a free port, its settings blank (their defaults) unless `env` gives them, so
+ * none leaks in from the environment the tests run in.
+ */
+function run(env: Record<string, string> = {}): ChildProcessWithoutNullStreams {
+  const settings = {
+    EMULATOR_PORT: "0",
+    EMULATOR_SECRET_ID: "",
+    EMULATOR_SECRET_KEY: "",
+    EMULATOR_RATE_LIMIT: "",
+    EMULATOR_ASYNC_TASK_MS: "",
+  };
+  return spawn(process.execPath, ["--import", "tsx", MAIN], { env: { ...process.env, ...settings, ...env }, stdio: "pipe" });
 }
 
 function output(child: ChildProcessWithoutNullStreams): { text: () => string; until: (pattern: RegExp) => Promise<string> } {
@@ -38,7 +49,6 @@ describe("npm run emulator (scripts/emulator/main.ts)", () => {
     const secretId = "AKIDfromENVIRONMENT0000000000000001";
     const secretKey = "key-from-the-environment-keep-out-of-logs";
     const child = run({
-      EMULATOR_PORT: "0",
       EMULATOR_SECRET_ID: secretId,
       EMULATOR_SECRET_KEY: secretKey,
       EMULATOR_RATE_LIMIT: "50",
@@ -78,13 +88,7 @@ describe("npm run emulator (scripts/emulator/main.ts)", () => {
   });
 
   it("prints the default dev key pair, which is public", async () => {
-    const child = run({
-      EMULATOR_PORT: "0",
-      EMULATOR_SECRET_ID: "",
-      EMULATOR_SECRET_KEY: "",
-      EMULATOR_RATE_LIMIT: "",
-      EMULATOR_ASYNC_TASK_MS: "",
-    });
+    const child = run();
     const out = output(child);
     const exit = exited(child);
     try {
@@ -98,7 +102,7 @@ describe("npm run emulator (scripts/emulator/main.ts)", () => {
   });
 
   it.each(["EMULATOR_PORT", "EMULATOR_ASYNC_TASK_MS"])("refuses a bad %s naming the variable", async (name) => {
-    const child = run({ EMULATOR_PORT: "0", [name]: "ninety-one-hundred" });
+    const child = run({ [name]: "ninety-one-hundred" });
     const out = output(child);
     expect(await exited(child)).toBe(1);
     expect(out.text()).toContain(`${name} must be a whole number`);

@@ -2,14 +2,14 @@
  * `npm start` runs the emulator with every EMULATOR_* setting, as `npm run emulator` does, and
  * points the relay at it with the same key pair.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, expect, it } from "vitest";
-import { ROOT } from "../../scripts/build";
 import { sdkOutcome, vpcClient } from "../support/api3-client";
+import { spawnNpmStart, untilReady } from "../support/npm-start";
 
 const SECRET_ID = "AKIDnpmSTARTsettings000000000000001";
 const SECRET_KEY = "npm-start-emulator-key-0123456789ab";
@@ -28,29 +28,21 @@ it("passes EMULATOR_SECRET_ID / _KEY, EMULATOR_RATE_LIMIT and EMULATOR_ASYNC_TAS
       ([name]) => !/^(TENCENTCLOUD_|NETTASK_|VPC_ENDPOINT$|CMQ_ENDPOINT$|API_TOKEN$|STORE_URL$)/.test(name),
     ),
   );
-  child = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
-    cwd: ROOT,
-    env: {
-      ...env,
-      PORT: "0",
-      EMULATOR_PORT: "0",
-      INBOX_PORT: "0",
-      STORE_URL: `sqlite:${join(dir, "nettask.db")}`,
-      LOG_LEVEL: "warn",
-      EMULATOR_SECRET_ID: SECRET_ID,
-      EMULATOR_SECRET_KEY: SECRET_KEY,
-      EMULATOR_RATE_LIMIT: "1",
-      EMULATOR_ASYNC_TASK_MS: "0",
-    },
+  const npmStart = spawnNpmStart({
+    ...env,
+    PORT: "0",
+    EMULATOR_PORT: "0",
+    INBOX_PORT: "0",
+    STORE_URL: `sqlite:${join(dir, "nettask.db")}`,
+    LOG_LEVEL: "warn",
+    EMULATOR_SECRET_ID: SECRET_ID,
+    EMULATOR_SECRET_KEY: SECRET_KEY,
+    EMULATOR_RATE_LIMIT: "1",
+    EMULATOR_ASYNC_TASK_MS: "0",
   });
-  let output = "";
-  child.stdout!.on("data", (chunk: Buffer) => (output += chunk));
-  child.stderr!.on("data", (chunk: Buffer) => (output += chunk));
-  const deadline = Date.now() + 60_000;
-  while (!/^ready/m.test(output)) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`npm start did not get ready:\n${output}`);
-    await sleep(50);
-  }
+  child = npmStart.child;
+  await untilReady(npmStart);
+  const output = npmStart.output();
   expect(output).not.toContain(SECRET_KEY);
   const port = Number(/upstream\s+emulator http:\/\/127\.0\.0\.1:(\d+)/.exec(output)![1]);
   const api = /^ {2}API\s+(\S+)/m.exec(output)![1]!;

@@ -3,7 +3,8 @@ import Sign from "tencentcloud-sdk-nodejs/tencentcloud/common/sign.js";
 import { Client as TdmqClient } from "tencentcloud-sdk-nodejs/tencentcloud/services/tdmq/v20200217/tdmq_client.js";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, startEmulator, type Emulator, type EmulatorCredential } from "../../scripts/emulator/index";
-import { canonicalRequest, tc3Date, tc3Signature } from "../../scripts/emulator/tc3";
+import { tc3Date, tc3Signature } from "../../scripts/emulator/tc3";
+import { canonicalPost } from "../support/api3-client";
 
 const temporary: EmulatorCredential = {
   secretId: "AKIDtemporaryTDMQcredential000001",
@@ -33,14 +34,11 @@ async function sdkOutcome(call: Promise<unknown>): Promise<string> {
 describe("TC3-HMAC-SHA256", () => {
   // Tencent's "签名方法 v3" page: cvm DescribeInstances at 1551113065. The page has shown its
   // secret key in two forms over the years, each with the signature it gives.
-  const documented = canonicalRequest({
-    method: "POST",
-    path: "/",
-    query: "",
-    headers: { "content-type": "application/json; charset=utf-8", host: "cvm.tencentcloudapi.com" },
-    signedHeaders: ["content-type", "host"],
-    payload: '{"Limit": 1, "Filters": [{"Values": ["\\u672a\\u547d\\u540d"], "Name": "instance-name"}]}',
-  });
+  const documented = canonicalPost(
+    "cvm.tencentcloudapi.com",
+    "application/json; charset=utf-8",
+    '{"Limit": 1, "Filters": [{"Values": ["\\u672a\\u547d\\u540d"], "Name": "instance-name"}]}',
+  );
 
   it("passes the known-answer examples of Tencent's Signature v3 documentation", () => {
     expect(documented.split("\n").at(-1)).toBe("35e9c5b0e3ae67532d3c9f17ead6c90222632e5b1ff7f6e89887f1398934f064");
@@ -68,14 +66,7 @@ describe("TC3-HMAC-SHA256", () => {
       boundary: "",
       headers: { "Content-Type": "application/json" },
     });
-    const canonical = canonicalRequest({
-      method: "POST",
-      path: "/",
-      query: "",
-      headers: { "content-type": "application/json", host: "127.0.0.1" },
-      signedHeaders: ["content-type", "host"],
-      payload: JSON.stringify(payload),
-    });
+    const canonical = canonicalPost("127.0.0.1", "application/json", JSON.stringify(payload));
     expect(authorization).toBe(
       `TC3-HMAC-SHA256 Credential=${DEFAULT_SECRET_ID}/2026-01-01/vpc/tc3_request, SignedHeaders=content-type;host, Signature=${tc3Signature(DEFAULT_SECRET_KEY, "vpc", timestamp, canonical)}`,
     );
@@ -183,14 +174,7 @@ describe("TDMQ SendCmqMsg", () => {
     }) {
       const timestamp = Math.floor(Date.now() / 1000);
       const contentType = "application/json; charset=utf-8";
-      const canonical = canonicalRequest({
-        method: "POST",
-        path: "/",
-        query: "",
-        headers: { "content-type": contentType, host: options.signedHost },
-        signedHeaders: ["content-type", "host"],
-        payload: options.payload ?? body,
-      });
+      const canonical = canonicalPost(options.signedHost, contentType, options.payload ?? body);
       const signature = tc3Signature(DEFAULT_SECRET_KEY, options.service, timestamp, canonical);
       const res = await fetch(emulator.cmqEndpoint, {
         method: "POST",

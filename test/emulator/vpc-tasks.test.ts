@@ -1,28 +1,17 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { SEED_EIP_TASK, SEED_VPC_TASK, startEmulator, type Emulator, type TaskSpec } from "../../scripts/emulator/index";
+import { describe, expect, it } from "vitest";
+import { SEED_EIP_TASK, SEED_VPC_TASK, type TaskSpec } from "../../scripts/emulator/index";
 import { fieldErrors } from "../support/field-errors";
-import { aheadClock, callApi3, codeOf, REQUEST_ID, sdkOutcome, vpcClient } from "../support/api3-client";
+import { callApi3, codeOf, REQUEST_ID, sdkOutcome, vpcClient, useApi3Emulator } from "../support/api3-client";
 
 const ASYNC_TASK_MS = 60_000;
 
 describe("API 3.0 task queries and the tasks behind them", () => {
-  const clock = aheadClock();
-  let emulator: Emulator;
-  let vpc: ReturnType<typeof vpcClient>;
-
-  beforeAll(async () => {
-    emulator = await startEmulator({ now: clock.now, asyncTaskMs: ASYNC_TASK_MS });
-    vpc = vpcClient(emulator);
-  });
-  afterAll(() => emulator.close());
-  beforeEach(() => {
-    clock.reset();
-    emulator.reset();
-  });
+  const api3 = useApi3Emulator(ASYNC_TASK_MS);
+  const { clock } = api3;
 
   describe("DescribeVpcTaskResult", () => {
     it("answers the seeded task with the example of Tencent's documentation", async () => {
-      expect(await vpc.DescribeVpcTaskResult({ TaskId: SEED_VPC_TASK.taskId })).toEqual({
+      expect(await api3.vpc.DescribeVpcTaskResult({ TaskId: SEED_VPC_TASK.taskId })).toEqual({
         Status: "SUCCESS",
         Output: "SUCCESS",
         Result: [{ ResourceId: "eni-olifj433", Status: "SUCCESS" }],
@@ -31,17 +20,17 @@ describe("API 3.0 task queries and the tasks behind them", () => {
     });
 
     it("runs a task made with createTask for durationMs, then ends it with the given outcome, Output and Result", async () => {
-      const ok = emulator.createTask({
+      const ok = api3.emulator.createTask({
         api: "vpc",
         region: "ap-shanghai",
         durationMs: 1_000,
         output: '{"TotalCount":0}',
         result: [{ ResourceId: "eni-1", Status: "SUCCESS" }],
       });
-      const failed = emulator.createTask({ api: "vpc", region: "sh", durationMs: 1_000, outcome: "failure" });
+      const failed = api3.emulator.createTask({ api: "vpc", region: "sh", durationMs: 1_000, outcome: "failure" });
       expect(ok).toEqual({ api: "vpc", taskId: expect.stringMatching(REQUEST_ID), region: "ap-shanghai" });
       expect(failed).toEqual({ api: "vpc", taskId: expect.stringMatching(REQUEST_ID), region: "sh" });
-      const shanghai = vpcClient(emulator, undefined, "ap-shanghai");
+      const shanghai = vpcClient(api3.emulator, undefined, "ap-shanghai");
       expect(await shanghai.DescribeVpcTaskResult({ TaskId: ok.taskId })).toMatchObject({ Status: "RUNNING", Output: "", Result: null });
       clock.advance(1_000);
       expect(await shanghai.DescribeVpcTaskResult({ TaskId: ok.taskId })).toMatchObject({
@@ -58,81 +47,85 @@ describe("API 3.0 task queries and the tasks behind them", () => {
     });
 
     it("answers ResourceNotFound to a task unknown in the region, MissingParameter without TaskId and InvalidParameterValue to a TaskId that is not a string", async () => {
-      const { taskId } = emulator.createTask({ api: "vpc", region: "ap-guangzhou" });
-      expect(await sdkOutcome(vpcClient(emulator, undefined, "ap-beijing").DescribeVpcTaskResult({ TaskId: taskId }))).toBe(
+      const { taskId } = api3.emulator.createTask({ api: "vpc", region: "ap-guangzhou" });
+      expect(await sdkOutcome(vpcClient(api3.emulator, undefined, "ap-beijing").DescribeVpcTaskResult({ TaskId: taskId }))).toBe(
         "ResourceNotFound",
       );
-      expect(await sdkOutcome(vpc.DescribeVpcTaskResult({ TaskId: "481e9b6e-0000-4859-b8cf-a673e010b388" }))).toBe("ResourceNotFound");
-      const missing = await callApi3(emulator, { action: "DescribeVpcTaskResult", params: {}, nowMs: clock.now() });
+      expect(await sdkOutcome(api3.vpc.DescribeVpcTaskResult({ TaskId: "481e9b6e-0000-4859-b8cf-a673e010b388" }))).toBe("ResourceNotFound");
+      const missing = await callApi3(api3.emulator, { action: "DescribeVpcTaskResult", params: {}, nowMs: clock.now() });
       expect(missing.body.Response.Error).toEqual({ Code: "MissingParameter", Message: expect.stringContaining("TaskId") });
-      expect(codeOf(await callApi3(emulator, { action: "DescribeVpcTaskResult", params: { TaskId: 297 }, nowMs: clock.now() }))).toBe(
+      expect(codeOf(await callApi3(api3.emulator, { action: "DescribeVpcTaskResult", params: { TaskId: 297 }, nowMs: clock.now() }))).toBe(
         "InvalidParameterValue",
       );
       expect(
         codeOf(
-          await callApi3(emulator, { action: "DescribeVpcTaskResult", params: { TaskId: taskId, Verbose: true }, nowMs: clock.now() }),
+          await callApi3(api3.emulator, { action: "DescribeVpcTaskResult", params: { TaskId: taskId, Verbose: true }, nowMs: clock.now() }),
         ),
       ).toBe("UnknownParameter");
     });
 
     it("keeps a task's id as given, and replaces an existing task with the same id", async () => {
       const taskId = "0b8e5f38-33a5-4bbb-8c6e-5c1f2a7a9d10";
-      emulator.createTask({ api: "vpc", region: "ap-guangzhou", taskId, output: "first" });
-      emulator.createTask({ api: "vpc", region: "ap-guangzhou", taskId, output: "second" });
-      expect((await vpc.DescribeVpcTaskResult({ TaskId: taskId })).Output).toBe("second");
+      api3.emulator.createTask({ api: "vpc", region: "ap-guangzhou", taskId, output: "first" });
+      api3.emulator.createTask({ api: "vpc", region: "ap-guangzhou", taskId, output: "second" });
+      expect((await api3.vpc.DescribeVpcTaskResult({ TaskId: taskId })).Output).toBe("second");
     });
   });
 
   describe("EIP tasks and DescribeTaskResult", () => {
     it("allocates EIPs with a TaskId of digits that DescribeTaskResult answers RUNNING, then SUCCESS; releases them likewise", async () => {
-      const allocated = await vpc.AllocateAddresses({ AddressCount: 2 });
+      const allocated = await api3.vpc.AllocateAddresses({ AddressCount: 2 });
       expect(allocated).toEqual({
         AddressSet: [expect.stringMatching(/^eip-[a-z0-9]{8}$/), expect.stringMatching(/^eip-[a-z0-9]{8}$/)],
         TaskId: expect.stringMatching(/^\d+$/),
         RequestId: expect.stringMatching(REQUEST_ID),
       });
       const TaskId = Number(allocated.TaskId);
-      expect(await vpc.DescribeTaskResult({ TaskId })).toEqual({ TaskId, Result: "RUNNING", RequestId: expect.stringMatching(REQUEST_ID) });
+      expect(await api3.vpc.DescribeTaskResult({ TaskId })).toEqual({
+        TaskId,
+        Result: "RUNNING",
+        RequestId: expect.stringMatching(REQUEST_ID),
+      });
       clock.advance(ASYNC_TASK_MS);
-      expect(await vpc.DescribeTaskResult({ TaskId })).toMatchObject({ TaskId, Result: "SUCCESS" });
+      expect(await api3.vpc.DescribeTaskResult({ TaskId })).toMatchObject({ TaskId, Result: "SUCCESS" });
 
-      expect((await vpc.AllocateAddresses({})).AddressSet).toHaveLength(1);
-      const released = await vpc.ReleaseAddresses({ AddressIds: allocated.AddressSet! });
+      expect((await api3.vpc.AllocateAddresses({})).AddressSet).toHaveLength(1);
+      const released = await api3.vpc.ReleaseAddresses({ AddressIds: allocated.AddressSet! });
       expect(released).toEqual({ TaskId: expect.stringMatching(/^\d+$/), RequestId: expect.stringMatching(REQUEST_ID) });
       expect(released.TaskId).not.toBe(allocated.TaskId);
-      expect((await vpc.DescribeTaskResult({ TaskId: Number(released.TaskId) })).Result).toBe("RUNNING");
-      expect(await sdkOutcome(vpc.ReleaseAddresses({ AddressIds: allocated.AddressSet! }))).toBe("InvalidAddressId.NotFound");
-      expect(await sdkOutcome(vpc.ReleaseAddresses({ AddressIds: ["eip-bad"] }))).toBe("InvalidParameterValue.Malformed");
+      expect((await api3.vpc.DescribeTaskResult({ TaskId: Number(released.TaskId) })).Result).toBe("RUNNING");
+      expect(await sdkOutcome(api3.vpc.ReleaseAddresses({ AddressIds: allocated.AddressSet! }))).toBe("InvalidAddressId.NotFound");
+      expect(await sdkOutcome(api3.vpc.ReleaseAddresses({ AddressIds: ["eip-bad"] }))).toBe("InvalidParameterValue.Malformed");
     });
 
     it("answers the seeded task, ResourceNotFound to unknown tasks and deals, and MissingParameter without either", async () => {
-      expect(await vpc.DescribeTaskResult({ TaskId: SEED_EIP_TASK.taskId })).toMatchObject({
+      expect(await api3.vpc.DescribeTaskResult({ TaskId: SEED_EIP_TASK.taskId })).toMatchObject({
         TaskId: SEED_EIP_TASK.taskId,
         Result: "SUCCESS",
       });
-      expect(await sdkOutcome(vpcClient(emulator, undefined, "ap-shanghai").DescribeTaskResult({ TaskId: SEED_EIP_TASK.taskId }))).toBe(
-        "ResourceNotFound",
-      );
-      expect(await sdkOutcome(vpc.DescribeTaskResult({ DealName: "20241112151073025647301" }))).toBe("ResourceNotFound");
-      expect(await sdkOutcome(vpc.DescribeTaskResult({}))).toBe("MissingParameter");
-      expect(codeOf(await callApi3(emulator, { action: "DescribeTaskResult", params: { TaskId: "12566700" }, nowMs: clock.now() }))).toBe(
-        "InvalidParameterValue",
-      );
+      expect(
+        await sdkOutcome(vpcClient(api3.emulator, undefined, "ap-shanghai").DescribeTaskResult({ TaskId: SEED_EIP_TASK.taskId })),
+      ).toBe("ResourceNotFound");
+      expect(await sdkOutcome(api3.vpc.DescribeTaskResult({ DealName: "20241112151073025647301" }))).toBe("ResourceNotFound");
+      expect(await sdkOutcome(api3.vpc.DescribeTaskResult({}))).toBe("MissingParameter");
+      expect(
+        codeOf(await callApi3(api3.emulator, { action: "DescribeTaskResult", params: { TaskId: "12566700" }, nowMs: clock.now() })),
+      ).toBe("InvalidParameterValue");
     });
 
     it("finishes a task made with createTask with its outcome", async () => {
-      const task = emulator.createTask({ api: "eip", region: "gz", durationMs: 500, outcome: "failure" });
+      const task = api3.emulator.createTask({ api: "eip", region: "gz", durationMs: 500, outcome: "failure" });
       expect(task).toEqual({ api: "eip", taskId: 1_000_000, region: "gz" });
-      expect(emulator.createTask({ api: "eip", region: "gz", taskId: 7 })).toEqual({ api: "eip", taskId: 7, region: "gz" });
-      expect((await vpc.DescribeTaskResult({ TaskId: task.taskId })).Result).toBe("RUNNING");
+      expect(api3.emulator.createTask({ api: "eip", region: "gz", taskId: 7 })).toEqual({ api: "eip", taskId: 7, region: "gz" });
+      expect((await api3.vpc.DescribeTaskResult({ TaskId: task.taskId })).Result).toBe("RUNNING");
       clock.advance(500);
-      expect((await vpc.DescribeTaskResult({ TaskId: task.taskId })).Result).toBe("FAILED");
-      expect((await vpc.DescribeTaskResult({ TaskId: 7 })).Result).toBe("SUCCESS");
+      expect((await api3.vpc.DescribeTaskResult({ TaskId: task.taskId })).Result).toBe("FAILED");
+      expect((await api3.vpc.DescribeTaskResult({ TaskId: 7 })).Result).toBe("SUCCESS");
     });
   });
 
   it("refuses bad task specs with a ValidationError naming each field", () => {
-    const fields = (spec: unknown) => fieldErrors(() => emulator.createTask(spec as TaskSpec)).map((e) => `${e.field}: ${e.message}`);
+    const fields = (spec: unknown) => fieldErrors(() => api3.emulator.createTask(spec as TaskSpec)).map((e) => `${e.field}: ${e.message}`);
     expect(fields({ api: "ecs", region: "gz" })).toEqual(['api: must be one of: "legacy", "vpc", "eip"']);
     expect(fields({ api: "vpc", region: "gz", data: {} })).toEqual(["data: is not an allowed property"]);
     expect(fields({ api: "vpc", region: "gz", output: { code: 0, message: "" } })).toEqual(["output: must be string"]);
@@ -144,7 +137,7 @@ describe("API 3.0 task queries and the tasks behind them", () => {
 
   it("creates tasks of every kind over POST /admin/tasks", async () => {
     const post = async (spec: unknown) => {
-      const res = await fetch(`${emulator.url}/admin/tasks`, {
+      const res = await fetch(`${api3.emulator.url}/admin/tasks`, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify(spec),
@@ -153,7 +146,7 @@ describe("API 3.0 task queries and the tasks behind them", () => {
     };
     const created = await post({ api: "vpc", region: "ap-guangzhou", output: "done" });
     expect(created).toEqual({ status: 201, json: { api: "vpc", taskId: expect.stringMatching(REQUEST_ID), region: "ap-guangzhou" } });
-    expect((await vpc.DescribeVpcTaskResult({ TaskId: created.json.taskId })).Output).toBe("done");
+    expect((await api3.vpc.DescribeVpcTaskResult({ TaskId: created.json.taskId })).Output).toBe("done");
     expect(await post({ api: "eip", region: "ap-guangzhou" })).toEqual({
       status: 201,
       json: { api: "eip", taskId: 1_000_000, region: "ap-guangzhou" },

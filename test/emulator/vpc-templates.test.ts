@@ -1,39 +1,30 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { SEED_ADDRESS_TEMPLATE, startEmulator, type Emulator } from "../../scripts/emulator/index";
-import { aheadClock, callApi3, REQUEST_ID, sdkOutcome, vpcClient } from "../support/api3-client";
+import { describe, expect, it } from "vitest";
+import { regionName } from "../../lib/regions";
+import { SEED_ADDRESS_TEMPLATE, SEED_TASK } from "../../scripts/emulator/index";
+import { callApi3, REQUEST_ID, sdkOutcome, vpcClient, useApi3Emulator } from "../support/api3-client";
 
 const ASYNC_TASK_MS = 60_000;
 const TENCENT_TIME = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/;
 
-const SEED_INSTANCES = [
-  { Region: "na-toronto", InstanceType: "sg", InstanceId: "sg-b2qce888", InstanceName: "北美" },
-  { Region: "ap-guangzhou", InstanceType: "sg", InstanceId: "sg-5y2ta666", InstanceName: "createPolicy" },
-  { Region: "ap-shanghai", InstanceType: "sg", InstanceId: "sg-gt6an666", InstanceName: "上海安全组" },
-  { Region: "ap-guangzhou", InstanceType: "sg", InstanceId: "sg-jn3hnxyj", InstanceName: "广州安全组" },
-];
+/** The four security groups of seed task 297 (Tencent's documented example), as template instances. */
+const SEED_INSTANCES = (SEED_TASK.data as { detail: { region: string; type: string; id: string; name: string }[] }).detail.map((sg) => ({
+  Region: regionName(sg.region),
+  InstanceType: sg.type,
+  InstanceId: sg.id,
+  InstanceName: sg.name,
+}));
 
 describe("VPC parameter templates through the official SDK's VpcClient", () => {
-  const clock = aheadClock();
-  let emulator: Emulator;
-  let vpc: ReturnType<typeof vpcClient>;
+  const api3 = useApi3Emulator(ASYNC_TASK_MS);
+  const { clock } = api3;
   const finish = () => clock.advance(ASYNC_TASK_MS);
-  const task = (TaskId: string) => vpc.DescribeVpcTaskResult({ TaskId });
-
-  beforeAll(async () => {
-    emulator = await startEmulator({ now: clock.now, asyncTaskMs: ASYNC_TASK_MS });
-    vpc = vpcClient(emulator);
-  });
-  afterAll(() => emulator.close());
-  beforeEach(() => {
-    clock.reset();
-    emulator.reset();
-  });
+  const task = (TaskId: string) => api3.vpc.DescribeVpcTaskResult({ TaskId });
 
   const newAddressTemplate = async (name = "web") =>
-    (await vpc.CreateAddressTemplate({ AddressTemplateName: name, Addresses: ["10.0.0.1"] })).AddressTemplate!.AddressTemplateId!;
+    (await api3.vpc.CreateAddressTemplate({ AddressTemplateName: name, Addresses: ["10.0.0.1"] })).AddressTemplate!.AddressTemplateId!;
 
   it("creates an address template, starts DescribeAddressTemplateInstances, and DescribeVpcTaskResult answers RUNNING, then SUCCESS with the Output", async () => {
-    const created = await vpc.CreateAddressTemplate({
+    const created = await api3.vpc.CreateAddressTemplate({
       AddressTemplateName: "web",
       Addresses: ["10.0.0.1", "10.1.0.0/16"],
       AddressesExtra: [{ Address: "10.2.0.1-10.2.0.9", Description: "range" }],
@@ -56,7 +47,7 @@ describe("VPC parameter templates through the official SDK's VpcClient", () => {
       RequestId: expect.stringMatching(REQUEST_ID),
     });
 
-    const started = await vpc.DescribeAddressTemplateInstances({ AddressTemplateId: created.AddressTemplate!.AddressTemplateId! });
+    const started = await api3.vpc.DescribeAddressTemplateInstances({ AddressTemplateId: created.AddressTemplate!.AddressTemplateId! });
     expect(started).toEqual({ RequestId: expect.stringMatching(REQUEST_ID) });
     expect(await task(started.RequestId!)).toEqual({
       Status: "RUNNING",
@@ -73,8 +64,8 @@ describe("VPC parameter templates through the official SDK's VpcClient", () => {
   });
 
   it("lists the four security groups of task 297 as the instances of the seeded template, paged by Offset and Limit", async () => {
-    const all = await vpc.DescribeAddressTemplateInstances({ AddressTemplateId: SEED_ADDRESS_TEMPLATE.AddressTemplateId });
-    const page = await vpc.DescribeAddressTemplateInstances({
+    const all = await api3.vpc.DescribeAddressTemplateInstances({ AddressTemplateId: SEED_ADDRESS_TEMPLATE.AddressTemplateId });
+    const page = await api3.vpc.DescribeAddressTemplateInstances({
       AddressTemplateId: SEED_ADDRESS_TEMPLATE.AddressTemplateId,
       Offset: 1,
       Limit: 2,
@@ -88,53 +79,53 @@ describe("VPC parameter templates through the official SDK's VpcClient", () => {
     const a = await newAddressTemplate("alpha");
     const b = await newAddressTemplate("beta");
     const ids = (r: { AddressTemplateSet?: { AddressTemplateId?: string }[] }) => r.AddressTemplateSet!.map((t) => t.AddressTemplateId);
-    const everything = await vpc.DescribeAddressTemplates({});
+    const everything = await api3.vpc.DescribeAddressTemplates({});
     expect(everything.TotalCount).toBe(3);
     expect(ids(everything)).toEqual([SEED_ADDRESS_TEMPLATE.AddressTemplateId, a, b]);
-    expect(ids(await vpc.DescribeAddressTemplates({ Filters: [{ Name: "address-template-id", Values: [b, "ipm-00000000"] }] }))).toEqual([
-      b,
-    ]);
-    expect(ids(await vpc.DescribeAddressTemplates({ Filters: [{ Name: "address-template-name", Values: ["alpha"] }] }))).toEqual([a]);
-    expect(ids(await vpc.DescribeAddressTemplates({ Filters: [{ Name: "address-ip", Values: ["192.168.1.0/24"] }] }))).toEqual([
+    expect(
+      ids(await api3.vpc.DescribeAddressTemplates({ Filters: [{ Name: "address-template-id", Values: [b, "ipm-00000000"] }] })),
+    ).toEqual([b]);
+    expect(ids(await api3.vpc.DescribeAddressTemplates({ Filters: [{ Name: "address-template-name", Values: ["alpha"] }] }))).toEqual([a]);
+    expect(ids(await api3.vpc.DescribeAddressTemplates({ Filters: [{ Name: "address-ip", Values: ["192.168.1.0/24"] }] }))).toEqual([
       SEED_ADDRESS_TEMPLATE.AddressTemplateId,
     ]);
-    const paged = await vpc.DescribeAddressTemplates({ Offset: "1", Limit: "1" });
+    const paged = await api3.vpc.DescribeAddressTemplates({ Offset: "1", Limit: "1" });
     expect([paged.TotalCount, ids(paged)]).toEqual([3, [a]]);
-    expect(await sdkOutcome(vpc.DescribeAddressTemplates({ Filters: [{ Name: "colour", Values: ["red"] }] }))).toBe(
+    expect(await sdkOutcome(api3.vpc.DescribeAddressTemplates({ Filters: [{ Name: "colour", Values: ["red"] }] }))).toBe(
       "InvalidParameter.FilterInvalidKey",
     );
-    expect(await sdkOutcome(vpc.DescribeAddressTemplates({ Limit: "101" }))).toBe("InvalidParameterValue.Range");
-    expect(await sdkOutcome(vpc.DescribeAddressTemplates({ Limit: "ten" }))).toBe("InvalidParameterValue.Malformed");
+    expect(await sdkOutcome(api3.vpc.DescribeAddressTemplates({ Limit: "101" }))).toBe("InvalidParameterValue.Range");
+    expect(await sdkOutcome(api3.vpc.DescribeAddressTemplates({ Limit: "ten" }))).toBe("InvalidParameterValue.Malformed");
   });
 
   it("keeps templates per region", async () => {
     const id = await newAddressTemplate();
-    const shanghai = vpcClient(emulator, undefined, "ap-shanghai");
+    const shanghai = vpcClient(api3.emulator, undefined, "ap-shanghai");
     expect((await shanghai.DescribeAddressTemplates({})).TotalCount).toBe(0);
     expect(await sdkOutcome(shanghai.DeleteAddressTemplate({ AddressTemplateId: id }))).toBe("ResourceNotFound");
   });
 
   it("deletes a template when its DeleteAddressTemplate task finishes", async () => {
     const id = await newAddressTemplate();
-    const deletion = await vpc.DeleteAddressTemplate({ AddressTemplateId: id });
+    const deletion = await api3.vpc.DeleteAddressTemplate({ AddressTemplateId: id });
     expect(deletion).toEqual({ RequestId: expect.stringMatching(REQUEST_ID) });
     expect((await task(deletion.RequestId!)).Status).toBe("RUNNING");
-    expect((await vpc.DescribeAddressTemplates({ Filters: [{ Name: "address-template-id", Values: [id] }] })).TotalCount).toBe(1);
+    expect((await api3.vpc.DescribeAddressTemplates({ Filters: [{ Name: "address-template-id", Values: [id] }] })).TotalCount).toBe(1);
     finish();
     expect(await task(deletion.RequestId!)).toMatchObject({ Status: "SUCCESS", Output: "SUCCESS", Result: null });
-    expect((await vpc.DescribeAddressTemplates({ Filters: [{ Name: "address-template-id", Values: [id] }] })).TotalCount).toBe(0);
-    expect(await sdkOutcome(vpc.DescribeAddressTemplateInstances({ AddressTemplateId: id }))).toBe("ResourceNotFound");
+    expect((await api3.vpc.DescribeAddressTemplates({ Filters: [{ Name: "address-template-id", Values: [id] }] })).TotalCount).toBe(0);
+    expect(await sdkOutcome(api3.vpc.DescribeAddressTemplateInstances({ AddressTemplateId: id }))).toBe("ResourceNotFound");
   });
 
   it("modifies a template when its ModifyAddressTemplateAttribute task finishes", async () => {
     const id = await newAddressTemplate("before");
-    const change = await vpc.ModifyAddressTemplateAttribute({
+    const change = await api3.vpc.ModifyAddressTemplateAttribute({
       AddressTemplateId: id,
       AddressTemplateName: "after",
       Addresses: ["172.16.0.0/12"],
     });
     const describe = async () =>
-      (await vpc.DescribeAddressTemplates({ Filters: [{ Name: "address-template-id", Values: [id] }] })).AddressTemplateSet![0];
+      (await api3.vpc.DescribeAddressTemplates({ Filters: [{ Name: "address-template-id", Values: [id] }] })).AddressTemplateSet![0];
     expect(await describe()).toMatchObject({ AddressTemplateName: "before", AddressSet: ["10.0.0.1"] });
     finish();
     expect((await task(change.RequestId!)).Status).toBe("SUCCESS");
@@ -142,16 +133,16 @@ describe("VPC parameter templates through the official SDK's VpcClient", () => {
   });
 
   it("fails the task of deleting a template in use, and deletes nothing", async () => {
-    const seeded = await vpc.DeleteAddressTemplate({ AddressTemplateId: SEED_ADDRESS_TEMPLATE.AddressTemplateId });
+    const seeded = await api3.vpc.DeleteAddressTemplate({ AddressTemplateId: SEED_ADDRESS_TEMPLATE.AddressTemplateId });
     const member = await newAddressTemplate();
-    const group = await vpc.CreateAddressTemplateGroup({ AddressTemplateGroupName: "g", AddressTemplateIds: [member] });
+    const group = await api3.vpc.CreateAddressTemplateGroup({ AddressTemplateGroupName: "g", AddressTemplateIds: [member] });
     expect(group.AddressTemplateGroup).toMatchObject({
       AddressTemplateGroupId: expect.stringMatching(/^ipmg-[a-z0-9]{8}$/),
       AddressTemplateGroupName: "g",
       AddressTemplateIdSet: [member],
       AddressTemplateSet: [{ AddressTemplateId: member, AddressTemplateName: "web", UpdatedTime: expect.stringMatching(TENCENT_TIME) }],
     });
-    const held = await vpc.DeleteAddressTemplate({ AddressTemplateId: member });
+    const held = await api3.vpc.DeleteAddressTemplate({ AddressTemplateId: member });
     finish();
     expect(await task(seeded.RequestId!)).toMatchObject({
       Status: "FAILED",
@@ -161,25 +152,25 @@ describe("VPC parameter templates through the official SDK's VpcClient", () => {
       Status: "FAILED",
       Output: expect.stringContaining(group.AddressTemplateGroup!.AddressTemplateGroupId!),
     });
-    expect((await vpc.DescribeAddressTemplates({})).TotalCount).toBe(2);
+    expect((await api3.vpc.DescribeAddressTemplates({})).TotalCount).toBe(2);
   });
 
   it("runs every asynchronous template action as a task named by its RequestId", async () => {
     const address = await newAddressTemplate();
     const service = (
-      await vpc.CreateServiceTemplate({
+      await api3.vpc.CreateServiceTemplate({
         ServiceTemplateName: "ports",
         Services: ["tcp:80,443"],
         ServicesExtra: [{ Service: "udp:53", Description: "dns" }],
       })
     ).ServiceTemplate!;
     expect(service).toMatchObject({ ServiceTemplateId: expect.stringMatching(/^ppm-[a-z0-9]{8}$/), ServiceSet: ["tcp:80,443", "udp:53"] });
-    const spare = (await vpc.CreateServiceTemplate({ ServiceTemplateName: "spare", Services: ["icmp"] })).ServiceTemplate!
+    const spare = (await api3.vpc.CreateServiceTemplate({ ServiceTemplateName: "spare", Services: ["icmp"] })).ServiceTemplate!
       .ServiceTemplateId!;
-    const addressGroup = (await vpc.CreateAddressTemplateGroup({ AddressTemplateGroupName: "ag", AddressTemplateIds: [address] }))
+    const addressGroup = (await api3.vpc.CreateAddressTemplateGroup({ AddressTemplateGroupName: "ag", AddressTemplateIds: [address] }))
       .AddressTemplateGroup!.AddressTemplateGroupId!;
     const serviceGroup = (
-      await vpc.CreateServiceTemplateGroup({ ServiceTemplateGroupName: "sg", ServiceTemplateIds: [service.ServiceTemplateId!] })
+      await api3.vpc.CreateServiceTemplateGroup({ ServiceTemplateGroupName: "sg", ServiceTemplateIds: [service.ServiceTemplateId!] })
     ).ServiceTemplateGroup!;
     expect(serviceGroup).toMatchObject({
       ServiceTemplateGroupId: expect.stringMatching(/^ppmg-[a-z0-9]{8}$/),
@@ -188,17 +179,17 @@ describe("VPC parameter templates through the official SDK's VpcClient", () => {
     const serviceGroupId = serviceGroup.ServiceTemplateGroupId!;
 
     const started = [
-      await vpc.DescribeAddressTemplateGroupInstances({ AddressTemplateGroupId: addressGroup }),
-      await vpc.DescribeServiceTemplateInstances({ ServiceTemplateId: service.ServiceTemplateId! }),
-      await vpc.DescribeServiceTemplateGroupInstances({ ServiceTemplateGroupId: serviceGroupId }),
-      await vpc.ModifyAddressTemplateGroupAttribute({ AddressTemplateGroupId: addressGroup, AddressTemplateGroupName: "ag2" }),
-      await vpc.ModifyServiceTemplateAttribute({ ServiceTemplateId: service.ServiceTemplateId!, ServiceTemplateName: "ports2" }),
-      await vpc.ModifyServiceTemplateGroupAttribute({
+      await api3.vpc.DescribeAddressTemplateGroupInstances({ AddressTemplateGroupId: addressGroup }),
+      await api3.vpc.DescribeServiceTemplateInstances({ ServiceTemplateId: service.ServiceTemplateId! }),
+      await api3.vpc.DescribeServiceTemplateGroupInstances({ ServiceTemplateGroupId: serviceGroupId }),
+      await api3.vpc.ModifyAddressTemplateGroupAttribute({ AddressTemplateGroupId: addressGroup, AddressTemplateGroupName: "ag2" }),
+      await api3.vpc.ModifyServiceTemplateAttribute({ ServiceTemplateId: service.ServiceTemplateId!, ServiceTemplateName: "ports2" }),
+      await api3.vpc.ModifyServiceTemplateGroupAttribute({
         ServiceTemplateGroupId: serviceGroupId,
         ServiceTemplateIds: [service.ServiceTemplateId!, spare],
       }),
-      await vpc.DeleteAddressTemplateGroup({ AddressTemplateGroupId: addressGroup }),
-      await vpc.DeleteServiceTemplateGroup({ ServiceTemplateGroupId: serviceGroupId }),
+      await api3.vpc.DeleteAddressTemplateGroup({ AddressTemplateGroupId: addressGroup }),
+      await api3.vpc.DeleteServiceTemplateGroup({ ServiceTemplateGroupId: serviceGroupId }),
     ];
     for (const answer of started) expect(answer).toEqual({ RequestId: expect.stringMatching(REQUEST_ID) });
     for (const { RequestId } of started) expect((await task(RequestId!)).Status).toBe("RUNNING");
@@ -211,13 +202,13 @@ describe("VPC parameter templates through the official SDK's VpcClient", () => {
 
     // The groups are gone, so their members can go too.
     const deletions = [
-      await vpc.DeleteServiceTemplate({ ServiceTemplateId: service.ServiceTemplateId! }),
-      await vpc.DeleteAddressTemplate({ AddressTemplateId: address }),
+      await api3.vpc.DeleteServiceTemplate({ ServiceTemplateId: service.ServiceTemplateId! }),
+      await api3.vpc.DeleteAddressTemplate({ AddressTemplateId: address }),
     ];
     finish();
     for (const { RequestId } of deletions) expect((await task(RequestId!)).Status).toBe("SUCCESS");
-    expect((await vpc.DescribeServiceTemplates({})).ServiceTemplateSet!.map((t) => t.ServiceTemplateName)).toEqual(["spare"]);
-    expect((await vpc.DescribeAddressTemplateGroups({})).TotalCount).toBe(0);
+    expect((await api3.vpc.DescribeServiceTemplates({})).ServiceTemplateSet!.map((t) => t.ServiceTemplateName)).toEqual(["spare"]);
+    expect((await api3.vpc.DescribeAddressTemplateGroups({})).TotalCount).toBe(0);
   });
 
   it.each([
@@ -235,7 +226,7 @@ describe("VPC parameter templates through the official SDK's VpcClient", () => {
     ["DescribeServiceTemplateGroupInstances", { ServiceTemplateGroupId: "ppmg-00000000" }],
     ["CreateAddressTemplateGroup", { AddressTemplateGroupName: "g", AddressTemplateIds: ["ipm-00000000"] }],
   ])("answers ResourceNotFound to %s of an unknown template, and starts no task", async (action, params) => {
-    const answer = await callApi3(emulator, { action, params, nowMs: clock.now() });
+    const answer = await callApi3(api3.emulator, { action, params, nowMs: clock.now() });
     expect(answer.body).toEqual({
       Response: {
         Error: { Code: "ResourceNotFound", Message: expect.stringContaining("00000000") },
@@ -287,7 +278,7 @@ describe("VPC parameter templates through the official SDK's VpcClient", () => {
       "http:80",
     ],
   ])("answers %s with %s naming it", async (_what, action, params, code, named) => {
-    const answer = await callApi3(emulator, { action, params, nowMs: clock.now() });
+    const answer = await callApi3(api3.emulator, { action, params, nowMs: clock.now() });
     expect(answer.body.Response.Error).toEqual({ Code: code, Message: expect.stringContaining(named) });
   });
 });

@@ -53,6 +53,8 @@ async function invoke(
 const auth = { Authorization: `Bearer ${API_TOKEN}` };
 const jsonHeaders = { ...auth, "Content-Type": "application/json" };
 const watchBody = (destination: object, extra: object = {}) => JSON.stringify({ taskId: 297, region: "gz", destination, ...extra });
+/** An authorised POST /watches of `body` as JSON. */
+const postWatch = (body: string): RequestSpec => ({ method: "POST", path: "/watches", headers: jsonHeaders, body });
 
 it("exports the same handler under SCF's and Lambda's names", () => {
   expect(main_handler).toBe(deployed);
@@ -96,18 +98,8 @@ describe.each(HTTP_PLATFORMS)("%s: bad input is refused and nothing is stored", 
       415,
       { field: "content-type" },
     ],
-    [
-      "unparseable JSON",
-      { method: "POST", path: "/watches", headers: jsonHeaders, body: '{"taskId": 297,' },
-      400,
-      { field: "body", rule: "json" },
-    ],
-    [
-      "body that is not an object",
-      { method: "POST", path: "/watches", headers: jsonHeaders, body: "[297]" },
-      422,
-      { field: "body", rule: "type" },
-    ],
+    ["unparseable JSON", postWatch('{"taskId": 297,'), 400, { field: "body", rule: "json" }],
+    ["body that is not an object", postWatch("[297]"), 422, { field: "body", rule: "type" }],
     [
       "taskId of no kind in the path",
       { method: "GET", path: "/tasks/12ab", query: { region: "gz" }, headers: auth },
@@ -122,23 +114,13 @@ describe.each(HTTP_PLATFORMS)("%s: bad input is refused and nothing is stored", 
     ],
     [
       "taskId not a RequestId in the body for api vpc",
-      {
-        method: "POST",
-        path: "/watches",
-        headers: jsonHeaders,
-        body: JSON.stringify({ api: "vpc", taskId: "297", region: "gz", destination: { type: "cmq", queue: "q" } }),
-      },
+      postWatch(watchBody({ type: "cmq", queue: "q" }, { api: "vpc", taskId: "297" })),
       422,
       { field: "taskId", rule: "pattern" },
     ],
     [
       "taskId neither text nor a number in the body",
-      {
-        method: "POST",
-        path: "/watches",
-        headers: jsonHeaders,
-        body: JSON.stringify({ taskId: [297], region: "gz", destination: { type: "cmq", queue: "q" } }),
-      },
+      postWatch(watchBody({ type: "cmq", queue: "q" }, { taskId: [297] })),
       422,
       { field: "taskId", rule: "type" },
     ],
@@ -150,47 +132,32 @@ describe.each(HTTP_PLATFORMS)("%s: bad input is refused and nothing is stored", 
     ],
     [
       "webhook URL that is not http(s)",
-      { method: "POST", path: "/watches", headers: jsonHeaders, body: watchBody({ type: "webhook", url: "ftp://files.example.com/x" }) },
+      postWatch(watchBody({ type: "webhook", url: "ftp://files.example.com/x" })),
       422,
       { field: "destination.url", rule: "pattern" },
     ],
     [
       "webhook URL into the metadata service",
-      {
-        method: "POST",
-        path: "/watches",
-        headers: jsonHeaders,
-        body: watchBody({ type: "webhook", url: "https://169.254.169.254/latest", secret: WEBHOOK_SECRET }),
-      },
+      postWatch(watchBody({ type: "webhook", url: "https://169.254.169.254/latest", secret: WEBHOOK_SECRET })),
       422,
       { field: "destination.url" },
     ],
     [
       "unsigned webhook",
-      { method: "POST", path: "/watches", headers: jsonHeaders, body: watchBody({ type: "webhook", url: "https://hooks.example.com/x" }) },
+      postWatch(watchBody({ type: "webhook", url: "https://hooks.example.com/x" })),
       422,
       { field: "destination.secret", rule: "required" },
     ],
-    [
-      "unknown destination type",
-      { method: "POST", path: "/watches", headers: jsonHeaders, body: watchBody({ type: "sms", to: "+100" }) },
-      422,
-      { field: "destination.type" },
-    ],
+    ["unknown destination type", postWatch(watchBody({ type: "sms", to: "+100" })), 422, { field: "destination.type" }],
     [
       "deadline out of range",
-      { method: "POST", path: "/watches", headers: jsonHeaders, body: watchBody({ type: "cmq", queue: "q" }, { deadlineSeconds: 5 }) },
+      postWatch(watchBody({ type: "cmq", queue: "q" }, { deadlineSeconds: 5 })),
       422,
       { field: "deadlineSeconds", rule: "minimum" },
     ],
     [
       "body over 64 KB",
-      {
-        method: "POST",
-        path: "/watches",
-        headers: jsonHeaders,
-        body: watchBody({ type: "cmq", queue: "q" }, { padding: "x".repeat(MAX_BODY_BYTES) }),
-      },
+      postWatch(watchBody({ type: "cmq", queue: "q" }, { padding: "x".repeat(MAX_BODY_BYTES) })),
       413,
       { field: "body", rule: "maxBytes" },
     ],
@@ -225,9 +192,7 @@ describe.each(HTTP_PLATFORMS)("%s: bad input is refused and nothing is stored", 
   it("refuses a body that is not UTF-8 with 400 naming body", async () => {
     // Gateways base64-encode bodies; a Function URL hands over text, where a lone surrogate is what bad bytes become.
     const spec: RequestSpec =
-      platform === "scf-function-url"
-        ? { method: "POST", path: "/watches", headers: jsonHeaders, body: '{"taskId":297,"region":"gz\uD800"}' }
-        : { method: "POST", path: "/watches", headers: jsonHeaders, body: "x", base64: true };
+      platform === "scf-function-url" ? postWatch('{"taskId":297,"region":"gz\uD800"}') : { ...postWatch("x"), base64: true };
     const event = httpEvent(platform, spec);
     if (platform !== "scf-function-url") event.body = Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x7d]).toString("base64");
     const before = await stack.countWatches();
@@ -262,7 +227,7 @@ describe.each(HTTP_PLATFORMS)("%s: every route", (platform) => {
 
   it("POST /watches registers (202, Location), finds the same watch again (200), and delivers once", async () => {
     const before = await stack.countWatches();
-    const first = await invoke(platform, { method: "POST", path: "/watches", headers: jsonHeaders, body: watchBody(destination()) });
+    const first = await invoke(platform, postWatch(watchBody(destination())));
     expect(first.statusCode).toBe(202);
     const id: string = first.json.id;
     expect(id).toMatch(/^w_[a-z2-7]{26}$/);
@@ -279,7 +244,7 @@ describe.each(HTTP_PLATFORMS)("%s: every route", (platform) => {
     expect(first.json).not.toHaveProperty("lease");
     expect(await stack.countWatches()).toBe(before + 1);
 
-    const again = await invoke(platform, { method: "POST", path: "/watches", headers: jsonHeaders, body: watchBody(destination()) });
+    const again = await invoke(platform, postWatch(watchBody(destination())));
     expect(again.statusCode).toBe(200);
     expect(again.json.id).toBe(id);
     expect(again.headers.location).toBe(`/watches/${id}`);

@@ -9,7 +9,7 @@ import { HttpProblem, problemSchema } from "../../lib/http/problem";
 import type { HttpRequest, HttpResponse } from "../../lib/http/types";
 import { createLogger, withLogContext } from "../../lib/log";
 import { createRelay, type Relay } from "../../lib/relay";
-import { API_TOKEN, DOCUMENTED_297, startStack, WEBHOOK_SECRET, type Stack } from "../support/stack";
+import { API_TOKEN, DOCUMENTED_297, DOCUMENTED_VPC, startStack, WEBHOOK_SECRET, type Stack } from "../support/stack";
 
 let stack: Stack;
 let config: Config;
@@ -104,15 +104,7 @@ describe("GET /tasks/{taskId}", () => {
   it("reads a RequestId with DescribeVpcTaskResult, and an EIP TaskId with DescribeTaskResult when api=eip", async () => {
     const vpc = await call("GET", "/tasks/481e9b6e-81d1-4859-b8cf-a673e010b388", { query: { region: "gz" } });
     expect(vpc.statusCode).toBe(200);
-    expect(vpc.json).toEqual({
-      api: "vpc",
-      taskId: "481e9b6e-81d1-4859-b8cf-a673e010b388",
-      region: "ap-guangzhou",
-      status: "succeeded",
-      output: "SUCCESS",
-      data: null,
-      result: [{ ResourceId: "eni-olifj433", Status: "SUCCESS" }],
-    });
+    expect(vpc.json).toEqual(DOCUMENTED_VPC);
     const eip = await call("GET", "/tasks/12566700", { query: { region: "ap-guangzhou", api: "eip" } });
     expect(eip.json).toEqual({ api: "eip", taskId: 12566700, region: "ap-guangzhou", status: "succeeded", output: null, data: null });
     expect(stack.emulator.requests().map((r) => r.action)).toEqual(["DescribeVpcTaskResult", "DescribeTaskResult"]);

@@ -8,17 +8,12 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { loadConfig } from "../../lib/config";
 import { createRelay } from "../../lib/relay";
 import { startReceiver, unreadableByCloudEventsSdk } from "../support/delivery";
-import { startStack, WEBHOOK_SECRET, type Stack } from "../support/stack";
+import { quickPolls, startStack, WEBHOOK_SECRET, type Stack } from "../support/stack";
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack({
-    POLL_MIN_DELAY_MS: "50",
-    POLL_MAX_DELAY_MS: "100",
-    POLL_LEASE_MS: "1500",
-    WEBHOOK_TIMEOUT_MS: "700",
-    WEBHOOK_ALLOW: "127.0.0.1/32",
-  });
+  // The stack's own WEBHOOK_ALLOW already admits the loopback receiver.
+  stack = await startStack({ ...quickPolls(), POLL_LEASE_MS: "1500", WEBHOOK_TIMEOUT_MS: "700" });
 });
 afterAll(() => stack.close());
 

@@ -9,7 +9,6 @@ import { randomBytes } from "node:crypto";
 import type { ServerResponse } from "node:http";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../lib/config";
 import { createDeliverer } from "../../lib/delivery/create-deliverer";
@@ -22,6 +21,7 @@ import { readCloudEvent, startReceiver, unreadableByCloudEventsSdk } from "../su
 import { startStack, WEBHOOK_SECRET, type Stack } from "../support/stack";
 import { quietLogger } from "../support/capture";
 import { waitFor } from "../support/tally";
+import { deleteRedisKeys } from "../support/redis";
 
 const REDIS = "redis://127.0.0.1:6379/0";
 const redisPrefix = `test:fence:${randomBytes(6).toString("hex")}:`;
@@ -38,13 +38,7 @@ afterEach(async () => {
 });
 afterAll(async () => {
   await stack?.close();
-  const redis = new Redis(REDIS);
-  try {
-    const keys = await redis.keys(`${redisPrefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-  } finally {
-    redis.disconnect();
-  }
+  await deleteRedisKeys(REDIS, redisPrefix);
 });
 
 const STORES = {

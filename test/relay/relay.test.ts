@@ -10,18 +10,13 @@ import { createRelay, type Relay, type RelayParts } from "../../lib/relay";
 import { ValidationError } from "../../lib/schemas/validate";
 import { UpstreamError } from "../../lib/upstream/errors";
 import { startReceiver, status, unreadableByCloudEventsSdk } from "../support/delivery";
-import { startStack, WEBHOOK_SECRET, type Stack } from "../support/stack";
+import { quickPolls, startStack, WEBHOOK_SECRET, type Stack } from "../support/stack";
 
 let stack: Stack;
 const relays: Relay[] = [];
 
 beforeAll(async () => {
-  stack = await startStack({
-    POLL_MIN_DELAY_MS: "50",
-    POLL_MAX_DELAY_MS: "200",
-    DELIVERY_SCHEDULE: "0,20ms,40ms",
-    NETTASK_MAX_ATTEMPTS: "2",
-  });
+  stack = await startStack({ ...quickPolls(200), DELIVERY_SCHEDULE: "0,20ms,40ms", NETTASK_MAX_ATTEMPTS: "2" });
 });
 afterEach(async () => {
   await Promise.all(relays.splice(0).map((r) => r.close()));

@@ -90,6 +90,14 @@ function leaks(seen: Seen, presented: string[] = []): string[] {
 
 const auth = (value: string) => ({ Authorization: value, "Content-Type": "application/json" });
 const watchOf = (destination: object) => JSON.stringify({ taskId: 297, region: "gz", destination });
+/** Requests with the configured API token. */
+const postWatch = (destination: object): RequestSpec => ({
+  method: "POST",
+  path: "/watches",
+  headers: auth(`Bearer ${API_TOKEN}`),
+  body: watchOf(destination),
+});
+const getWatch = (id: string): RequestSpec => ({ method: "GET", path: `/watches/${id}`, headers: auth(`Bearer ${API_TOKEN}`) });
 
 it("wrong API tokens: 401 without the configured token or the presented one", async () => {
   const presented = [
@@ -120,12 +128,7 @@ it("Tencent Cloud refuses the signature (4100) and the session token (4105): 502
     process.env.TENCENTCLOUD_SECRET_KEY = OWN_SECRETS.wrongSecretKey;
     try {
       await http({ method: "GET", path: "/tasks/297", query: { region: "gz" }, headers: auth(`Bearer ${API_TOKEN}`) });
-      const watch = await http({
-        method: "POST",
-        path: "/watches",
-        headers: auth(`Bearer ${API_TOKEN}`),
-        body: watchOf({ type: "cmq", queue: "refused-signature" }),
-      });
+      const watch = await http(postWatch({ type: "cmq", queue: "refused-signature" }));
       expect(watch).toMatchObject({ state: "pending", lastError: { code: 4100 } });
       await poll();
     } finally {
@@ -134,12 +137,7 @@ it("Tencent Cloud refuses the signature (4100) and the session token (4105): 502
     process.env.TENCENTCLOUD_SESSION_TOKEN = OWN_SECRETS.staleSessionToken;
     try {
       await http({ method: "GET", path: "/tasks/297", query: { region: "gz" }, headers: auth(`Bearer ${API_TOKEN}`) });
-      await http({
-        method: "POST",
-        path: "/watches",
-        headers: auth(`Bearer ${API_TOKEN}`),
-        body: watchOf({ type: "cmq", queue: "refused-token" }),
-      });
+      await http(postWatch({ type: "cmq", queue: "refused-token" }));
       await poll();
     } finally {
       process.env.TENCENTCLOUD_SESSION_TOKEN = TEMPORARY.token;
@@ -156,20 +154,10 @@ it("Tencent Cloud refuses the signature (4100) and the session token (4105): 502
 it("a webhook with a password in its URL answering 500, until its watch fails: no password and no signing secret", async () => {
   const url = `http://hook-user:${OWN_SECRETS.webhookPassword}@127.0.0.1:${receiver.port}/hook?x=1`;
   const seen = await observe(async ({ http, poll }) => {
-    const { id } = await http({
-      method: "POST",
-      path: "/watches",
-      headers: auth(`Bearer ${API_TOKEN}`),
-      body: watchOf({ type: "webhook", url, secret: OWN_SECRETS.webhookSecret }),
-    });
+    const { id } = await http(postWatch({ type: "webhook", url, secret: OWN_SECRETS.webhookSecret }));
     await poll();
-    await http({ method: "GET", path: `/watches/${id}`, headers: auth(`Bearer ${API_TOKEN}`) });
-    await http({
-      method: "POST",
-      path: "/watches",
-      headers: auth(`Bearer ${API_TOKEN}`),
-      body: watchOf({ type: "webhook", url, secret: OWN_SECRETS.webhookSecret }),
-    });
+    await http(getWatch(id));
+    await http(postWatch({ type: "webhook", url, secret: OWN_SECRETS.webhookSecret }));
   });
   expect(seen.statuses).toEqual([202, 200, 200]);
   expect(seen.bodies[1]).toMatchObject({ state: "failed", destination: { url: expect.stringContaining("//***:***@127.0.0.1") } });
@@ -187,26 +175,11 @@ it("webhook and broker URLs whose passwords URL parsers and patterns read differ
   const withSlash = `http://hook-user:${OWN_SECRETS.webhookPasswordWithSlash}@127.0.0.1:${receiver.port}/hook`;
   const brokerWithSlash = `amqp://relay:${OWN_SECRETS.amqpPasswordWithSlash}@127.0.0.1:5672/`;
   const seen = await observe(async ({ http, poll }) => {
-    const { id } = await http({
-      method: "POST",
-      path: "/watches",
-      headers: auth(`Bearer ${API_TOKEN}`),
-      body: watchOf({ type: "webhook", url: withAt, secret: OWN_SECRETS.webhookSecret }),
-    });
+    const { id } = await http(postWatch({ type: "webhook", url: withAt, secret: OWN_SECRETS.webhookSecret }));
     await poll();
-    await http({ method: "GET", path: `/watches/${id}`, headers: auth(`Bearer ${API_TOKEN}`) });
-    await http({
-      method: "POST",
-      path: "/watches",
-      headers: auth(`Bearer ${API_TOKEN}`),
-      body: watchOf({ type: "webhook", url: withSlash, secret: OWN_SECRETS.webhookSecret }),
-    });
-    await http({
-      method: "POST",
-      path: "/watches",
-      headers: auth(`Bearer ${API_TOKEN}`),
-      body: watchOf({ type: "amqp", exchange: "amq.topic", routingKey: "nettask", url: brokerWithSlash }),
-    });
+    await http(getWatch(id));
+    await http(postWatch({ type: "webhook", url: withSlash, secret: OWN_SECRETS.webhookSecret }));
+    await http(postWatch({ type: "amqp", exchange: "amq.topic", routingKey: "nettask", url: brokerWithSlash }));
   });
   expect(seen.statuses).toEqual([202, 200, 422, 422]);
   expect(seen.bodies[1]).toMatchObject({ state: "failed", destination: { url: `http://***:***@127.0.0.1:${receiver.port}/hook` } });
@@ -235,26 +208,18 @@ it("webhook and broker URLs whose passwords URL parsers and patterns read differ
 
 it("a RabbitMQ broker refusing the password of the destination URL and of AMQP_URL: no password", async () => {
   const seen = await observe(async ({ http, poll }) => {
-    const own = await http({
-      method: "POST",
-      path: "/watches",
-      headers: auth(`Bearer ${API_TOKEN}`),
-      body: watchOf({
+    const own = await http(
+      postWatch({
         type: "amqp",
         exchange: "amq.topic",
         routingKey: "nettask",
         url: `amqp://guest:${OWN_SECRETS.amqpPassword}@127.0.0.1:5672`,
       }),
-    });
-    const byDefault = await http({
-      method: "POST",
-      path: "/watches",
-      headers: auth(`Bearer ${API_TOKEN}`),
-      body: watchOf({ type: "amqp", exchange: "amq.topic", routingKey: "nettask" }),
-    });
+    );
+    const byDefault = await http(postWatch({ type: "amqp", exchange: "amq.topic", routingKey: "nettask" }));
     await poll();
-    await http({ method: "GET", path: `/watches/${own.id}`, headers: auth(`Bearer ${API_TOKEN}`) });
-    await http({ method: "GET", path: `/watches/${byDefault.id}`, headers: auth(`Bearer ${API_TOKEN}`) });
+    await http(getWatch(own.id));
+    await http(getWatch(byDefault.id));
   });
   expect(seen.statuses).toEqual([202, 202, 200, 200]);
   for (const watch of seen.bodies.slice(2)) {

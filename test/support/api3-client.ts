@@ -4,7 +4,8 @@
  * get each part wrong on purpose, for what the SDK would not send or could not parse.
  */
 import { Client as VpcClient } from "tencentcloud-sdk-nodejs/tencentcloud/services/vpc/v20170312/vpc_client.js";
-import { DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, type Emulator } from "../../scripts/emulator/index";
+import { afterAll, beforeAll, beforeEach } from "vitest";
+import { DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, startEmulator, type Emulator } from "../../scripts/emulator/index";
 import { canonicalRequest, tc3Date, tc3Signature } from "../../scripts/emulator/tc3";
 import { readAnswer, type Answer } from "./legacy-client";
 
@@ -60,6 +61,18 @@ export interface RawCall {
   authorization?: string;
 }
 
+/** The canonical request of an API 3.0 call as the SDK signs it: a POST with a query-less URL, signing content-type and host. */
+export function canonicalPost(host: string, contentType: string, payload: string, path = "/"): string {
+  return canonicalRequest({
+    method: "POST",
+    path,
+    query: "",
+    headers: { "content-type": contentType, host },
+    signedHeaders: ["content-type", "host"],
+    payload,
+  });
+}
+
 export async function callApi3(emulator: Pick<Emulator, "vpcEndpoint">, call: RawCall): Promise<Answer> {
   const credential = call.credential ?? DEFAULT_CREDENTIAL;
   const token = "token" in call ? call.token : credential.token;
@@ -67,14 +80,7 @@ export async function callApi3(emulator: Pick<Emulator, "vpcEndpoint">, call: Ra
   const payload = call.body ?? JSON.stringify(call.params ?? {});
   const contentType = "application/json";
   const service = call.service ?? "vpc";
-  const canonical = canonicalRequest({
-    method: "POST",
-    path: "/",
-    query: "",
-    headers: { "content-type": contentType, host: call.signedHost ?? new URL(emulator.vpcEndpoint).host },
-    signedHeaders: ["content-type", "host"],
-    payload,
-  });
+  const canonical = canonicalPost(call.signedHost ?? new URL(emulator.vpcEndpoint).host, contentType, payload);
   const signature = tc3Signature(call.signingKey ?? credential.secretKey, service, timestamp, canonical);
   const scope = `${call.scopeDate ?? tc3Date(timestamp)}/${service}/tc3_request`;
   const headers: Record<string, string> = {
@@ -101,3 +107,33 @@ export function aheadClock(): { now: () => number; advance: (ms: number) => void
 }
 
 export const REQUEST_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * For a describe block (or file) that talks to one emulator through the SDK: starts it before
+ * the tests, its tasks taking `asyncTaskMs` on a clock the tests move ahead, closes it after,
+ * and resets the clock and its state before each test. `emulator` and `vpc` (the SDK client,
+ * region ap-guangzhou) are there once the tests run.
+ */
+export function useApi3Emulator(asyncTaskMs: number): { clock: ReturnType<typeof aheadClock>; emulator: Emulator; vpc: VpcClient } {
+  const clock = aheadClock();
+  let emulator: Emulator | undefined;
+  let vpc: VpcClient | undefined;
+  beforeAll(async () => {
+    emulator = await startEmulator({ now: clock.now, asyncTaskMs });
+    vpc = vpcClient(emulator);
+  });
+  afterAll(() => emulator?.close());
+  beforeEach(() => {
+    clock.reset();
+    emulator!.reset();
+  });
+  return {
+    clock,
+    get emulator() {
+      return emulator!;
+    },
+    get vpc() {
+      return vpc!;
+    },
+  };
+}

@@ -8,7 +8,14 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startEmulator, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, SEED_TASK, type Emulator } from "../../scripts/emulator/index";
+import {
+  startEmulator,
+  DEFAULT_SECRET_ID,
+  DEFAULT_SECRET_KEY,
+  SEED_TASK,
+  SEED_VPC_TASK,
+  type Emulator,
+} from "../../scripts/emulator/index";
 import { startInbox, type Inbox } from "../../scripts/inbox";
 import { SqliteWatchStore } from "../../lib/watches/sqlite-store";
 
@@ -22,6 +29,14 @@ export interface Stack {
   /** Watches in the store, all states. */
   countWatches(): Promise<number>;
   close(): Promise<void>;
+}
+
+/**
+ * Re-polls 50 ms to `maxMs` apart instead of the seconds the defaults wait, for tests that watch
+ * a task be polled again and again, or finish, within a few seconds.
+ */
+export function quickPolls(maxMs = 100): Record<string, string> {
+  return { POLL_MIN_DELAY_MS: "50", POLL_MAX_DELAY_MS: String(maxMs) };
 }
 
 export async function startStack(overrides: Record<string, string> = {}, { processEnv = true } = {}): Promise<Stack> {
@@ -77,3 +92,6 @@ export const DOCUMENTED_297 = {
   output: SEED_TASK.output,
   data: SEED_TASK.data,
 } as const;
+
+/** The seeded vpc task (DescribeVpcTaskResult's documented example) as the API and the CLI answer it. */
+export const DOCUMENTED_VPC = { ...SEED_VPC_TASK, status: "succeeded", data: null } as const;

@@ -1,5 +1,7 @@
-/** What the chaos tests count and print: deliveries per event id, the busiest second, one summary line. */
+/** What the chaos tests count, print and judge: deliveries per event id, the busiest second, one summary line, exactly once. */
 import { setTimeout as sleep } from "node:timers/promises";
+import { expect } from "vitest";
+import type { InboxDelivery } from "../../scripts/inbox";
 
 /** How many times each key occurs. */
 export function countBy<T>(items: Iterable<T>, key: (item: T) => string): Map<string, number> {
@@ -13,6 +15,29 @@ export const listCounts = (counts: Map<string, number>) => [...counts].map(([k, 
 
 /** Ids seen more than once. */
 export const duplicatesIn = (counts: Map<string, number>) => [...counts.values()].filter((n) => n > 1).length;
+
+/** What a chaos run is judged by once its counts are in. */
+export interface ExactlyOnce {
+  /** What the webhook inbox accepted, and why it refused the rest. */
+  received: readonly InboxDelivery[];
+  rejected: readonly string[];
+  /** Deliveries per event id. */
+  perEvent: Map<string, number>;
+  /** Watches whose event never arrived (or not exactly once). */
+  lost: number;
+  /** Deliveries whose event reports another outcome than the task's. */
+  wrongOutcome: number;
+}
+
+/** Every delivery signed and accepted; `events` distinct events, none twice, none lost, none with the wrong outcome. */
+export function expectExactlyOnce(run: ExactlyOnce, events: number): void {
+  expect(run.received.every((d) => d.verified)).toBe(true);
+  expect(run.rejected).toEqual([]);
+  expect(run.perEvent.size, "distinct events delivered").toBe(events);
+  expect(duplicatesIn(run.perEvent), "events delivered more than once").toBe(0);
+  expect(run.lost, "watches lost").toBe(0);
+  expect(run.wrongOutcome, "deliveries with the wrong outcome").toBe(0);
+}
 
 /** The most timestamps (ms) falling in any sliding one-second window: what an upstream rate limit counts. */
 export function busiestSecond(times: readonly number[]): number {

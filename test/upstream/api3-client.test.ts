@@ -6,9 +6,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createLogger } from "../../lib/log";
 import type { TaskRef } from "../../lib/schemas/index";
-import { createTaskClient, type TaskClientOptions } from "../../lib/upstream/client";
+import type { TaskClientOptions } from "../../lib/upstream/client";
 import type { Credentials } from "../../lib/upstream/credentials";
-import { UpstreamError } from "../../lib/upstream/errors";
+import { emulatorTaskClient, upstreamFailure } from "../support/task-client";
 import {
   DEFAULT_SECRET_ID,
   DEFAULT_SECRET_KEY,
@@ -35,31 +35,9 @@ beforeAll(async () => {
 afterAll(() => emulator.close());
 beforeEach(() => emulator.reset());
 
-function client(options: Partial<TaskClientOptions> = {}) {
-  const acquired: number[] = [];
-  const instance = createTaskClient({
-    vpcEndpoint: emulator.vpcEndpoint,
-    credentials: async () => PERMANENT,
-    maxAttempts: 3,
-    random: () => 0,
-    rateLimiter: {
-      async acquire() {
-        acquired.push(emulator.requests().length);
-      },
-    },
-    ...options,
-  });
-  return { ...instance, acquired };
-}
-
-async function failure(promise: Promise<unknown>): Promise<UpstreamError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(UpstreamError);
-  return error as UpstreamError;
-}
+/** A client against the emulator's API 3.0 (see test/support/task-client.ts). */
+const client = (options: Partial<TaskClientOptions> = {}) =>
+  emulatorTaskClient(emulator, { vpcEndpoint: emulator.vpcEndpoint }, PERMANENT, options);
 
 const vpcTask = (spec: Omit<VpcTaskSpec, "api" | "region"> = {}): TaskRef => {
   const { taskId } = emulator.createTask({ api: "vpc", region: "ap-guangzhou", ...spec });
@@ -111,7 +89,9 @@ describe("vpc tasks (DescribeVpcTaskResult)", () => {
   it("signs with temporary credentials' token, and names a bad token without showing it", async () => {
     expect(await client({ credentials: async () => TEMPORARY }).describe(SEEDED_VPC)).toMatchObject({ status: "succeeded" });
     expect(emulator.requests().at(-1)).toMatchObject({ token: true, secretId: TEMPORARY.secretId });
-    const wrong = await failure(client({ credentials: async () => ({ ...TEMPORARY, token: "not-the-token" }) }).describe(SEEDED_VPC));
+    const wrong = await upstreamFailure(
+      client({ credentials: async () => ({ ...TEMPORARY, token: "not-the-token" }) }).describe(SEEDED_VPC),
+    );
     expect(wrong).toMatchObject({ code: "AuthFailure.TokenFailure", category: "auth", retryable: false });
     expect(wrong.message).not.toContain(TEMPORARY.token);
   });
@@ -138,7 +118,7 @@ describe("eip tasks (DescribeTaskResult)", () => {
 describe("errors", () => {
   it("names an unknown task ResourceNotFound at once, without retrying", async () => {
     const c = client();
-    const error = await failure(c.describe({ ...SEEDED_VPC, taskId: "00000000-0000-4000-8000-000000000000" }));
+    const error = await upstreamFailure(c.describe({ ...SEEDED_VPC, taskId: "00000000-0000-4000-8000-000000000000" }));
     expect(error).toMatchObject({
       failure: "upstream",
       action: "DescribeVpcTaskResult",
@@ -152,7 +132,7 @@ describe("errors", () => {
   });
 
   it("refuses a wrong key with AuthFailure.SignatureFailure, never retried nor shown", async () => {
-    const error = await failure(
+    const error = await upstreamFailure(
       client({ credentials: async () => ({ ...PERMANENT, secretKey: "not-the-key-0123456789" }) }).describe(SEEDED_EIP),
     );
     expect(error).toMatchObject({ code: "AuthFailure.SignatureFailure", category: "auth", retryable: false });
@@ -161,7 +141,7 @@ describe("errors", () => {
   });
 
   it("refuses a clock ten minutes off with AuthFailure.SignatureExpire", async () => {
-    const error = await failure(client({ now: () => Date.now() - 600_000 }).describe(SEEDED_VPC));
+    const error = await upstreamFailure(client({ now: () => Date.now() - 600_000 }).describe(SEEDED_VPC));
     expect(error).toMatchObject({ code: "AuthFailure.SignatureExpire", retryable: false });
   });
 
@@ -182,7 +162,7 @@ describe("errors", () => {
     ["UnsupportedOperation", "refused"],
   ])("reports %s at once (%s)", async (code, category) => {
     emulator.injectFault({ kind: "code", code, api: "eip" });
-    const error = await failure(client().describe(SEEDED_EIP));
+    const error = await upstreamFailure(client().describe(SEEDED_EIP));
     expect(error).toMatchObject({ code, category, retryable: false, action: "DescribeTaskResult" });
     expect(emulator.requests()).toHaveLength(1);
   });
@@ -194,7 +174,7 @@ describe("errors", () => {
     expect(emulator.requests()).toHaveLength(3);
     emulator.reset();
     emulator.injectFault({ kind: "http", status: 404, api: "vpc" });
-    expect(await failure(client().describe(SEEDED_VPC))).toMatchObject({
+    expect(await upstreamFailure(client().describe(SEEDED_VPC))).toMatchObject({
       failure: "http",
       httpStatus: 404,
       retryable: false,
@@ -210,7 +190,7 @@ describe("errors", () => {
     ["missing-fields", /Response\.Status is required/],
   ] as const)("reads a %s body as a malformed answer, retried", async (kind, problem) => {
     emulator.injectFault({ kind, api: "vpc" });
-    const error = await failure(client().describe(SEEDED_VPC));
+    const error = await upstreamFailure(client().describe(SEEDED_VPC));
     expect(error).toMatchObject({ failure: "malformed", retryable: true, action: "DescribeVpcTaskResult" });
     expect(error.message).toMatch(problem);
     expect(emulator.requests()).toHaveLength(3);
@@ -220,7 +200,7 @@ describe("errors", () => {
     const lines: string[] = [];
     emulator.injectFault({ kind: "code", code: "InternalError", api: "vpc" });
     const c = client({ credentials: async () => TEMPORARY, logger: createLogger({ level: "debug", sink: (l) => lines.push(l) }) });
-    const error = await failure(c.describe(SEEDED_VPC));
+    const error = await upstreamFailure(c.describe(SEEDED_VPC));
     expect(lines).toHaveLength(2);
     expect(JSON.parse(lines[0]!)).toMatchObject({ message: "DescribeVpcTaskResult retry", api: "vpc", attempt: 1, code: "InternalError" });
     for (const secret of [TEMPORARY.secretKey, TEMPORARY.token!]) {

@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createLogger } from "../../lib/log";
+import type { TaskRef } from "../../lib/schemas/index";
 import { ValidationError } from "../../lib/schemas/validate";
 import { loadConfig } from "../../lib/config";
 import { clientOptionsFromConfig, createTaskClient, type TaskClientOptions } from "../../lib/upstream/client";
 import { isRetryable, LEGACY_CODES } from "../../lib/upstream/codes";
 import type { Credentials } from "../../lib/upstream/credentials";
-import { UpstreamError } from "../../lib/upstream/errors";
+import { emulatorTaskClient, upstreamFailure } from "../support/task-client";
 import { DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, SEED_TASK, startEmulator, type Emulator } from "../../scripts/emulator/index";
 
 const PERMANENT: Credentials = { secretId: DEFAULT_SECRET_ID, secretKey: DEFAULT_SECRET_KEY };
@@ -15,11 +16,10 @@ const TEMPORARY: Credentials = {
   token: "temporary-session-token-0123456789",
 };
 
-/** What the seeded task (Tencent's documentation example) normalises to. */
+/** The seeded task (Tencent's documentation example), and what it normalises to. */
+const TASK_297: TaskRef = { api: "legacy", taskId: 297, region: "gz" };
 const SEEDED_297 = {
-  api: "legacy",
-  taskId: 297,
-  region: "gz",
+  ...TASK_297,
   status: "succeeded",
   code: 0,
   output: SEED_TASK.output,
@@ -33,32 +33,9 @@ beforeAll(async () => {
 afterAll(() => emulator.close());
 beforeEach(() => emulator.reset());
 
-/** A client against the emulator; retries without waiting unless a test says otherwise. */
-function client(options: Partial<TaskClientOptions> = {}) {
-  const acquired: number[] = [];
-  const instance = createTaskClient({
-    legacyEndpoint: emulator.endpoint,
-    credentials: async () => PERMANENT,
-    maxAttempts: 3,
-    random: () => 0,
-    rateLimiter: {
-      async acquire() {
-        acquired.push(emulator.requests().length);
-      },
-    },
-    ...options,
-  });
-  return { ...instance, acquired };
-}
-
-async function failure(promise: Promise<unknown>): Promise<UpstreamError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(UpstreamError);
-  return error as UpstreamError;
-}
+/** A client against the emulator's legacy API (see test/support/task-client.ts). */
+const client = (options: Partial<TaskClientOptions> = {}) =>
+  emulatorTaskClient(emulator, { legacyEndpoint: emulator.endpoint }, PERMANENT, options);
 
 describe("requests the emulator accepts", () => {
   const cases = (["HmacSHA256", "HmacSHA1"] as const).flatMap((signatureMethod) =>
@@ -72,7 +49,7 @@ describe("requests the emulator accepts", () => {
 
   it.each(cases)("$signatureMethod over $httpMethod with $kind credentials", async ({ signatureMethod, httpMethod, credentials }) => {
     const c = client({ signatureMethod, httpMethod, credentials: async () => credentials });
-    expect(await c.describe({ api: "legacy", taskId: 297, region: "gz" })).toEqual(SEEDED_297);
+    expect(await c.describe(TASK_297)).toEqual(SEEDED_297);
     const [record] = emulator.requests();
     expect(record).toMatchObject({
       action: "DescribeNetTaskResult",
@@ -98,11 +75,11 @@ describe("requests the emulator accepts", () => {
       TENCENTCLOUD_SESSION_TOKEN: TEMPORARY.token!,
     };
     const configured = createTaskClient(clientOptionsFromConfig(loadConfig(env)));
-    expect(await configured.describe({ api: "legacy", taskId: 297, region: "gz" })).toEqual(SEEDED_297);
+    expect(await configured.describe(TASK_297)).toEqual(SEEDED_297);
     expect(emulator.requests()).toEqual([expect.objectContaining({ secretId: TEMPORARY.secretId, token: true, code: 0 })]);
     // The platform rotates the keys in the environment: the next call signs with what is there now.
     env.TENCENTCLOUD_SECRET_KEY = "rotated-to-a-wrong-key-0123456789";
-    expect(await failure(configured.describe({ api: "legacy", taskId: 297, region: "gz" }))).toMatchObject({ code: 4100 });
+    expect(await upstreamFailure(configured.describe(TASK_297))).toMatchObject({ code: 4100 });
   });
 });
 
@@ -128,14 +105,14 @@ describe("normalised results", () => {
 
   it("keeps task ids per region: 297 does not exist in sh", async () => {
     const c = client();
-    const error = await failure(c.describe({ api: "legacy", taskId: 297, region: "sh" }));
+    const error = await upstreamFailure(c.describe({ api: "legacy", taskId: 297, region: "sh" }));
     expect(error).toMatchObject({ failure: "upstream", code: 29258, retryable: false });
     expect(emulator.requests()).toHaveLength(1);
   });
 
   it("accepts bodies with extra fields", async () => {
     emulator.injectFault({ kind: "extra-fields" });
-    expect(await client().describe({ api: "legacy", taskId: 297, region: "gz" })).toEqual(SEEDED_297);
+    expect(await client().describe(TASK_297)).toEqual(SEEDED_297);
   });
 });
 
@@ -171,7 +148,7 @@ describe("every error code", () => {
   it.each(codes)("$code is classified (retryable: $retryable)", async ({ code, meaning, retryable }) => {
     emulator.injectFault({ kind: "code", code });
     const c = client();
-    const error = await failure(c.describe({ api: "legacy", taskId: 297, region: "gz" }));
+    const error = await upstreamFailure(c.describe(TASK_297));
     expect(error).toMatchObject({ failure: "upstream", code, meaning, retryable });
     expect(error.message).toMatch(new RegExp(`^DescribeNetTaskResult failed: ${code} ${meaning.replace(/[()]/g, "\\$&")} \\(.+\\)$`));
     expect(error.codeDesc).toEqual(expect.any(String));
@@ -184,35 +161,25 @@ describe("every error code", () => {
 
 describe("errors the emulator produces on its own", () => {
   it("4100 for a signature made with the wrong key", async () => {
-    const error = await failure(
-      client({ credentials: async () => ({ ...PERMANENT, secretKey: "not-the-key-0123456789" }) }).describe({
-        api: "legacy",
-        taskId: 297,
-        region: "gz",
-      }),
+    const error = await upstreamFailure(
+      client({ credentials: async () => ({ ...PERMANENT, secretKey: "not-the-key-0123456789" }) }).describe(TASK_297),
     );
     expect(error).toMatchObject({ code: 4100, retryable: false });
     expect(error.message).not.toContain("not-the-key");
   });
 
   it("4104 for an unknown SecretId", async () => {
-    const error = await failure(
-      client({ credentials: async () => ({ ...PERMANENT, secretId: "AKIDunknown" }) }).describe({
-        api: "legacy",
-        taskId: 297,
-        region: "gz",
-      }),
+    const error = await upstreamFailure(
+      client({ credentials: async () => ({ ...PERMANENT, secretId: "AKIDunknown" }) }).describe(TASK_297),
     );
     expect(error).toMatchObject({ code: 4104, meaning: "SecretId does not exist" });
   });
 
   it("4105 for temporary credentials sent without their token", async () => {
     const { token: _token, ...withoutToken } = TEMPORARY;
-    const error = await failure(client({ credentials: async () => withoutToken }).describe({ api: "legacy", taskId: 297, region: "gz" }));
+    const error = await upstreamFailure(client({ credentials: async () => withoutToken }).describe(TASK_297));
     expect(error).toMatchObject({ code: 4105, retryable: false });
-    const wrong = await failure(
-      client({ credentials: async () => ({ ...TEMPORARY, token: "wrong-token" }) }).describe({ api: "legacy", taskId: 297, region: "gz" }),
-    );
+    const wrong = await upstreamFailure(client({ credentials: async () => ({ ...TEMPORARY, token: "wrong-token" }) }).describe(TASK_297));
     expect(wrong.code).toBe(4105);
     expect(wrong.message).not.toContain(TEMPORARY.token);
   });
@@ -221,7 +188,7 @@ describe("errors the emulator produces on its own", () => {
     const skewed = await startEmulator({ now: () => Date.now() + 600_000 });
     try {
       const c = createTaskClient({ legacyEndpoint: skewed.endpoint, credentials: async () => PERMANENT, maxAttempts: 2, random: () => 0 });
-      const error = await failure(c.describe({ api: "legacy", taskId: 297, region: "gz" }));
+      const error = await upstreamFailure(c.describe(TASK_297));
       expect(error).toMatchObject({ code: 4500, retryable: true });
       expect(skewed.requests()).toHaveLength(2);
     } finally {
@@ -243,8 +210,8 @@ describe("errors the emulator produces on its own", () => {
           await new Promise((resolve) => setTimeout(resolve, 1100));
         },
       });
-      await c.describe({ api: "legacy", taskId: 297, region: "gz" });
-      expect(await c.describe({ api: "legacy", taskId: 297, region: "gz" })).toMatchObject({ status: "succeeded" });
+      await c.describe(TASK_297);
+      expect(await c.describe(TASK_297)).toMatchObject({ status: "succeeded" });
       expect(limited.requests().map((r) => r.code)).toEqual([0, 4400, 0]);
       expect(sleeps).toHaveLength(1);
     } finally {
@@ -258,7 +225,7 @@ describe("retries", () => {
     emulator.injectFault({ kind: "code", code: 9005, count: 1 });
     emulator.injectFault({ kind: "code", code: 29257, count: 1 });
     const c = client({ maxAttempts: 4 });
-    expect(await c.describe({ api: "legacy", taskId: 297, region: "gz" })).toEqual(SEEDED_297);
+    expect(await c.describe(TASK_297)).toEqual(SEEDED_297);
     const requests = emulator.requests();
     expect(requests.map((r) => r.code)).toEqual([9005, 29257, 0]);
     expect(new Set(requests.map((r) => r.nonce)).size).toBe(3);
@@ -269,16 +236,16 @@ describe("retries", () => {
     emulator.injectFault({ kind: "code", code: 6000 });
     const sleeps: number[] = [];
     const c = client({ maxAttempts: 4, random: () => 0.5, sleep: async (ms) => void sleeps.push(ms) });
-    await failure(c.describe({ api: "legacy", taskId: 297, region: "gz" }));
+    await upstreamFailure(c.describe(TASK_297));
     expect(sleeps).toEqual([100, 200, 400]);
   });
 
   it("retries HTTP 5xx but not other statuses", async () => {
     emulator.injectFault({ kind: "http", status: 502, count: 1 });
-    expect(await client().describe({ api: "legacy", taskId: 297, region: "gz" })).toMatchObject({ status: "succeeded" });
+    expect(await client().describe(TASK_297)).toMatchObject({ status: "succeeded" });
     emulator.reset();
     emulator.injectFault({ kind: "http", status: 503 });
-    expect(await failure(client().describe({ api: "legacy", taskId: 297, region: "gz" }))).toMatchObject({
+    expect(await upstreamFailure(client().describe(TASK_297))).toMatchObject({
       failure: "http",
       httpStatus: 503,
       retryable: true,
@@ -286,7 +253,7 @@ describe("retries", () => {
     expect(emulator.requests()).toHaveLength(3);
     emulator.reset();
     emulator.injectFault({ kind: "http", status: 403 });
-    const forbidden = await failure(client().describe({ api: "legacy", taskId: 297, region: "gz" }));
+    const forbidden = await upstreamFailure(client().describe(TASK_297));
     expect(forbidden).toMatchObject({
       failure: "http",
       httpStatus: 403,
@@ -299,10 +266,10 @@ describe("retries", () => {
   it("times out a stalled request and tries again", async () => {
     emulator.injectFault({ kind: "delay", delayMs: 5_000, count: 1 });
     const c = client({ timeoutMs: 200 });
-    expect(await c.describe({ api: "legacy", taskId: 297, region: "gz" })).toMatchObject({ status: "succeeded" });
+    expect(await c.describe(TASK_297)).toMatchObject({ status: "succeeded" });
     emulator.reset();
     emulator.injectFault({ kind: "delay", delayMs: 5_000 });
-    expect(await failure(client({ timeoutMs: 200, maxAttempts: 2 }).describe({ api: "legacy", taskId: 297, region: "gz" }))).toMatchObject({
+    expect(await upstreamFailure(client({ timeoutMs: 200, maxAttempts: 2 }).describe(TASK_297))).toMatchObject({
       failure: "timeout",
       retryable: true,
     });
@@ -314,7 +281,7 @@ describe("retries", () => {
     const endpoint = closed.endpoint;
     await closed.close();
     const c = createTaskClient({ legacyEndpoint: endpoint, credentials: async () => PERMANENT, maxAttempts: 2, random: () => 0 });
-    const error = await failure(c.describe({ api: "legacy", taskId: 297, region: "gz" }));
+    const error = await upstreamFailure(c.describe(TASK_297));
     expect(error).toMatchObject({ failure: "network", retryable: true });
     expect(error.message).toContain("ECONNREFUSED");
   });
@@ -324,14 +291,14 @@ describe("retries", () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 100);
     const started = Date.now();
-    const error = await failure(client().describe({ api: "legacy", taskId: 297, region: "gz" }, { signal: controller.signal }));
+    const error = await upstreamFailure(client().describe(TASK_297, { signal: controller.signal }));
     expect(error).toMatchObject({ failure: "aborted", retryable: false });
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(emulator.requests()).toHaveLength(1);
   });
 
   it("does not send anything with a signal aborted already", async () => {
-    const error = await failure(client().describe({ api: "legacy", taskId: 297, region: "gz" }, { signal: AbortSignal.abort() }));
+    const error = await upstreamFailure(client().describe(TASK_297, { signal: AbortSignal.abort() }));
     expect(error.failure).toBe("aborted");
     expect(emulator.requests()).toHaveLength(0);
   });
@@ -346,7 +313,7 @@ describe("bad bodies are malformed errors naming the problem", () => {
     ["missing-fields", /code is required.*data\.status is required/],
   ] as const)("%s", async (kind, problem) => {
     emulator.injectFault({ kind });
-    const error = await failure(client().describe({ api: "legacy", taskId: 297, region: "gz" }));
+    const error = await upstreamFailure(client().describe(TASK_297));
     expect(error).toMatchObject({ failure: "malformed", meaning: "malformed response", retryable: true });
     expect(error.message).toMatch(problem);
     expect(emulator.requests()).toHaveLength(3);
@@ -354,7 +321,7 @@ describe("bad bodies are malformed errors naming the problem", () => {
 
   it("recovers when only one body was bad", async () => {
     emulator.injectFault({ kind: "malformed", count: 1 });
-    expect(await client().describe({ api: "legacy", taskId: 297, region: "gz" })).toEqual(SEEDED_297);
+    expect(await client().describe(TASK_297)).toEqual(SEEDED_297);
   });
 });
 
@@ -363,7 +330,7 @@ describe("logs", () => {
     emulator.injectFault({ kind: "code", code: 9005, count: 2 });
     const lines: string[] = [];
     const c = client({ credentials: async () => TEMPORARY, logger: createLogger({ level: "debug", sink: (l) => lines.push(l) }) });
-    await c.describe({ api: "legacy", taskId: 297, region: "gz" });
+    await c.describe(TASK_297);
     expect(lines).toHaveLength(2);
     expect(JSON.parse(lines[0]!)).toMatchObject({ message: "DescribeNetTaskResult retry", taskId: 297, attempt: 1, code: 9005 });
     const all = lines.join("\n");

@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, startEmulator, type Emulator } from "../../scripts/emulator/index";
+import { DOCUMENTED_VPC } from "../support/stack";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -68,15 +69,7 @@ describe("API 3.0 tasks", () => {
   it("get reads a RequestId with DescribeVpcTaskResult, the region given either way", async () => {
     const run = await nettask(["get", "481e9b6e-81d1-4859-b8cf-a673e010b388", "--region", "gz"]);
     expect(run.code, run.stderr).toBe(0);
-    expect(JSON.parse(run.stdout)).toEqual({
-      api: "vpc",
-      taskId: "481e9b6e-81d1-4859-b8cf-a673e010b388",
-      region: "ap-guangzhou",
-      status: "succeeded",
-      output: "SUCCESS",
-      data: null,
-      result: [{ ResourceId: "eni-olifj433", Status: "SUCCESS" }],
-    });
+    expect(JSON.parse(run.stdout)).toEqual(DOCUMENTED_VPC);
     expect(emulator.requests()).toEqual([expect.objectContaining({ api: "vpc", action: "DescribeVpcTaskResult", code: 0 })]);
   });
 

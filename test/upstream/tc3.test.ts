@@ -9,7 +9,8 @@ import SignModule from "tencentcloud-sdk-nodejs/tencentcloud/common/sign.js";
 import { describe, expect, it } from "vitest";
 import { api3Request } from "../../lib/upstream/kinds/api3";
 import { signTc3 } from "../../lib/upstream/tc3";
-import { canonicalRequest, parseTc3Authorization, tc3Signature } from "../../scripts/emulator/tc3";
+import { parseTc3Authorization, tc3Signature } from "../../scripts/emulator/tc3";
+import { canonicalPost } from "../support/api3-client";
 
 // The CommonJS default export, as node's ESM loader or a bundler hands it over.
 const Sign = ((SignModule as unknown as { default?: typeof SignModule }).default ?? SignModule) as typeof SignModule;
@@ -34,14 +35,7 @@ function independentSignature(input: {
   timestamp: number;
   secretKey: string;
 }): string {
-  const canonical = canonicalRequest({
-    method: "POST",
-    path: input.endpoint.pathname,
-    query: "",
-    headers: { "content-type": input.contentType, host: input.endpoint.hostname },
-    signedHeaders: ["content-type", "host"],
-    payload: input.body,
-  });
+  const canonical = canonicalPost(input.endpoint.hostname, input.contentType, input.body, input.endpoint.pathname);
   return tc3Signature(input.secretKey, input.service, input.timestamp, canonical);
 }
 
