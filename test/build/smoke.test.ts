@@ -9,11 +9,11 @@ import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
-import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { build, type BuiltFunction } from "../../scripts/build";
 import { fixture, httpEvent, type HttpPlatform } from "../support/events";
 import { API_TOKEN, DOCUMENTED_297, startStack, WEBHOOK_SECRET, type Stack } from "../support/stack";
+import { deleteRedisKeys } from "../support/redis";
 
 interface Step {
   fn: "http" | "poll";
@@ -36,11 +36,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  const redis = new Redis("redis://127.0.0.1:6379", { lazyConnect: true });
-  await redis.connect();
-  const keys = await redis.keys(`${redisPrefix}*`);
-  if (keys.length > 0) await redis.del(...keys);
-  redis.disconnect();
+  await deleteRedisKeys("redis://127.0.0.1:6379", redisPrefix);
   await stack?.close();
 });
 
