@@ -16,26 +16,9 @@ export const taskInputSchema = {
 export type TaskInput = FromSchema<typeof taskInputSchema>;
 
 /** A task as the relay works with it: its kind known, its id of that kind's type, the region's ap-style name. */
-const vpcTaskRef = {
-  type: "object",
-  additionalProperties: false,
-  required: ["api", "taskId", "region"],
-  properties: { api: { const: "vpc" }, taskId: vpcTaskId, region },
-} as const;
-
-const eipTaskRef = {
-  type: "object",
-  additionalProperties: false,
-  required: ["api", "taskId", "region"],
-  properties: { api: { const: "eip" }, taskId: eipTaskId, region },
-} as const;
-
-const legacyTaskRef = {
-  type: "object",
-  additionalProperties: false,
-  required: ["api", "taskId", "region"],
-  properties: { api: { const: "legacy" }, taskId: legacyTaskId, region },
-} as const;
+const vpcTaskRef = closedObject({ api: { const: "vpc" }, taskId: vpcTaskId, region });
+const eipTaskRef = closedObject({ api: { const: "eip" }, taskId: eipTaskId, region });
+const legacyTaskRef = closedObject({ api: { const: "legacy" }, taskId: legacyTaskId, region });
 
 /** The branches of each kind, as pieces the validator generator compiles apart (lib/schemas/index.ts). */
 export const taskRefKinds = { vpcTaskRef, eipTaskRef, legacyTaskRef } as const;
