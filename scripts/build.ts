@@ -45,6 +45,8 @@ export const BUNDLE_OPTIONS: esbuild.BuildOptions = {
   format: "cjs",
   minify: true,
   sourcemap: "linked",
+  // Stack traces need only the mappings; the sources themselves would triple the map Node parses at start-up.
+  sourcesContent: false,
   legalComments: "none",
   // Native: cannot be bundled. Only the SQLite store (STORE_URL=sqlite:…, local runs) loads it,
   // from node_modules; the cloud functions use Redis.

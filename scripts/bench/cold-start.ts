@@ -118,18 +118,32 @@ export async function coldStart(
     STORE_URL: `sqlite:${join(workDir, "cold-start.db")}`,
     LOG_LEVEL: "error",
   };
-  const request = (bundle: string, event: unknown): ProbeRequest => ({ bundle, event, env, rounds: ROUNDS, runsPerRound: RUNS_PER_ROUND });
+  const request = (bundle: string, event: unknown, extraEnv: Record<string, string> = {}): ProbeRequest => ({
+    bundle,
+    event,
+    env: { ...env, ...extraEnv },
+    rounds: ROUNDS,
+    runsPerRound: RUNS_PER_ROUND,
+  });
   const readsSucceededTask = (answer: any) => answer?.statusCode === 200 && JSON.parse(answer.body).status === "succeeded";
   const signedAndRead = (answer: any) => answer?.status === "succeeded";
   const polledNothing = (answer: any) => answer?.claimed === 0 && answer?.problems?.length === 0;
   const bundleOf = (name: string) => built.find((fn) => fn.name === name)!.bundle;
-  const measure = (label: string, bundle: string, event: unknown, accept: (answer: any) => boolean) => {
+  const measure = (label: string, bundle: string, event: unknown, accept: (answer: any) => boolean, extraEnv?: Record<string, string>) => {
     progress(`cold start: ${label}`);
-    return probe(label, request(bundle, event), accept);
+    return probe(label, request(bundle, event, extraEnv), accept);
   };
 
   const vpc = await measure(`dist/http (GET /tasks/${VPC_TASK})`, bundleOf("http"), readTask(VPC_TASK, "ap-guangzhou"), readsSucceededTask);
   const legacy = await measure(`dist/http (GET /tasks/${LEGACY_TASK})`, bundleOf("http"), readTask(LEGACY_TASK, "gz"), readsSucceededTask);
+  // Both descriptors set NODE_OPTIONS=--enable-source-maps (readable stack traces); Node then parses the map at load.
+  const deployed = await measure(
+    `dist/http (GET /tasks/${VPC_TASK}) as deployed (NODE_OPTIONS=--enable-source-maps)`,
+    bundleOf("http"),
+    readTask(VPC_TASK, "ap-guangzhou"),
+    readsSucceededTask,
+    { NODE_OPTIONS: "--enable-source-maps" },
+  );
   const poll = await measure("dist/poll (timer, empty store)", bundleOf("poll"), SCF_TIMER, polledNothing);
   const whole = await measure(
     `whole-SDK http variant (GET /tasks/${LEGACY_TASK})`,
@@ -144,6 +158,7 @@ export async function coldStart(
     rows: [
       ...rows(vpc, { invokeBudget: FIRST_ANSWER_BUDGET }),
       ...rows(legacy, { invokeBudget: FIRST_ANSWER_BUDGET }),
+      ...rows(deployed, { against: vpc }),
       ...rows(poll),
       ...rows(whole, { against: legacy }),
       ...rows(ours, { loadBudget: false }),
@@ -157,6 +172,8 @@ export async function coldStart(
       "(DescribeNetTaskResult), answered by the in-process emulator (checked to return 200 and the succeeded task), the poll " +
       "function with an SCF timer event on an empty SQLite store. The bundles defer evaluating the function module to the " +
       "first invocation, so the load ratio alone flatters them; the second row is the real cold start. " +
+      "The rows as deployed run the same with NODE_OPTIONS=--enable-source-maps, as both descriptors set it for readable " +
+      "stack traces: Node then reads and parses the bundle's source map when it loads it. " +
       `${ROUNDS} calls of ${RUNS_PER_ROUND} runs each (after one warm-up run per call): the value is the median of the calls' ` +
       "medians, min–max is over the calls' ratios. The whole-SDK variant is the http function with the whole " +
       "tencentcloud-sdk-nodejs required at the top, no lazy chunks and no deferred module, built with the same esbuild settings. " +
