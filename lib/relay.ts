@@ -13,11 +13,10 @@ import { sleep } from "./sleep";
 import { runPoll, type PollReport } from "./poll/run-poll";
 import { ValidationError } from "./schemas/validate";
 import { check, validate } from "./schemas/validate-watch";
-import { isHopeless } from "./upstream/codes";
 import { UpstreamError } from "./upstream/errors";
 import { resolveTask, taskFieldsOf } from "./upstream/task-ref";
-import { attemptWindowMs, deliverHeld, describeError, finish, pollOnce, type WorkParts } from "./poll/advance";
-import { cancel, canRedeliver, isSending, restartDelivery, startAttempt } from "./watches/lifecycle";
+import { attemptWindowMs, deliverHeld, describeError, finish, markAttempt, pollOnce, type WorkParts } from "./poll/advance";
+import { cancel, canRedeliver, isSending, restartDelivery } from "./watches/lifecycle";
 import { newWatch } from "./watches/model";
 import { openStore, sharesRateLimit } from "./watches/open-store";
 import type { WatchStore } from "./watches/store";
@@ -148,8 +147,7 @@ export async function createRelay(config: Config, parts: RelayParts = {}): Promi
     // Poll once inline, so an already-finished task is answered and delivered now; a task
     // the upstream says cannot exist is refused before anything is stored.
     const polled = await pollOnce(fresh, work, signal);
-    const hopeless = polled.error instanceof UpstreamError && polled.error.category !== undefined && isHopeless(polled.error.category);
-    if (hopeless) throw polled.error;
+    if (polled.error instanceof UpstreamError && polled.error.hopeless) throw polled.error;
     const owner = newOwner();
     const first = polled.finished ? finish(polled.next, polled.finished, owner, work) : polled.next;
     const { watch: stored, created } = await store.insert(first);
@@ -177,7 +175,7 @@ export async function createRelay(config: Config, parts: RelayParts = {}): Promi
         id,
         (w) => {
           if (!canRedeliver(w)) throw new ConflictError(`watch ${id} has no outcome to deliver yet (state ${w.state})`);
-          return startAttempt(restartDelivery(w, now()), owner, now(), config.leaseMs, attemptWindowMs(config));
+          return markAttempt(restartDelivery(w, now()), owner, now(), config);
         },
         signal,
       );

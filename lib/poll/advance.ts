@@ -98,18 +98,24 @@ function taskOf(watch: Watch): TaskRef {
   return { api: watch.api, taskId: watch.taskId, region: watch.region } as TaskRef;
 }
 
+/** The watch held by `owner` for one lease, its attempt marked for the attempt window (lifecycle.startAttempt). */
+export function markAttempt(watch: Watch, owner: string, at: number, config: Config): Watch {
+  return startAttempt(watch, owner, at, config.leaseMs, attemptWindowMs(config));
+}
+
 /** A finished watch, held and marked for its first attempt: its event is built once here and kept. */
 export function finish(watch: Watch, outcome: Outcome, owner: string, parts: WorkParts): Watch {
   const at = parts.now();
   const event = buildEvent(watch, eventTypeOf(watch.api, outcome), at, parts.config.eventSource);
-  return startAttempt(startDelivery(watch, event, at), owner, at, parts.config.leaseMs, attemptWindowMs(parts.config));
+  return markAttempt(startDelivery(watch, event, at), owner, at, parts.config);
 }
+
 /**
  * The fence of a send: renews the lease and marks the attempt with a compare-and-set save.
  * Undefined when anyone wrote the watch since it was read: then it is theirs, not ours.
  */
 function fenceAttempt(watch: Watch, owner: string, parts: WorkParts): Promise<Watch | undefined> {
-  return parts.store.save(startAttempt(watch, owner, parts.now(), parts.config.leaseMs, attemptWindowMs(parts.config)));
+  return parts.store.save(markAttempt(watch, owner, parts.now(), parts.config));
 }
 
 /** A claimed watch with at least half a lease left, renewed (compare-and-set) if it had less. */

@@ -3,7 +3,7 @@
  * happened, what the upstream code means (lib/upstream/codes.ts) and whether trying again can
  * help.
  */
-import { categoryRule, describeCode, isRetryable, type CodeCategory } from "./codes";
+import { categoryRule, describeCode, isHopeless, isRetryable, type CodeCategory } from "./codes";
 import { RelayError, type ErrorKind } from "../errors";
 
 /** How the call failed: the upstream answered an error code, or one of the ways it did not answer usefully. */
@@ -69,6 +69,11 @@ export class UpstreamError extends RelayError {
     if (init.upstreamMessage !== undefined) this.upstreamMessage = init.upstreamMessage;
     if (init.requestId !== undefined) this.requestId = init.requestId;
     if (init.httpStatus !== undefined) this.httpStatus = init.httpStatus;
+  }
+
+  /** The task can never be read (its code's category says so): a watch of it is refused, not stored. */
+  get hopeless(): boolean {
+    return this.category !== undefined && isHopeless(this.category);
   }
 }
 

@@ -56,6 +56,14 @@ export interface ListPage {
   next: Position | null;
 }
 
+/**
+ * How a store walks for `query`: the filters it gives, in LIST_FILTERS order, and how many
+ * index entries the walk may examine (never fewer than one more than the page).
+ */
+export function walkPlan({ filters, limit }: ListQuery): { given: ListFilter[]; budget: number } {
+  return { given: LIST_FILTER_NAMES.filter((f) => filters[f] !== undefined), budget: Math.max(SCAN_BUDGET, limit + 1) };
+}
+
 export function positionOf(watch: Watch): Position {
   return { createdAt: Date.parse(watch.createdAt), id: watch.id };
 }

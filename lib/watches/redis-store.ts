@@ -28,8 +28,8 @@ import {
   LIST_FILTER_NAMES,
   MUTABLE_FILTER,
   pageOf,
+  walkPlan,
   positionOf,
-  SCAN_BUDGET,
   type ListFilter,
   type ListPage,
   type ListQuery,
@@ -374,9 +374,7 @@ export class RedisWatchStore implements WatchStore {
   async insertMany(watches: readonly Watch[]): Promise<number> {
     let created = 0;
     for (let i = 0; i < watches.length; i += INSERT_BATCH) {
-      const pipeline = this.redis.pipeline() as unknown as Pick<ScriptedRedis, "watchInsert"> & {
-        exec(): Promise<[Error | null, unknown][] | null>;
-      };
+      const pipeline = this.scriptPipeline();
       for (const watch of watches.slice(i, i + INSERT_BATCH)) void pipeline.watchInsert(...this.insertArgs(watch));
       for (const [error, existing] of (await pipeline.exec()) ?? []) {
         if (error) throw error;
@@ -432,11 +430,11 @@ export class RedisWatchStore implements WatchStore {
     return newVersion === null ? undefined : { ...watch, version: newVersion };
   }
 
-  async list({ filters, limit, after }: ListQuery): Promise<ListPage> {
-    const given = LIST_FILTER_NAMES.filter((f) => filters[f] !== undefined);
+  async list(query: ListQuery): Promise<ListPage> {
+    const { filters, limit, after } = query;
+    const { given, budget } = walkPlan(query);
     const keys = given.length > 0 ? given.map((f) => this.listKeys[f]) : [this.listKeys.all];
     const prefixes = given.length > 0 ? given.map((f) => `${encodeURIComponent(filters[f]!)}|`) : [""];
-    const budget = Math.max(SCAN_BUDGET, limit + 1);
     const [stoppedAt, found] = await this.redis.watchList(
       keys.length,
       ...keys,
@@ -473,9 +471,7 @@ export class RedisWatchStore implements WatchStore {
     }
     const stream = this.redis.scanStream({ match: `${globEscape(this.keys.watchPrefix)}*`, count: REINDEX_BATCH });
     for await (const watchKeys of stream as AsyncIterable<string[]>) {
-      const pipeline = this.redis.pipeline() as unknown as Pick<ScriptedRedis, "watchIndex"> & {
-        exec(): Promise<[Error | null, unknown][] | null>;
-      };
+      const pipeline = this.scriptPipeline();
       const bodies = await Promise.all(watchKeys.map((key) => this.redis.hmget(key, "listPos", "body")));
       for (const [i, [listPos, body]] of bodies.entries()) {
         if ((listPos && !relayout) || !body) continue;
@@ -505,6 +501,13 @@ export class RedisWatchStore implements WatchStore {
   async close(): Promise<void> {
     if (this.redis.status === "end") return;
     await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+
+  /** A pipeline that queues the store's scripts (ioredis defines them on pipelines too, untyped). */
+  private scriptPipeline() {
+    return this.redis.pipeline() as unknown as Pick<ScriptedRedis, "watchInsert" | "watchIndex"> & {
+      exec(): Promise<[Error | null, unknown][] | null>;
+    };
   }
 
   private watchKey(id: string): string {

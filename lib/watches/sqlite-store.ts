@@ -11,7 +11,7 @@ import {
   fixedFilterValues,
   LIST_FILTER_NAMES,
   pageOf,
-  SCAN_BUDGET,
+  walkPlan,
   type ListFilter,
   type ListPage,
   type ListQuery,
@@ -195,13 +195,13 @@ export class SqliteWatchStore implements WatchStore {
   }
 
   /** Walks the index of the first filter given (lib/watches/listing.ts orders them), at most SCAN_BUDGET entries. */
-  private walk({ filters, limit, after }: ListQuery): ListPage {
-    const given = LIST_FILTER_NAMES.filter((f) => filters[f] !== undefined);
+  private walk(query: ListQuery): ListPage {
+    const { filters, limit, after } = query;
+    const { given, budget } = walkPlan(query);
     const [primary, ...others] = given;
     const key = `${given.join(",")}|${after ? "after" : ""}`;
     let statement = this.listStatements.get(key);
     if (!statement) this.listStatements.set(key, (statement = this.db.prepare(SQL.list(primary, others, after !== undefined))));
-    const budget = Math.max(SCAN_BUDGET, limit + 1);
     const params = { ...filters, ...(after ? { afterCreatedAt: after.createdAt, afterId: after.id } : {}), budget } as Record<
       string,
       string | number
