@@ -31,13 +31,12 @@ export interface TaskReaderOptions {
 }
 
 export function createTaskReader(config: Config, options: TaskReaderOptions = {}): TaskReader {
-  const { sharedLimit } = options;
-  const limiter: () => Promise<RateLimiter> = sharedLimit
-    ? lazy(sharedLimit)
-    : (
-        (own) => async () =>
-          own
-      )(createRateLimiter(config.pollRateLimit));
+  let limiter: () => Promise<RateLimiter>;
+  if (options.sharedLimit) limiter = lazy(options.sharedLimit);
+  else {
+    const own = createRateLimiter(config.pollRateLimit);
+    limiter = async () => own;
+  }
   let requests = 0;
   const counted: RateLimiter = {
     async acquire(signal) {
