@@ -17,6 +17,7 @@ import { SqliteWatchStore } from "../../lib/watches/sqlite-store";
 import type { ListQuery, Position } from "../../lib/watches/listing";
 import type { WatchStore } from "../../lib/watches/store";
 import { collectGarbage } from "./gc";
+import { deletePrefixed, REDIS_SERVER } from "./redis";
 import { progress, type Figure, type Row } from "./report";
 import { kb, mb, ms, seconds, signed, spread, summarize, times, type Summary } from "./stats";
 
@@ -28,7 +29,6 @@ const PAGE_LIMIT = 50;
 const PAGE_RUNS = 200;
 /** A page at the largest size may take at most this many times what it takes at the smallest. */
 const PAGE_RATIO_BOUND = 1.5;
-const REDIS_SERVER = "redis://127.0.0.1:6379/0";
 const DESTINATION = {
   type: "webhook",
   url: "https://hooks.example.com/bench",
@@ -181,9 +181,7 @@ function redisStore(): StoreUnderTest {
     externalBytes: async () => (await usedMemory()) - before,
     async destroy() {
       if (admin.status !== "ready") return;
-      for await (const keys of admin.scanStream({ match: `${prefix}*`, count: 1_000 }) as AsyncIterable<string[]>) {
-        if (keys.length) await admin.unlink(...keys);
-      }
+      await deletePrefixed(admin, prefix);
       await admin.quit();
     },
   };
