@@ -76,8 +76,10 @@ function rows(measured: Measured, options: RowOptions = {}): Row[] {
 
 const pick = (measured: readonly Measured[], value: (c: ColdStart) => number) => summarize(measured.flatMap((m) => m.rounds.map(value)));
 const rss = (measured: readonly Measured[], value: (c: ColdStart) => number) => mb(pick(measured, value).median);
-const versus = (against: Measured | undefined, value: (c: ColdStart) => number, median: number) =>
-  against ? `; ${times(median / pick([against], value).median)} ours` : "";
+// Against another measurement by ratio to each one's own bare node: the two ran minutes apart,
+// and a machine that drifted in between would otherwise show up as a difference between them.
+const versus = (against: Measured | undefined, ratio: (c: ColdStart) => number, median: number) =>
+  against ? `; ${times(median / pick([against], ratio).median)} ours` : "";
 
 /** Loading alone; the rounds of every measurement given (the same bundle, loaded the same way) count together. */
 function loadRow(label: string, measured: readonly Measured[], { against, loadBudget = !against }: RowOptions = {}): Row {
@@ -91,7 +93,7 @@ function loadRow(label: string, measured: readonly Measured[], { against, loadBu
     ratio: times(ratio.median),
     spread: spread(ratio, times),
     ...(loadBudget ? { target: { text: `≤ ${LOAD_BUDGET}×`, met: ratio.median <= LOAD_BUDGET } } : {}),
-    note: `RSS ${rss(measured, (c) => c.load.rss)} vs bare ${rss(measured, (c) => c.bare.rss)}${versus(against, (c) => c.load.ms, load.median)}`,
+    note: `RSS ${rss(measured, (c) => c.load.rss)} vs bare ${rss(measured, (c) => c.bare.rss)}${versus(against, (c) => c.loadRatio, ratio.median)}`,
   };
 }
 
@@ -106,7 +108,7 @@ function invokeRow(measured: Measured, { against, invokeBudget }: RowOptions = {
     ratio: times(ratio.median),
     spread: spread(ratio, times),
     ...(invokeBudget === undefined ? {} : { target: { text: `≤ ${invokeBudget}×`, met: ratio.median <= invokeBudget } }),
-    note: `the honest cold start; RSS ${rss([measured], (c) => c.invoke!.rss)}${versus(against, (c) => c.invoke!.ms, invoke.median)}`,
+    note: `the honest cold start; RSS ${rss([measured], (c) => c.invoke!.rss)}${versus(against, (c) => c.invokeRatio!, ratio.median)}`,
   };
 }
 
@@ -200,7 +202,9 @@ export async function coldStart(
       "stack traces: Node then reads and parses the bundle's source map when it loads it. The row with a Redis STORE_URL " +
       "is the descriptors' store: the first read books its turn with the rate limit every instance shares there, so it " +
       "also loads the Redis chunk and connects to the local Redis. " +
-      "Both reads load the same bundle the same way, so their load row is one, over the rounds of both. " +
+      "Both reads load the same bundle the same way, so their load row is one, over the rounds of both. A note's " +
+      "\"× ours\" divides the row's ratio by the compared row's (each to its own bare node), so a machine that drifted " +
+      "between the two measurements does not show as a difference between them. " +
       `${ROUNDS} calls of ${RUNS_PER_ROUND} runs each (after one warm-up run per call): the value is the median of the calls' ` +
       "medians, min–max is over the calls' ratios. The whole-SDK variant is the http function with the whole " +
       "tencentcloud-sdk-nodejs required at the top, no lazy chunks and no deferred module, built with the same esbuild settings. " +
