@@ -13,6 +13,7 @@ import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
 import { writeValidators } from "./gen-validators";
+import { ioredisQuickLoad } from "./build/ioredis-quick-load";
 import { ioredisSingleNode } from "./build/ioredis-single-node";
 import { LAZY_CHUNKS, LAZY_PACKAGES, lazyChunks, MAIN_BUNDLE_EXCEPTIONS } from "./build/lazy-chunks";
 
@@ -62,6 +63,9 @@ export const BUNDLE_OPTIONS: esbuild.BuildOptions = {
   logLevel: "warning",
 };
 
+/** Changes to dependencies every bundle and chunk gets (each plugin's file says why). */
+export const DEPENDENCY_PLUGINS: esbuild.Plugin[] = [ioredisSingleNode, ioredisQuickLoad];
+
 /** Stand-ins in the main bundles only: the lazy chunks keep the real modules. */
 export const MAIN_BUNDLE_SHIMS = {
   "json-bigint": "./scripts/build/shims/json-bigint.cjs",
@@ -94,7 +98,7 @@ async function buildFunction(name: FunctionName, outDir: string): Promise<BuiltF
     stdin: { contents: entryOf(name), resolveDir: ROOT, sourcefile: `functions/${name}.entry.js` },
     outdir: dir,
     entryNames: "index",
-    plugins: [lazyChunks(ROOT, used), ioredisSingleNode],
+    plugins: [lazyChunks(ROOT, used), ...DEPENDENCY_PLUGINS],
     // What only the main bundles stand in for (the shims say why each is safe there).
     alias: { ...BUNDLE_OPTIONS.alias, ...MAIN_BUNDLE_SHIMS },
   });
@@ -115,7 +119,7 @@ async function buildFunction(name: FunctionName, outDir: string): Promise<BuiltF
         bundle({
           entryPoints: { [chunk]: LAZY_CHUNKS[chunk]! },
           outdir: join(dir, "chunks"),
-          plugins: [lazyChunks(ROOT, used, "./"), ioredisSingleNode],
+          plugins: [lazyChunks(ROOT, used, "./"), ...DEPENDENCY_PLUGINS],
         }),
       ),
     );

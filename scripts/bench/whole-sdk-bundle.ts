@@ -7,8 +7,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as esbuild from "esbuild";
-import { BUNDLE_OPTIONS, ROOT } from "../build";
-import { ioredisSingleNode } from "../build/ioredis-single-node";
+import { BUNDLE_OPTIONS, DEPENDENCY_PLUGINS, ROOT } from "../build";
 
 export interface WholeSdkBundle {
   /** <outDir>/index.js, absolute. */
@@ -16,8 +15,8 @@ export interface WholeSdkBundle {
   bytes: number;
 }
 
-/** The bundles' own settings, with the size-trimming plugin but without the lazy chunks. */
-const SAME_AS_BUILD: esbuild.BuildOptions = { ...BUNDLE_OPTIONS, sourcemap: false, plugins: [ioredisSingleNode] };
+/** The bundles' own settings and dependency plugins, without the lazy chunks. */
+const SAME_AS_BUILD: esbuild.BuildOptions = { ...BUNDLE_OPTIONS, sourcemap: false, plugins: DEPENDENCY_PLUGINS };
 
 const ENTRY = `require("tencentcloud-sdk-nodejs");
 module.exports = require("./functions/http");
