@@ -164,9 +164,10 @@ export async function coldStart(
     readTask(VPC_TASK, "ap-guangzhou"),
     readsSucceededTask,
     { STORE_URL: `${REDIS_SERVER}?prefix=${encodeURIComponent(redisPrefix)}` },
-  );
-  const admin = new Redis(REDIS_SERVER, { maxRetriesPerRequest: 1 });
-  await deletePrefixed(admin, redisPrefix).finally(() => admin.quit());
+  ).finally(async () => {
+    const admin = new Redis(REDIS_SERVER, { maxRetriesPerRequest: 1 });
+    await deletePrefixed(admin, redisPrefix).finally(() => admin.quit());
+  });
   const poll = await measure("dist/poll (timer, empty store)", bundleOf("poll"), SCF_TIMER, polledNothing);
   const whole = await measure(
     `whole-SDK http variant (GET /tasks/${LEGACY_TASK})`,
