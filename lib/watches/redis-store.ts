@@ -319,9 +319,9 @@ export async function openRedisStore(url: string, options: RedisStoreOptions = {
     );
   }
   try {
-    await checkEvictionPolicy(redis, options.logger);
     const store = new RedisWatchStore(redis, prefix, options);
-    await store.syncClock();
+    // Both only read; the listing, which may write, waits for the policy to be accepted.
+    await Promise.all([checkEvictionPolicy(redis, options.logger), store.syncClock()]);
     await store.addListing();
     return store;
   } catch (error) {
