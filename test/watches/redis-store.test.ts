@@ -9,7 +9,13 @@ import { connect, type Socket } from "node:net";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../lib/log";
-import { openRedisStore, parseRedisUrl, type RedisStoreOptions, type RedisWatchStore } from "../../lib/watches/redis-store";
+import {
+  openRedisStore,
+  parseRedisUrl,
+  REDIS_CONNECTION_NAME,
+  type RedisStoreOptions,
+  type RedisWatchStore,
+} from "../../lib/watches/redis-store";
 import { StoreConfigError } from "../../lib/watches/store";
 import type { Watch } from "../../lib/schemas/index";
 import type { Position } from "../../lib/watches/listing";
@@ -361,6 +367,17 @@ describe("RedisWatchStore", () => {
       expect(error).toBeInstanceOf(Error);
       expect((error as Error).message).toMatch(new RegExp(`^cannot connect to the Redis store at 127\\.0\\.0\\.1:${port}: .*ECONNREFUSED`));
       expect((error as Error).message).not.toContain("hunter2");
+    });
+
+    it("names its connection, so an operator's CLIENT LIST tells the relay's connections apart", async () => {
+      const store = await openRedisStore(urlFor(newPrefix()));
+      try {
+        // Asked on the store's own connection: other tests' stores may be connected meanwhile.
+        const { redis } = store as unknown as { redis: Redis };
+        expect(await redis.client("GETNAME")).toBe(REDIS_CONNECTION_NAME);
+      } finally {
+        await store.close();
+      }
     });
 
     it("rejects calls after close instead of hanging, and closes twice without error", async () => {
