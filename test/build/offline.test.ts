@@ -11,12 +11,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { Redis } from "ioredis";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { ROOT } from "../../scripts/build";
 import { DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, startEmulator, type Emulator } from "../../scripts/emulator/index";
 import { startInbox, type Inbox } from "../../scripts/inbox";
 import { freePorts } from "../support/free-port";
+import { deleteRedisKeys } from "../support/redis";
 import { DOCUMENTED_297, WEBHOOK_SECRET } from "../support/stack";
 
 const TOKEN = `offline-${randomUUID()}`;
@@ -93,11 +93,7 @@ afterAll(async () => {
     child.kill("SIGINT");
     await Promise.race([exited, sleep(10_000).then(() => child.kill("SIGKILL"))]);
   }
-  const redis = new Redis("redis://127.0.0.1:6379/0", { lazyConnect: true });
-  await redis.connect();
-  for await (const keys of redis.scanStream({ match: `${prefix}*`, count: 1_000 }) as AsyncIterable<string[]>)
-    if (keys.length) await redis.unlink(...keys);
-  redis.disconnect();
+  await deleteRedisKeys("redis://127.0.0.1:6379/0", prefix);
   await Promise.all([emulator?.close(), inbox?.close()]);
   if (home) rmSync(home, { recursive: true, force: true });
 });

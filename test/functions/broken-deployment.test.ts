@@ -7,13 +7,13 @@
  */
 import { randomUUID } from "node:crypto";
 import { connect, createServer, type Socket } from "node:net";
-import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHttpHandler } from "../../functions/http";
 import { createPollHandler } from "../../functions/poll";
 import { loadConfig } from "../../lib/config";
 import { createRuntime } from "../../lib/runtime";
 import { freePort } from "../support/free-port";
+import { deleteRedisKeys } from "../support/redis";
 import { API_TOKEN, startStack, type Stack } from "../support/stack";
 import { captureLogs } from "../support/capture-logs";
 import { fixture, httpEvent, lambdaContext, scfContext } from "../support/events";
@@ -29,11 +29,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stack?.close();
-  const redis = new Redis("redis://127.0.0.1:6379/0", { lazyConnect: true, maxRetriesPerRequest: 1 });
-  await redis.connect();
-  for await (const keys of redis.scanStream({ match: `${prefix}*` }) as AsyncIterable<string[]>)
-    if (keys.length) await redis.unlink(...keys);
-  redis.disconnect();
+  await deleteRedisKeys("redis://127.0.0.1:6379/0", prefix);
 });
 
 /** The functions as a cold start with `env` over the stack's settings would make them. */

@@ -7,7 +7,6 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../lib/config";
 import { handleApiRequest } from "../../lib/http/api";
@@ -16,6 +15,7 @@ import { createRelay, type Relay } from "../../lib/relay";
 import type { Destination, Watch } from "../../lib/schemas/index";
 import { openStore } from "../../lib/watches/open-store";
 import type { WatchStore } from "../../lib/watches/store";
+import { deleteRedisKeys } from "../support/redis";
 import { listedWatch, newestFirst, T0 } from "../watches/fixtures";
 
 const TOKEN = "list-test-token-5d1e";
@@ -26,11 +26,7 @@ const redisPrefix = `test:list:${randomBytes(6).toString("hex")}:`;
 
 afterAll(async () => {
   rmSync(scratch, { recursive: true, force: true });
-  const admin = new Redis("redis://127.0.0.1:6379/0", { lazyConnect: true, maxRetriesPerRequest: 1 });
-  await admin.connect();
-  for await (const keys of admin.scanStream({ match: `${redisPrefix}*`, count: 1_000 }) as AsyncIterable<string[]>)
-    if (keys.length) await admin.unlink(...keys);
-  await admin.quit();
+  await deleteRedisKeys("redis://127.0.0.1:6379/0", redisPrefix);
 });
 
 /** The n-th watch: a destination of every kind in turn, each carrying a secret the API must hide. */

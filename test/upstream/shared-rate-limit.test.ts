@@ -2,15 +2,13 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, expect, it } from "vitest";
 import { openRedisStore, type RedisWatchStore } from "../../lib/watches/redis-store";
+import { deleteRedisKeys } from "../support/redis";
 
 const prefix = `test-limiter-${randomBytes(4).toString("hex")}:`;
 const stores: RedisWatchStore[] = [];
 afterAll(async () => {
-  const { Redis } = await import("ioredis");
-  const redis = new Redis("redis://127.0.0.1:6379/0");
-  await redis.del(`${prefix}upstream-rate`);
-  await redis.quit();
   await Promise.all(stores.map((s) => s.close()));
+  await deleteRedisKeys("redis://127.0.0.1:6379/0", prefix);
 });
 
 it("keeps two instances together under one rate", async () => {

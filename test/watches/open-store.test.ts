@@ -7,6 +7,7 @@ import { openStore } from "../../lib/watches/open-store";
 import { RedisWatchStore } from "../../lib/watches/redis-store";
 import { SqliteWatchStore } from "../../lib/watches/sqlite-store";
 import { StoreConfigError } from "../../lib/watches/store";
+import { deleteRedisKeys } from "../support/redis";
 import { watchFor } from "./fixtures";
 
 const temp = mkdtempSync(join(tmpdir(), "nettask-open-store-"));
@@ -87,5 +88,6 @@ describe("openStore", () => {
     expect(store).toBeInstanceOf(RedisWatchStore);
     expect(await store.countByState()).toMatchObject({ pending: 0 });
     await store.close();
+    await deleteRedisKeys("redis://127.0.0.1:6379/0", prefix);
   });
 });

@@ -21,6 +21,7 @@ import type { Watch } from "../../lib/schemas/index";
 import type { Position } from "../../lib/watches/listing";
 import { toRow } from "../../lib/watches/row";
 import { freePort } from "../support/free-port";
+import { deletePrefixed } from "../support/redis";
 import { deliveredWatch, expectValidWatch, listedWatch, newestFirst, previousReleaseRow, T0, watchesFor, watchFor } from "./fixtures";
 import { storeContract } from "../support/store-contract";
 
@@ -35,15 +36,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await deleteKeys(filePrefix);
+  await deletePrefixed(admin, filePrefix);
   await admin.quit();
 });
-
-async function deleteKeys(prefix: string): Promise<void> {
-  for await (const keys of admin.scanStream({ match: `${prefix}*`, count: 1_000 }) as AsyncIterable<string[]>) {
-    if (keys.length) await admin.unlink(...keys);
-  }
-}
 
 const newPrefix = () => `${filePrefix}${++spaces}:`;
 const urlFor = (prefix: string) => `${SERVER}?prefix=${encodeURIComponent(prefix)}`;
@@ -51,7 +46,7 @@ const urlFor = (prefix: string) => `${SERVER}?prefix=${encodeURIComponent(prefix
 describe("RedisWatchStore", () => {
   storeContract(async () => {
     const prefix = newPrefix();
-    return { open: () => openRedisStore(urlFor(prefix)), destroy: () => deleteKeys(prefix) };
+    return { open: () => openRedisStore(urlFor(prefix)), destroy: () => deletePrefixed(admin, prefix) };
   });
 
   describe("layout", () => {
