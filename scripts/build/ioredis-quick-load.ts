@@ -21,11 +21,13 @@ interface Edit {
   replacement: string;
 }
 
-const inIoredis = (path: string) => new RegExp(`[\\\\/]node_modules[\\\\/]ioredis[\\\\/]built[\\\\/]${path}\\.js$`);
+/** ioredis's built/<file>.js (`file` written with /), under either path separator. */
+const inIoredis = (file: string) =>
+  new RegExp(`[\\\\/]node_modules[\\\\/]ioredis[\\\\/]built[\\\\/]${file.replaceAll("/", "[\\\\/]")}\\.js$`);
 
 export const IOREDIS_EDITS: readonly Edit[] = [
   {
-    file: inIoredis("utils[\\\\/]Commander"),
+    file: inIoredis("utils/Commander"),
     anchor: "const commands = commands_1.list.filter(",
     replacement:
       "Commander.prototype.__nettaskRelayA = 0; Commander.prototype.__nettaskRelayB = 0;\n" +
@@ -33,7 +35,7 @@ export const IOREDIS_EDITS: readonly Edit[] = [
       "const commands = commands_1.list.filter(",
   },
   {
-    file: inIoredis("connectors[\\\\/]StandaloneConnector"),
+    file: inIoredis("connectors/StandaloneConnector"),
     anchor: 'const tls_1 = require("tls");',
     replacement: 'const tls_1 = { get connect() { return require("tls").connect; } };',
   },
