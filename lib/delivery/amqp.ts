@@ -13,7 +13,7 @@ import { redact, type Logger } from "../log";
 import type { AmqpDestination, CloudEvent } from "../schemas/index";
 import { parseBrokerUrl, type BrokerAddress } from "../broker-url";
 import { CLOUDEVENTS_CONTENT_TYPE, serializeEvent, timeAttempt, type DeliveryOutcome } from "./deliverer";
-import { addressPolicy, fixedAddress, guardedLookup, RefusedDestinationError, type Resolver } from "./ssrf";
+import { addressPolicy, guardedLookup, literalRefusal, RefusedDestinationError, type Resolver } from "./ssrf";
 
 export interface AmqpPublisherOptions {
   /** AMQP_URL: the broker of destinations without their own url ("" = none). */
@@ -147,9 +147,7 @@ export function createAmqpPublisher(options: AmqpPublisherOptions): AmqpPublishe
       if (!parsed.ok) return outcome({ ok: false, permanent: true, error: `the broker url ${parsed.reason}` });
       const { broker } = parsed;
       const guarded = destination.url !== undefined;
-      // IP literals never reach the lookup (nor localhost the checks), so they are checked here.
-      const fixed = guarded ? fixedAddress(broker.hostname) : undefined;
-      const why = fixed && policy.refusal(broker.hostname, fixed, broker.protocol === "amqp" ? "amqp" : undefined);
+      const why = guarded ? literalRefusal(policy, broker.hostname, broker.protocol === "amqp" ? "amqp" : undefined) : undefined;
       if (why) return outcome({ ok: false, permanent: true, error: why });
       if (signal?.aborted) return outcome({ ok: false, error: "delivery aborted" });
 

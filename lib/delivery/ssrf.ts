@@ -104,6 +104,16 @@ export function literalAddress(hostname: string): string | undefined {
   return isIP(bare) ? bare : undefined;
 }
 
+/**
+ * Why a destination may not connect to `hostname` when it is an IP literal or localhost,
+ * which never reach the guarded lookup (nor localhost its checks); undefined when it may, or
+ * when the name is one the lookup will judge.
+ */
+export function literalRefusal(policy: AddressPolicy, hostname: string, plain?: PlainScheme): string | undefined {
+  const fixed = fixedAddress(hostname);
+  return fixed && policy.refusal(hostname, fixed, plain);
+}
+
 const METADATA = new BlockList();
 for (const address of METADATA_ADDRESSES) METADATA.addAddress(address, familyOf(address));
 

@@ -9,7 +9,7 @@ import https from "node:https";
 import { Webhook } from "standardwebhooks";
 import type { CloudEvent, WebhookDestination } from "../schemas/index";
 import { CLOUDEVENTS_CONTENT_TYPE, serializeEvent, timeAttempt, type DeliveryOutcome } from "./deliverer";
-import { addressPolicy, fixedAddress, guardedLookup, RefusedDestinationError, type Resolver } from "./ssrf";
+import { addressPolicy, guardedLookup, literalRefusal, RefusedDestinationError, type Resolver } from "./ssrf";
 
 const USER_AGENT = "nettask-relay";
 /** Statuses whose Retry-After is honoured. */
@@ -65,9 +65,7 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
 
     const url = URL.canParse(destination.url) ? new URL(destination.url) : undefined;
     if (!url || (url.protocol !== "https:" && url.protocol !== "http:")) return refused("webhook url must be an absolute http(s) URL");
-    // IP literals never reach the lookup (nor localhost the checks), so they are checked here.
-    const fixed = fixedAddress(url.hostname);
-    const why = fixed && policy.refusal(url.hostname, fixed, url.protocol === "http:" ? "http" : undefined);
+    const why = literalRefusal(policy, url.hostname, url.protocol === "http:" ? "http" : undefined);
     if (why) return refused(why);
     // Watches registered before secrets were required may have none.
     if (destination.secret === undefined)
