@@ -1,4 +1,4 @@
-/** The Redis the bench needs (run.ts says so), and removing what a figure left under its key prefix. */
+/** The Redis the bench needs (run.ts says so), and removing what a figure (or a test, through test/support/redis.ts) left under its key prefix. */
 import type { Redis } from "ioredis";
 
 export const REDIS_SERVER = "redis://127.0.0.1:6379/0";
